@@ -1,0 +1,4 @@
+export { CONFIG_FILE, loadConfig, parseConfig, selectService, selectServices, type LoadedConfig } from './load.ts';
+export * from './schema.ts';
+export { Secret, SECRET_MASK, maskValue, revealValue, type MaybeSecret } from './secret.ts';
+export { readSecretFromStdin, resolveSecret, terminalPrompt, type SecretInputs } from './secrets.ts';

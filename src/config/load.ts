@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { CalloutError } from '../errors/index.ts';
+import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
+
+export const CONFIG_FILE = 'callout.config.json';
+
+export interface LoadedConfig {
+  /** Absolute path of the file read. */
+  path: string;
+  /** The folder holding it: relative paths in the config (secret files) resolve against it. */
+  root: string;
+  config: CalloutConfig;
+}
+
+/** Examples shown with a validation error, by the last meaningful key of the JSON path. */
+const EXAMPLES: Record<string, string> = {
+  prefix: '"prefix": "ExternalApp"',
+  apiVersion: '"apiVersion": "64.0"',
+  secretStorage: '"secretStorage": "customMetadata"',
+  cache: '"cache": { "partition": "ExternalApp", "capacityMb": 1, "refreshMarginSeconds": 60 }',
+  partition: '"partition": "ExternalApp"',
+  capacityMb: '"capacityMb": 1',
+  refreshMarginSeconds: '"refreshMarginSeconds": 60',
+  services: '"services": { "ExternalAppStage": { "tokenUrl": "https://auth.example.com/oauth/token", ... } }',
+  tokenUrl: '"tokenUrl": "https://auth-stage.externalapp.example/oauth/token"',
+  apiBaseUrl: '"apiBaseUrl": "https://partner-api-stage.externalapp.example"',
+  clientId: '"clientId": "YXXXXXmkqR0ED7xLuBj74p9BXynOadz6l"',
+  clientSecret: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
+  env: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
+  file: '"clientSecret": { "file": ".secrets/externalapp-stage" }',
+  clientAuth: '"clientAuth": "basic"',
+  audience: '"audience": "https://partner-api-stage.externalapp.example"',
+  scope: '"scope": "create:loan_draft read:loans"',
+  params: '"params": { "resource": "loans" }',
+  timeoutMs: '"timeoutMs": 10000',
+  probe: '"probe": { "method": "GET", "path": "/loans" }',
+  method: '"method": "GET"',
+  path: '"path": "/loans"',
+};
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+}
+
+function exampleFor(path: readonly PropertyKey[]): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i];
+    if (typeof key === 'string' && EXAMPLES[key]) return EXAMPLES[key];
+  }
+  return undefined;
+}
+
+interface ConfigProblem {
+  path: string;
+  expected: string;
+  example?: string;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
+  const path = formatPath(issue.path);
+  // zod says "Invalid option: expected one of ..."; keep only what was expected.
+  let expected = issue.message.replace(/^Invalid (option|input|string|number): expected /i, '').replace(/^Too (big|small): expected /i, '');
+  if (issue.code === 'unrecognized_keys') {
+    expected = `no unknown keys (found ${issue.keys.map((k) => `"${k}"`).join(', ')})`;
+  } else if (issue.code === 'invalid_union' && issue.path.at(-1) === 'clientSecret') {
+    expected = 'an object naming where the secret comes from: { "env": NAME } or { "file": PATH }, never the secret itself';
+  } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    expected = `a ${issue.expected} (the key is required)`;
+  }
+  const example = exampleFor(issue.path);
+  return example ? { path, expected, example } : { path, expected };
+}
+
+/** Validates parsed JSON; a bad file fails with the JSON path, what was expected and an example. */
+export function parseConfig(json: unknown, source = CONFIG_FILE): CalloutConfig {
+  const result = configSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(describeIssue);
+  const first = problems[0];
+  const lines = problems.map((p) => `${p.path}: expected ${p.expected}${p.example ? ` (example: ${p.example})` : ''}`);
+  throw new CalloutError(
+    'CONFIG_INVALID',
+    `${source} is not valid: ${lines.join('; ')}`,
+    {
+      data: { file: source, problems },
+      actions: [
+        first ? `Fix ${first.path} in ${source}.` : `Fix ${source}.`,
+        'Editors complete and check the file when it starts with "$schema": "./node_modules/callout-kit/schema/callout.config.schema.json".',
+      ],
+    },
+  );
+}
+
+/** Finds callout.config.json in `cwd` or a parent folder, as git and sf find their project roots. */
+async function findConfig(cwd: string): Promise<string | undefined> {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE);
+    try {
+      await readFile(candidate);
+      return candidate;
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) return undefined;
+      dir = parent;
+    }
+  }
+}
+
+function jsonSyntaxError(text: string, path: string, error: Error): CalloutError {
+  // V8 reports "... in JSON at position N (line L column C)"; keep the location, drop the rest.
+  const where = /line (\d+) column (\d+)/.exec(error.message);
+  const location = where ? ` at line ${where[1]}, column ${where[2]}` : '';
+  return new CalloutError('CONFIG_INVALID', `${path} is not valid JSON${location}: ${error.message}`, {
+    data: { file: path, length: text.length },
+    actions: ['Fix the JSON syntax (a missing comma or quote, or a trailing comma, is the usual cause).'],
+  });
+}
+
+export async function loadConfig(options: { configPath?: string; cwd?: string } = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const path = options.configPath ? resolve(cwd, options.configPath) : await findConfig(cwd);
+  if (!path) {
+    throw new CalloutError('CONFIG_NOT_FOUND', `No ${CONFIG_FILE} in ${cwd} or its parent folders.`);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CalloutError('CONFIG_NOT_FOUND', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
+      data: { file: path },
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw jsonSyntaxError(text, path, error as Error);
+  }
+  return { path, root: dirname(path), config: parseConfig(json, path) };
+}
+
+/** Picks the service named on the command line, or the only one. */
+export function selectService(config: CalloutConfig, name: string | undefined): { name: string; service: ServiceConfig } {
+  const names = Object.keys(config.services);
+  if (name === undefined) {
+    const only = names[0];
+    if (names.length === 1 && only !== undefined) return { name: only, service: config.services[only]! };
+    throw new CalloutError('SERVICE_REQUIRED', `The config defines ${names.length} services (${names.join(', ')}); name one.`, {
+      data: { services: names },
+    });
+  }
+  const service = config.services[name];
+  if (!service) {
+    throw new CalloutError('SERVICE_UNKNOWN', `No service "${name}" in the config (it has: ${names.join(', ')}).`, {
+      data: { service: name, services: names },
+    });
+  }
+  return { name, service };
+}
+
+export function selectServices(config: CalloutConfig, names: readonly string[]): Array<{ name: string; service: ServiceConfig }> {
+  if (names.length === 0) {
+    return Object.entries(config.services).map(([name, service]) => ({ name, service }));
+  }
+  return names.map((name) => selectService(config, name));
+}

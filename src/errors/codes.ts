@@ -1,0 +1,207 @@
+/**
+ * Every failure callout-kit reports, in one typed table: a stable code (the `name` in `--json`),
+ * the exit code, and the actions a user can take next. Messages are built where the facts are
+ * known; actions here are the defaults a caller may extend.
+ */
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  config: 3,
+  secret: 4,
+  clientAuth: 10,
+  tokenRejected: 11,
+  tokenResponse: 12,
+  tokenEndpointUnavailable: 13,
+  network: 14,
+  probe: 15,
+  apexFit: 16,
+  api: 17,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+interface CodeInfo {
+  readonly exitCode: ExitCode;
+  /** One line for the exit-code table in `--help` and the README. */
+  readonly summary: string;
+  readonly actions: readonly string[];
+}
+
+export const ERROR_CODES = {
+  UNEXPECTED: {
+    exitCode: EXIT.unexpected,
+    summary: 'an unexpected internal error',
+    actions: ['Run again with --debug and report the output (it never contains the secret).'],
+  },
+  USAGE: {
+    exitCode: EXIT.usage,
+    summary: 'unknown command, flag or argument',
+    actions: ['Run `callout --help` for the commands and flags.'],
+  },
+  CONFIG_NOT_FOUND: {
+    exitCode: EXIT.config,
+    summary: 'no callout.config.json',
+    actions: ['Run `callout init` to create callout.config.json, or pass --config PATH.'],
+  },
+  CONFIG_INVALID: {
+    exitCode: EXIT.config,
+    summary: 'the config file is not valid',
+    actions: ['Fix the value at the path shown; the schema is schema/callout.config.schema.json.'],
+  },
+  CONFIG_EXISTS: {
+    exitCode: EXIT.config,
+    summary: 'init would overwrite an existing config',
+    actions: ['Pass --force to replace it, or edit callout.config.json by hand.'],
+  },
+  SERVICE_UNKNOWN: {
+    exitCode: EXIT.usage,
+    summary: 'the named service is not in the config',
+    actions: ['Use one of the service names under "services" in the config.'],
+  },
+  SERVICE_REQUIRED: {
+    exitCode: EXIT.usage,
+    summary: 'the config has several services and none was named',
+    actions: ['Name the service as the first argument, e.g. `callout verify ExternalAppStage`.'],
+  },
+  SECRET_MISSING: {
+    exitCode: EXIT.secret,
+    summary: 'the client secret could not be read from its source',
+    actions: [
+      'Set the environment variable named in clientSecret.env, point clientSecret.file at a readable file, or pass --secret-stdin.',
+    ],
+  },
+  CLIENT_AUTH_REJECTED: {
+    exitCode: EXIT.clientAuth,
+    summary: 'the token endpoint rejected the client id, secret or client authentication style',
+    actions: [
+      'Check the client id and secret with the API provider (secrets are often rotated or copied with a trailing space).',
+      'Run `callout verify --detect-auth` to try the other client authentication style (basic or body).',
+    ],
+  },
+  GRANT_TYPE_REJECTED: {
+    exitCode: EXIT.tokenRejected,
+    summary: 'the server does not allow the client_credentials grant for this client',
+    actions: [
+      'Ask the API provider to enable the Client Credentials grant for this client (a machine-to-machine application).',
+    ],
+  },
+  AUDIENCE_REJECTED: {
+    exitCode: EXIT.tokenRejected,
+    summary: 'the server rejected the audience (resource) requested',
+    actions: [
+      'Check "audience" in the config against the API identifier the provider documents (often the API base URL, exactly, without a trailing slash).',
+    ],
+  },
+  SCOPE_NOT_GRANTED: {
+    exitCode: EXIT.tokenRejected,
+    summary: 'the server refused or narrowed the requested scope',
+    actions: [
+      'Ask the API provider to grant the missing scopes to this client, or remove them from "scope" in the config.',
+    ],
+  },
+  OAUTH_ERROR: {
+    exitCode: EXIT.tokenRejected,
+    summary: 'the token endpoint answered with an OAuth 2.0 error (RFC 6749 section 5.2)',
+    actions: ['Read the error description; compare the request shown with the provider documentation.'],
+  },
+  TOKEN_HTTP_ERROR: {
+    exitCode: EXIT.tokenRejected,
+    summary: 'the token endpoint answered with an HTTP error that is not an OAuth error',
+    actions: ['Check "tokenUrl" in the config: it must be the token endpoint, not a login page.'],
+  },
+  TOKEN_SERVER_ERROR: {
+    exitCode: EXIT.tokenEndpointUnavailable,
+    summary: 'the token endpoint failed (HTTP 5xx)',
+    actions: ['Try again later; if it persists, contact the API provider with the time of the request.'],
+  },
+  RATE_LIMITED: {
+    exitCode: EXIT.tokenEndpointUnavailable,
+    summary: 'the token endpoint is rate limiting this client (HTTP 429)',
+    actions: [
+      'Wait for the time given by Retry-After, then try again.',
+      'In Apex, keep tokens in Platform Cache (callout generate does) so each transaction does not ask for a new one.',
+    ],
+  },
+  TIMEOUT: {
+    exitCode: EXIT.network,
+    summary: 'no answer within the configured timeout',
+    actions: [
+      'Check that the host is reachable from here; raise "timeoutMs" (at most 120000, the Apex limit) if the server is slow.',
+    ],
+  },
+  DNS_FAILURE: {
+    exitCode: EXIT.network,
+    summary: 'the host name does not resolve',
+    actions: ['Check the host name in the URL for typos; check your DNS or VPN.'],
+  },
+  CONNECTION_REFUSED: {
+    exitCode: EXIT.network,
+    summary: 'nothing accepts connections at that host and port',
+    actions: ['Check the port in the URL and that the server is running.'],
+  },
+  NETWORK_ERROR: {
+    exitCode: EXIT.network,
+    summary: 'the connection failed',
+    actions: ['Check the URL, your network, proxy or VPN, then try again.'],
+  },
+  TLS_FAILURE: {
+    exitCode: EXIT.network,
+    summary: 'the server certificate is not trusted',
+    actions: [
+      'Salesforce accepts only certificates from a trusted public CA: ask the provider to fix the certificate chain.',
+    ],
+  },
+  REDIRECTED: {
+    exitCode: EXIT.tokenResponse,
+    summary: 'the token endpoint answered with a redirect',
+    actions: [
+      'Use the final URL as "tokenUrl": Apex does not follow redirects for POST requests, and a redirect often means http instead of https or a wrong path.',
+    ],
+  },
+  TOKEN_NOT_JSON: {
+    exitCode: EXIT.tokenResponse,
+    summary: 'the token endpoint answered 2xx but not with JSON',
+    actions: ['Check "tokenUrl": it must be the OAuth token endpoint, not a web page.'],
+  },
+  TOKEN_MISSING: {
+    exitCode: EXIT.tokenResponse,
+    summary: 'the token response has no access_token string',
+    actions: ['Check "tokenUrl" and the grant with the provider; the response fields are shown.'],
+  },
+  PROBE_UNAUTHORIZED: {
+    exitCode: EXIT.probe,
+    summary: 'the API rejected the token (HTTP 401)',
+    actions: [
+      'Check "audience": the token must be issued for this API.',
+      'Check "apiBaseUrl" and "probe.path": the probe may be calling another API.',
+    ],
+  },
+  PROBE_FORBIDDEN: {
+    exitCode: EXIT.probe,
+    summary: 'the API accepted the token but denied the request (HTTP 403)',
+    actions: ['Ask the provider to grant the scope the API names, and add it to "scope" in the config.'],
+  },
+  PROBE_FAILED: {
+    exitCode: EXIT.probe,
+    summary: 'the probe request failed',
+    actions: ['Check "apiBaseUrl" and "probe" in the config.'],
+  },
+  APEX_FIT: {
+    exitCode: EXIT.apexFit,
+    summary: 'the exchange works here but would not work from Apex',
+    actions: ['See the failing Apex fit checks in the report.'],
+  },
+  API_UNAUTHORIZED: {
+    exitCode: EXIT.api,
+    summary: 'the API rejected a fresh token too (HTTP 401 twice)',
+    actions: ['Run `callout verify` to check audience and scope.'],
+  },
+  API_ERROR: {
+    exitCode: EXIT.api,
+    summary: 'the API answered with an HTTP error (4xx or 5xx)',
+    actions: ['Read the response body printed on stdout; check the method, path and body.'],
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

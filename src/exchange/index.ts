@@ -1,0 +1,2 @@
+export * from './tokenRequest.ts';
+export * from './tokenResponse.ts';

@@ -1,0 +1,117 @@
+import { isIP } from 'node:net';
+import type { ServiceConfig } from '../config/schema.ts';
+
+/** Platform Cache limits for org cache (Salesforce "Platform Cache Limits"). */
+export const CACHE_MIN_TTL_SECONDS = 300;
+export const CACHE_MAX_TTL_SECONDS = 172_800;
+export const CACHE_MAX_ITEM_BYTES = 100 * 1024;
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface FitCheck {
+  id: string;
+  status: CheckStatus;
+  message: string;
+}
+
+function isLocalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) {
+    const [a = 0, b = 0] = host.split('.').map(Number);
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 0;
+  }
+  if (isIP(host) === 6) return host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host);
+  return false;
+}
+
+/**
+ * Apex callouts reach only port 80 (HTTP), 443 (HTTPS) and 1024-65535 (either), and only hosts
+ * on the internet: a loopback or private address works here but never from Salesforce.
+ */
+function endpointChecks(label: string, idPrefix: string, raw: string): FitCheck[] {
+  const url = new URL(raw);
+  const checks: FitCheck[] = [];
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (url.protocol === 'https:') {
+    checks.push({ id: `${idPrefix}.https`, status: 'pass', message: `${label} uses HTTPS.` });
+  } else {
+    checks.push({
+      id: `${idPrefix}.https`,
+      status: isLocalHost(url.hostname) ? 'warn' : 'fail',
+      message: `${label} uses plain HTTP: credentials and tokens would cross the internet unencrypted. Use HTTPS.`,
+    });
+  }
+  const portOk = (port === 443 && url.protocol === 'https:') || (port === 80 && url.protocol === 'http:') || port >= 1024;
+  checks.push({
+    id: `${idPrefix}.port`,
+    status: portOk ? 'pass' : 'fail',
+    message: portOk
+      ? `${label} port ${port} is one Apex may call.`
+      : `${label} port ${port} is not allowed for Apex callouts (only 80 for HTTP, 443 for HTTPS, or 1024-65535).`,
+  });
+  if (isLocalHost(url.hostname)) {
+    checks.push({
+      id: `${idPrefix}.public`,
+      status: 'warn',
+      message: `${label} host ${url.hostname} is local or private: fine for testing here, unreachable from Salesforce.`,
+    });
+  }
+  return checks;
+}
+
+export function endpointFit(service: ServiceConfig): FitCheck[] {
+  return [...endpointChecks('Token URL', 'tokenUrl', service.tokenUrl), ...endpointChecks('API base URL', 'apiBaseUrl', service.apiBaseUrl)];
+}
+
+export interface TokenFacts {
+  expiresIn: number;
+  expiresInSource: 'number' | 'string' | 'default';
+  tokenBytes: number;
+  latencyMs: number;
+}
+
+export function tokenFit(service: ServiceConfig, facts: TokenFacts, refreshMarginSeconds: number): FitCheck[] {
+  const checks: FitCheck[] = [];
+  const { expiresIn } = facts;
+  if (facts.expiresInSource === 'default') {
+    checks.push({
+      id: 'token.expiresIn',
+      status: 'warn',
+      message: 'The response has no expires_in; the Apex assumes the documented default of 3600 s.',
+    });
+  } else if (expiresIn < CACHE_MIN_TTL_SECONDS || expiresIn > CACHE_MAX_TTL_SECONDS) {
+    checks.push({
+      id: 'token.expiresIn',
+      status: 'warn',
+      message: `expires_in ${expiresIn} s is outside the Platform Cache TTL range (300 s to 48 h); the Apex clamps the cache TTL and still checks the real expiry.`,
+    });
+  } else {
+    checks.push({ id: 'token.expiresIn', status: 'pass', message: `expires_in ${expiresIn} s fits the Platform Cache TTL range (300 s to 48 h).` });
+  }
+  if (expiresIn <= refreshMarginSeconds) {
+    checks.push({
+      id: 'token.refreshMargin',
+      status: 'warn',
+      message: `expires_in ${expiresIn} s is not longer than cache.refreshMarginSeconds (${refreshMarginSeconds} s): every transaction would fetch a new token. Lower the margin.`,
+    });
+  }
+  // The cached value carries the token and its expiry; leave room for the wrapper.
+  const fits = facts.tokenBytes + 256 <= CACHE_MAX_ITEM_BYTES;
+  checks.push({
+    id: 'token.size',
+    status: fits ? 'pass' : 'warn',
+    message: fits
+      ? `The token (${facts.tokenBytes} bytes) fits the 100 KB Platform Cache item limit.`
+      : `The token (${facts.tokenBytes} bytes) exceeds the 100 KB Platform Cache item limit; the Apex falls back to a per-transaction cache (one token callout per transaction).`,
+  });
+  const slow = facts.latencyMs > service.timeoutMs / 2;
+  checks.push({
+    id: 'token.latency',
+    status: slow ? 'warn' : 'pass',
+    message: slow
+      ? `The token request took ${facts.latencyMs} ms, more than half of timeoutMs (${service.timeoutMs} ms); Apex callouts may time out.`
+      : `The token request took ${facts.latencyMs} ms, well within timeoutMs (${service.timeoutMs} ms).`,
+  });
+  return checks;
+}

@@ -1,0 +1,226 @@
+import type { CalloutConfig, ClientAuth, ServiceConfig } from '../config/schema.ts';
+import type { Secret } from '../config/secret.ts';
+import { CalloutError, type ErrorJson } from '../errors/index.ts';
+import { buildTokenRequest, formUrlEncode, maskedForm, maskedHeaders, toCurl } from '../exchange/tokenRequest.ts';
+import { header, missingScopes } from '../exchange/tokenResponse.ts';
+import { endpointFit, tokenFit, type FitCheck } from './apexFit.ts';
+import { exchangeToken, type ExchangeResult } from './exchange.ts';
+import type { HttpClient } from './http.ts';
+import { decodeAccessToken, jwtScope, type DecodedJwt } from './jwt.ts';
+
+export interface VerifyOptions {
+  detectAuth: boolean;
+  probe: boolean;
+}
+
+export interface RequestReport {
+  method: 'POST';
+  url: string;
+  clientAuth: ClientAuth;
+  headers: Record<string, string>;
+  form: Record<string, string>;
+  body: string;
+  curl: string;
+}
+
+export interface ResponseReport {
+  httpStatus: number;
+  latencyMs: number;
+  tokenType: string | undefined;
+  expiresIn: number;
+  expiresInSource: 'number' | 'string' | 'default';
+  scope: { requested: string | undefined; granted: string | undefined; missing: string[] };
+  extraFields: Record<string, unknown>;
+  tokenBytes: number;
+  jwt: DecodedJwt | null;
+}
+
+export interface ProbeReport {
+  method: string;
+  url: string;
+  httpStatus?: number;
+  latencyMs?: number;
+  ok: boolean;
+  wwwAuthenticate?: string;
+}
+
+export interface DetectAuthReport {
+  tried: ClientAuth;
+  worked: boolean;
+  change?: string;
+  error?: ErrorJson;
+}
+
+export interface ServiceReport {
+  service: string;
+  ok: boolean;
+  request: RequestReport;
+  response?: ResponseReport;
+  apexFit: FitCheck[];
+  probe?: ProbeReport;
+  detectAuth?: DetectAuthReport;
+  error?: ErrorJson;
+}
+
+function secretVariableName(service: ServiceConfig): string {
+  return 'env' in service.clientSecret ? service.clientSecret.env : 'CLIENT_SECRET';
+}
+
+function describeRequest(service: ServiceConfig, secret: Secret, clientAuth: ClientAuth): RequestReport {
+  const request = buildTokenRequest(service, secret, clientAuth);
+  const masked = maskedForm(request.form);
+  return {
+    method: request.method,
+    url: request.url,
+    clientAuth,
+    headers: maskedHeaders(request.headers),
+    form: Object.fromEntries(masked.split('&').map((pair) => {
+      const [name = '', value = ''] = pair.split('=');
+      return [decodeURIComponent(name), value === '****' ? value : decodeURIComponent(value.replaceAll('+', ' '))];
+    })),
+    body: masked,
+    curl: toCurl(request, secretVariableName(service)),
+  };
+}
+
+function describeResponse(service: ServiceConfig, result: ExchangeResult): ResponseReport {
+  const { token, answer } = result;
+  const jwt = decodeAccessToken(token.accessToken.reveal()) ?? null;
+  const granted = token.grantedScope ?? jwtScope(jwt?.claims);
+  return {
+    httpStatus: answer.status,
+    latencyMs: answer.latencyMs,
+    tokenType: token.tokenType,
+    expiresIn: token.expiresIn,
+    expiresInSource: token.expiresInSource,
+    scope: { requested: service.scope, granted, missing: missingScopes(service.scope, granted) },
+    extraFields: token.extraFields,
+    tokenBytes: token.tokenBytes,
+    jwt,
+  };
+}
+
+async function runProbe(client: HttpClient, service: ServiceConfig, token: Secret): Promise<{ report: ProbeReport; error?: CalloutError }> {
+  const probe = service.probe!;
+  // Keep a path prefix in apiBaseUrl (https://host/v2 + /loans = https://host/v2/loans), as Apex string concatenation does.
+  const target = `${service.apiBaseUrl.replace(/\/$/, '')}${probe.path}`;
+  const headers: Record<string, string> = { Authorization: `Bearer ${token.reveal()}`, Accept: 'application/json' };
+  if (probe.body !== undefined) headers['Content-Type'] = 'application/json';
+  const report: ProbeReport = { method: probe.method, url: target, ok: false };
+  try {
+    const answer = await client.send(
+      { method: probe.method, url: target, headers, ...(probe.body !== undefined ? { body: probe.body } : {}), timeoutMs: service.timeoutMs },
+      'the API',
+    );
+    report.httpStatus = answer.status;
+    report.latencyMs = answer.latencyMs;
+    const challenge = header(answer, 'www-authenticate');
+    if (challenge) report.wwwAuthenticate = challenge.slice(0, 300);
+    if (answer.status >= 200 && answer.status < 300) {
+      report.ok = true;
+      return { report };
+    }
+    const data = { httpStatus: answer.status, url: target, wwwAuthenticate: report.wwwAuthenticate };
+    if (answer.status === 401) {
+      return { report, error: new CalloutError('PROBE_UNAUTHORIZED', `The API answered the probe ${probe.method} ${probe.path} with HTTP 401: it did not accept the token.`, { data }) };
+    }
+    if (answer.status === 403) {
+      const needed = /scope="([^"]*)"/.exec(challenge ?? '')?.[1];
+      const insufficient = /insufficient_scope/.test(challenge ?? '') || /insufficient_scope/.test(answer.body.slice(0, 2000));
+      return {
+        report,
+        error: new CalloutError(
+          'PROBE_FORBIDDEN',
+          `The API answered the probe ${probe.method} ${probe.path} with HTTP 403${insufficient ? ' insufficient_scope' : ''}${needed ? `; it needs scope "${needed}"` : ''}.`,
+          { data: { ...data, requiredScope: needed } },
+        ),
+      };
+    }
+    return { report, error: new CalloutError('PROBE_FAILED', `The API answered the probe ${probe.method} ${probe.path} with HTTP ${answer.status}.`, { data }) };
+  } catch (error) {
+    return { report, error: CalloutError.wrap(error) };
+  }
+}
+
+const DETECTABLE = new Set(['CLIENT_AUTH_REJECTED', 'OAUTH_ERROR', 'TOKEN_HTTP_ERROR']);
+
+/**
+ * Performs the exact exchange the Apex will perform against the real endpoint and reports
+ * request, response, Apex fit and probe. Never returns or prints the secret or the token.
+ */
+export async function verifyService(
+  client: HttpClient,
+  config: CalloutConfig,
+  name: string,
+  service: ServiceConfig,
+  secret: Secret,
+  options: VerifyOptions,
+): Promise<ServiceReport> {
+  const report: ServiceReport = {
+    service: name,
+    ok: false,
+    request: describeRequest(service, secret, service.clientAuth),
+    apexFit: endpointFit(service),
+  };
+  if (config.secretStorage === 'externalCredential' && service.clientAuth === 'body') {
+    const plain = secret.reveal();
+    const clean = formUrlEncode(plain) === plain;
+    report.apexFit.push({
+      id: 'secret.bodyEncoding',
+      status: clean ? 'pass' : 'fail',
+      message: clean
+        ? 'The secret needs no URL encoding, so an External Credential can send it in the form body.'
+        : 'The secret has characters that need URL encoding, which External Credential body merge fields cannot do (only HTMLENCODE): use clientAuth "basic" or secretStorage "customMetadata".',
+    });
+  }
+  let result: ExchangeResult;
+  try {
+    result = await exchangeToken(client, buildTokenRequest(service, secret, service.clientAuth));
+  } catch (error) {
+    const failure = CalloutError.wrap(error);
+    report.error = failure.toObject();
+    if (options.detectAuth && DETECTABLE.has(failure.name)) {
+      report.detectAuth = await detectAuth(client, name, service, secret);
+      if (report.detectAuth.change) report.error.actions.unshift(report.detectAuth.change);
+    }
+    return report;
+  }
+  report.response = describeResponse(service, result);
+  report.apexFit.push(
+    ...tokenFit(
+      service,
+      { expiresIn: result.token.expiresIn, expiresInSource: result.token.expiresInSource, tokenBytes: result.token.tokenBytes, latencyMs: result.answer.latencyMs },
+      config.cache.refreshMarginSeconds,
+    ),
+  );
+  let failure: CalloutError | undefined;
+  if (report.response.scope.missing.length > 0) {
+    failure = new CalloutError(
+      'SCOPE_NOT_GRANTED',
+      `The token was issued without the requested scope ${report.response.scope.missing.map((s) => `"${s}"`).join(', ')} (granted: "${report.response.scope.granted ?? ''}").`,
+      { data: { requested: service.scope, granted: report.response.scope.granted, missing: report.response.scope.missing } },
+    );
+  }
+  if (options.probe && service.probe) {
+    const probe = await runProbe(client, service, result.token.accessToken);
+    report.probe = probe.report;
+    failure ??= probe.error;
+  }
+  const fitFailure = report.apexFit.find((check) => check.status === 'fail');
+  if (!failure && fitFailure) {
+    failure = new CalloutError('APEX_FIT', `The exchange works from here but not from Apex: ${fitFailure.message}`, { data: { check: fitFailure.id } });
+  }
+  if (failure) report.error = failure.toObject();
+  report.ok = !failure;
+  return report;
+}
+
+async function detectAuth(client: HttpClient, name: string, service: ServiceConfig, secret: Secret): Promise<DetectAuthReport> {
+  const other: ClientAuth = service.clientAuth === 'basic' ? 'body' : 'basic';
+  try {
+    await exchangeToken(client, buildTokenRequest(service, secret, other));
+    return { tried: other, worked: true, change: `Set "clientAuth": "${other}" in services.${name} of callout.config.json.` };
+  } catch (error) {
+    return { tried: other, worked: false, error: CalloutError.wrap(error).toObject() };
+  }
+}
