@@ -2,9 +2,10 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 
 /**
  * The canary: a recognisable secret with characters that change under URL and base64 encoding.
+ * No '+' or '%': RFC 6749 servers (oidc-provider) form-decode Basic credentials, where '+' is a space.
  * Every output of every command is searched for it in all its encoded forms.
  */
-export const CANARY_SECRET = 'CANARY+s3cr3t/Zq9=XwV7-only4tests';
+export const CANARY_SECRET = 'CANARY/s3cr3t=Zq9~XwV7-only4tests';
 export const CANARY_ENV = 'EXTERNALAPP_STAGE_CLIENT_SECRET';
 
 /** Every form in which the canary could leak. */
