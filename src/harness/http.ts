@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent, request } from './undici.ts';
 import { CalloutError, type ErrorCode } from '../errors/index.ts';
 import type { HttpAnswer } from '../exchange/tokenResponse.ts';
 
@@ -75,7 +75,7 @@ export function classifyNetworkError(error: unknown, url: string, timeoutMs: num
  * one overall timeout like Apex's setTimeout, bodies read as text with a size cap.
  */
 export class HttpClient {
-  private readonly agent: Agent;
+  private readonly agent: InstanceType<typeof Agent>;
 
   constructor(options: HttpClientOptions = {}) {
     this.agent = new Agent({
@@ -91,12 +91,14 @@ export class HttpClient {
     const started = performance.now();
     const signal = AbortSignal.timeout(req.timeoutMs);
     try {
-      const res = await request(req.url, {
+      const url = new URL(req.url);
+      const res = await request(this.agent, {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: req.method as 'POST',
         headers: req.headers,
-        body: req.body,
+        body: req.body ?? null,
         signal,
-        dispatcher: this.agent,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });

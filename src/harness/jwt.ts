@@ -1,4 +1,6 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+// Subpath imports: the jose index costs ~40 ms at start-up; these two cost almost nothing.
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
+import { decodeJwt } from 'jose/jwt/decode';
 
 export interface DecodedJwt {
   header: Record<string, unknown>;

@@ -142,6 +142,17 @@ async function runProbe(client: HttpClient, service: ServiceConfig, token: Secre
   }
 }
 
+/**
+ * RFC 6749 section 2.3.1 servers (oidc-provider among them) form-decode Basic credentials, so a
+ * '+' in a secret sent as given arrives as a space. The Apex sends the pair as given, like curl.
+ */
+const BASIC_ENCODING_HINT =
+  'The client id or secret contains characters such as + % & that servers following RFC 6749 section 2.3.1 decode in Basic credentials: try clientAuth "body", or ask the provider whether it expects the pair form-encoded.';
+
+function needsFormEncoding(clientId: string, secret: Secret): boolean {
+  return formUrlEncode(clientId) !== clientId || formUrlEncode(secret.reveal()) !== secret.reveal();
+}
+
 const DETECTABLE = new Set(['CLIENT_AUTH_REJECTED', 'OAUTH_ERROR', 'TOKEN_HTTP_ERROR']);
 
 /**
@@ -179,6 +190,9 @@ export async function verifyService(
   } catch (error) {
     const failure = CalloutError.wrap(error);
     report.error = failure.toObject();
+    if (failure.name === 'CLIENT_AUTH_REJECTED' && service.clientAuth === 'basic' && needsFormEncoding(service.clientId, secret)) {
+      report.error.actions.push(BASIC_ENCODING_HINT);
+    }
     if (options.detectAuth && DETECTABLE.has(failure.name)) {
       report.detectAuth = await detectAuth(client, name, service, secret);
       if (report.detectAuth.change) report.error.actions.unshift(report.detectAuth.change);

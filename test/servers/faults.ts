@@ -184,6 +184,22 @@ export async function startFaultServer(): Promise<FaultServer> {
     'POST /string-expires': (_req, res) =>
       sendJson(res, 200, { ...validToken(baseUrl), expires_in: '3600' }),
     'POST /ok': (_req, res) => sendJson(res, 200, validToken(baseUrl)),
+    // A careless server that echoes what it received: the form body (with client_secret in body
+    // auth) into error_description, the Authorization header into an HTML title.
+    'POST /echo-error': (req, res) => {
+      const last = recorded.at(-1);
+      if (req.headers.authorization) {
+        sendText(res, 401, 'text/html', `<html><head><title>Denied ${req.headers.authorization}</title></head></html>`);
+      } else {
+        json(res, 400, 'invalid_request', `Bad request body: ${last?.body ?? ''}`);
+      }
+    },
+    // The partner from the original question: credentials in the form body get a Spring
+    // "Whitelabel Error Page"; only an Authorization: Basic header gets a token.
+    'POST /basic-only': (req, res) =>
+      /^Basic /.test(req.headers.authorization ?? '')
+        ? sendJson(res, 200, validToken(baseUrl))
+        : sendText(res, 401, 'text/html;charset=UTF-8', WHITELABEL_HTML),
     'POST /huge-token': (_req, res) => sendJson(res, 200, tokenBody(baseUrl, hugeJwt(baseUrl))),
     'POST /short-expiry': (_req, res) => sendJson(res, 200, validToken(baseUrl, { expiresIn: 60 })),
     'GET /api/ok': (_req, res) => sendJson(res, 200, LOANS),
