@@ -24,67 +24,138 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
 }
 
-export type CommandRun = (context: CommandContext, output: import('./output.ts').Output) => Promise<number | void>;
+export type CommandRun = (
+  context: CommandContext,
+  output: import('./output.ts').Output,
+) => Promise<number | void>;
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  json: { type: 'boolean', description: 'Print exactly one JSON document on stdout (for scripts).' },
+  json: {
+    type: 'boolean',
+    description: 'Print exactly one JSON document on stdout (for scripts).',
+  },
   debug: { type: 'boolean', description: 'Add detail (stack traces) to errors; never secrets.' },
   help: { type: 'boolean', short: 'h', description: 'Show help for the command.' },
 };
 
 const CONFIG_FLAG: Record<string, FlagSpec> = {
-  config: { type: 'string', valueName: 'PATH', description: 'Config file (default: callout.config.json here or in a parent folder).' },
+  config: {
+    type: 'string',
+    valueName: 'PATH',
+    description: 'Config file (default: callout.config.json here or in a parent folder).',
+  },
 };
 const SECRET_FLAG: Record<string, FlagSpec> = {
-  'secret-stdin': { type: 'boolean', description: 'Read the client secret from standard input instead of its configured source.' },
+  'secret-stdin': {
+    type: 'boolean',
+    description: 'Read the client secret from standard input instead of its configured source.',
+  },
 };
 
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'init',
     summary: 'Write callout.config.json (asks, or takes flags), and sfdx-project.json when absent',
-    usage: 'callout init [--yes] [--service NAME] [--token-url URL] [--api-base-url URL] [--client-id ID] [--client-auth basic|body] ...',
+    usage:
+      'callout init [--yes] [--service NAME] [--token-url URL] [--api-base-url URL] [--client-id ID] [--client-auth basic|body] ...',
     flags: {
       ...CONFIG_FLAG,
       yes: { type: 'boolean', short: 'y', description: 'Do not ask; take the flags and defaults.' },
       force: { type: 'boolean', description: 'Replace an existing config file.' },
-      prefix: { type: 'string', valueName: 'NAME', description: 'Prefix of generated Apex and metadata names (default ExternalApp).' },
-      service: { type: 'string', valueName: 'NAME', description: 'Service DeveloperName (default ExternalAppStage).' },
+      prefix: {
+        type: 'string',
+        valueName: 'NAME',
+        description: 'Prefix of generated Apex and metadata names (default ExternalApp).',
+      },
+      service: {
+        type: 'string',
+        valueName: 'NAME',
+        description: 'Service DeveloperName (default ExternalAppStage).',
+      },
       'token-url': { type: 'string', valueName: 'URL', description: 'Token endpoint URL.' },
       'api-base-url': { type: 'string', valueName: 'URL', description: 'API base URL.' },
-      'client-id': { type: 'string', valueName: 'ID', description: 'OAuth client id (not secret).' },
-      'client-auth': { type: 'string', valueName: 'basic|body', description: 'How the client authenticates: Basic header or form body.' },
-      'secret-env': { type: 'string', valueName: 'NAME', description: 'Environment variable that will hold the secret (the secret itself is never asked for here).' },
-      'secret-file': { type: 'string', valueName: 'PATH', description: 'File that will hold the secret, instead of --secret-env.' },
-      audience: { type: 'string', valueName: 'AUD', description: 'audience form parameter (optional).' },
-      scope: { type: 'string', valueName: 'SCOPES', description: 'Space-separated scopes (optional).' },
-      'probe-path': { type: 'string', valueName: 'PATH', description: 'A GET path on the API that verify calls with the token (optional).' },
-      'api-version': { type: 'string', valueName: 'VERSION', description: 'Salesforce API version (default 64.0).' },
-      'secret-storage': { type: 'string', valueName: 'MODE', description: 'customMetadata (default) or externalCredential.' },
+      'client-id': {
+        type: 'string',
+        valueName: 'ID',
+        description: 'OAuth client id (not secret).',
+      },
+      'client-auth': {
+        type: 'string',
+        valueName: 'basic|body',
+        description: 'How the client authenticates: Basic header or form body.',
+      },
+      'secret-env': {
+        type: 'string',
+        valueName: 'NAME',
+        description:
+          'Environment variable that will hold the secret (the secret itself is never asked for here).',
+      },
+      'secret-file': {
+        type: 'string',
+        valueName: 'PATH',
+        description: 'File that will hold the secret, instead of --secret-env.',
+      },
+      audience: {
+        type: 'string',
+        valueName: 'AUD',
+        description: 'audience form parameter (optional).',
+      },
+      scope: {
+        type: 'string',
+        valueName: 'SCOPES',
+        description: 'Space-separated scopes (optional).',
+      },
+      'probe-path': {
+        type: 'string',
+        valueName: 'PATH',
+        description: 'A GET path on the API that verify calls with the token (optional).',
+      },
+      'api-version': {
+        type: 'string',
+        valueName: 'VERSION',
+        description: 'Salesforce API version (default 64.0).',
+      },
+      'secret-storage': {
+        type: 'string',
+        valueName: 'MODE',
+        description: 'customMetadata (default) or externalCredential.',
+      },
     },
     load: () => import('./commands/init.ts'),
   },
   {
     name: 'verify',
-    summary: 'Perform the exact token exchange the Apex will perform, against the real endpoint, and report',
+    summary:
+      'Perform the exact token exchange the Apex will perform, against the real endpoint, and report',
     usage: 'callout verify [SERVICE...] [--detect-auth] [--no-probe]',
     flags: {
       ...CONFIG_FLAG,
       ...SECRET_FLAG,
-      'detect-auth': { type: 'boolean', description: 'On a client authentication failure, try the other style (basic/body) and say which config change works.' },
-      probe: { type: 'boolean', description: 'Call the configured probe with the token (default; --no-probe skips it).' },
+      'detect-auth': {
+        type: 'boolean',
+        description:
+          'On a client authentication failure, try the other style (basic/body) and say which config change works.',
+      },
+      probe: {
+        type: 'boolean',
+        description: 'Call the configured probe with the token (default; --no-probe skips it).',
+      },
     },
     load: () => import('./commands/verify.ts'),
   },
   {
     name: 'token',
-    summary: 'Print a valid access token (only the token), reusing a locally cached one until it nears expiry',
+    summary:
+      'Print a valid access token (only the token), reusing a locally cached one until it nears expiry',
     usage: 'callout token [SERVICE] [--fresh]',
     flags: {
       ...CONFIG_FLAG,
       ...SECRET_FLAG,
-      fresh: { type: 'boolean', description: 'Ignore the local token cache and fetch a new token.' },
+      fresh: {
+        type: 'boolean',
+        description: 'Ignore the local token cache and fetch a new token.',
+      },
     },
     load: () => import('./commands/token.ts'),
   },
@@ -95,8 +166,19 @@ export const COMMANDS: CommandSpec[] = [
     flags: {
       ...CONFIG_FLAG,
       ...SECRET_FLAG,
-      data: { type: 'string', short: 'd', valueName: 'BODY|@FILE', description: 'Request body, or @file to read it from a file.' },
-      header: { type: 'string', short: 'H', multiple: true, valueName: '"Name: value"', description: 'Extra request header (repeatable).' },
+      data: {
+        type: 'string',
+        short: 'd',
+        valueName: 'BODY|@FILE',
+        description: 'Request body, or @file to read it from a file.',
+      },
+      header: {
+        type: 'string',
+        short: 'H',
+        multiple: true,
+        valueName: '"Name: value"',
+        description: 'Extra request header (repeatable).',
+      },
     },
     load: () => import('./commands/request.ts'),
   },
@@ -107,7 +189,11 @@ export function parseArgsOptions(spec: CommandSpec): ParseArgsOptionsConfig {
   return Object.fromEntries(
     Object.entries(all).map(([name, flag]) => [
       name,
-      { type: flag.type, ...(flag.multiple ? { multiple: true } : {}), ...(flag.short ? { short: flag.short } : {}) },
+      {
+        type: flag.type,
+        ...(flag.multiple ? { multiple: true } : {}),
+        ...(flag.short ? { short: flag.short } : {}),
+      },
     ]),
   );
 }

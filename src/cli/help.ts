@@ -18,7 +18,9 @@ export function exitCodeLines(): string[] {
     names.push(name);
     byExit.set(info.exitCode, names);
   }
-  return [...byExit.entries()].sort(([a], [b]) => a - b).map(([code, names]) => `  ${String(code).padStart(3)}  ${names.join(', ')}`);
+  return [...byExit.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([code, names]) => `  ${String(code).padStart(3)}  ${names.join(', ')}`);
 }
 
 export function mainHelp(version: string): string {
@@ -40,7 +42,7 @@ export function mainHelp(version: string): string {
     'Exit codes:',
     ...exitCodeLines(),
     '',
-    'Run `callout <command> --help` for a command\'s options.',
+    "Run `callout <command> --help` for a command's options.",
   ].join('\n');
 }
 

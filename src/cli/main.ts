@@ -6,12 +6,18 @@ import { commandHelp, mainHelp } from './help.ts';
 import { Output } from './output.ts';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 /** Runs one command line; returns the exit code. Exported for in-process tests. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
   const first = argv[0];
@@ -27,11 +33,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const output = new Output({ json, debug });
   const spec = COMMANDS.find((c) => c.name === first);
   if (!spec) {
-    return output.failure(new CalloutError('USAGE', `Unknown command "${first}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`));
+    return output.failure(
+      new CalloutError(
+        'USAGE',
+        `Unknown command "${first}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`,
+      ),
+    );
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv.slice(1), options: parseArgsOptions(spec), allowPositionals: true, allowNegative: true, strict: true });
+    parsed = parseArgs({
+      args: argv.slice(1),
+      options: parseArgsOptions(spec),
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    });
   } catch (error) {
     return output.failure(
       new CalloutError('USAGE', `${(error as Error).message.split('\n')[0]}`, {
@@ -45,7 +62,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   try {
     const { run } = await spec.load();
-    const code = await run({ positionals: parsed.positionals, flags: parsed.values, cwd, env }, output);
+    const code = await run(
+      { positionals: parsed.positionals, flags: parsed.values, cwd, env },
+      output,
+    );
     return code ?? 0;
   } catch (error) {
     return output.failure(error);

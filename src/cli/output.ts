@@ -23,7 +23,10 @@ export class Output {
     this.debug = options.debug;
     this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr };
     this.redactor = options.redactor ?? defaultRedactor;
-    this.color = !this.json && Boolean((this.streams.stderr as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR;
+    this.color =
+      !this.json &&
+      Boolean((this.streams.stderr as { isTTY?: boolean }).isTTY) &&
+      !process.env.NO_COLOR;
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {
@@ -32,7 +35,13 @@ export class Output {
 
   style(text: string, code: 'bold' | 'dim' | 'red' | 'green' | 'yellow'): string {
     if (!this.color) return text;
-    const codes = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39] } as const;
+    const codes = {
+      bold: [1, 22],
+      dim: [2, 22],
+      red: [31, 39],
+      green: [32, 39],
+      yellow: [33, 39],
+    } as const;
     const [open, close] = codes[code];
     return `\u001b[${open}m${text}\u001b[${close}m`;
   }
@@ -42,9 +51,12 @@ export class Output {
     if (!this.json) this.write(this.streams.stderr, `${text}\n`);
   }
 
-  warn(text: string): void {
+  /** A warning, always in --json; for people unless `shown` says their output already has it. */
+  warn(text: string, options: { shown?: boolean } = {}): void {
     this.warnings.push(text);
-    if (!this.json) this.write(this.streams.stderr, `${this.style('Warning:', 'yellow')} ${text}\n`);
+    if (!this.json && !options.shown) {
+      this.write(this.streams.stderr, `${this.style('Warning:', 'yellow')} ${text}\n`);
+    }
   }
 
   /** The human result, to stdout; under --json the document from `success` is printed instead. */
@@ -53,19 +65,27 @@ export class Output {
   }
 
   success(result: unknown): void {
-    if (this.json) this.write(this.streams.stdout, `${JSON.stringify({ status: 0, result, warnings: this.warnings }, null, 2)}\n`);
+    if (this.json)
+      this.write(
+        this.streams.stdout,
+        `${JSON.stringify({ status: 0, result, warnings: this.warnings }, null, 2)}\n`,
+      );
   }
 
   failure(error: unknown): number {
     const failure = CalloutError.wrap(error);
     if (this.json) {
-      this.write(this.streams.stdout, `${JSON.stringify({ ...failure.toObject(this.debug), warnings: this.warnings }, null, 2)}\n`);
+      this.write(
+        this.streams.stdout,
+        `${JSON.stringify({ ...failure.toObject(this.debug), warnings: this.warnings }, null, 2)}\n`,
+      );
     } else {
       const lines = [`${this.style(`Error (${failure.name}):`, 'red')} ${failure.message}`];
       for (const action of failure.actions) lines.push(`  Try: ${action}`);
       if (this.debug) {
         if (failure.stack) lines.push('', failure.stack);
-        if (failure.cause instanceof Error && failure.cause.stack) lines.push('Caused by:', failure.cause.stack);
+        if (failure.cause instanceof Error && failure.cause.stack)
+          lines.push('Caused by:', failure.cause.stack);
       }
       this.write(this.streams.stderr, `${lines.join('\n')}\n`);
     }

@@ -22,7 +22,10 @@ export class Project {
 
   static async open(context: CommandContext): Promise<Project> {
     const configPath = context.flags.config;
-    const loaded = await loadConfig({ cwd: context.cwd, ...(typeof configPath === 'string' ? { configPath } : {}) });
+    const loaded = await loadConfig({
+      cwd: context.cwd,
+      ...(typeof configPath === 'string' ? { configPath } : {}),
+    });
     return new Project(context, loaded);
   }
 

@@ -1,4 +1,16 @@
-export { CONFIG_FILE, loadConfig, parseConfig, selectService, selectServices, type LoadedConfig } from './load.ts';
+export {
+  CONFIG_FILE,
+  loadConfig,
+  parseConfig,
+  selectService,
+  selectServices,
+  type LoadedConfig,
+} from './load.ts';
 export * from './schema.ts';
 export { Secret, SECRET_MASK, maskValue, revealValue, type MaybeSecret } from './secret.ts';
-export { readSecretFromStdin, resolveSecret, terminalPrompt, type SecretInputs } from './secrets.ts';
+export {
+  readSecretFromStdin,
+  resolveSecret,
+  terminalPrompt,
+  type SecretInputs,
+} from './secrets.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import { CalloutError } from '../errors/index.ts';
 import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
 
@@ -23,7 +23,8 @@ const EXAMPLES: Record<string, string> = {
   partition: '"partition": "ExternalApp"',
   capacityMb: '"capacityMb": 1',
   refreshMarginSeconds: '"refreshMarginSeconds": 60',
-  services: '"services": { "ExternalAppStage": { "tokenUrl": "https://auth.example.com/oauth/token", ... } }',
+  services:
+    '"services": { "ExternalAppStage": { "tokenUrl": "https://auth.example.com/oauth/token", ... } }',
   tokenUrl: '"tokenUrl": "https://auth-stage.externalapp.example/oauth/token"',
   apiBaseUrl: '"apiBaseUrl": "https://partner-api-stage.externalapp.example"',
   clientId: '"clientId": "YXXXXXmkqR0ED7xLuBj74p9BXynOadz6l"',
@@ -43,7 +44,9 @@ const EXAMPLES: Record<string, string> = {
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .map((key, i) =>
+      typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`,
+    )
     .join('');
 }
 
@@ -61,39 +64,43 @@ interface ConfigProblem {
   example?: string;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
-  const path = formatPath(issue.path);
-  // zod says "Invalid option: expected one of ..."; keep only what was expected.
-  let expected = issue.message.replace(/^Invalid (option|input|string|number): expected /i, '').replace(/^Too (big|small): expected /i, '');
-  if (issue.code === 'unrecognized_keys') {
-    expected = `no unknown keys (found ${issue.keys.map((k) => `"${k}"`).join(', ')})`;
-  } else if (issue.code === 'invalid_union' && issue.path.at(-1) === 'clientSecret') {
-    expected = 'an object naming where the secret comes from: { "env": NAME } or { "file": PATH }, never the secret itself';
-  } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-    expected = `a ${issue.expected} (the key is required)`;
+type Issue = v.InferIssue<typeof configSchema>;
+
+function describeIssue(issue: Issue): ConfigProblem {
+  let path: PropertyKey[] = (issue.path ?? []).map((item) => item.key as PropertyKey);
+  let expected = issue.message;
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    // An unknown key: report it at its parent, by name.
+    expected = `has an unknown key ${issue.received}`;
+    path = path.slice(0, -1);
+  } else if (issue.received === 'undefined' && /^Invalid (key|type)/.test(issue.message)) {
+    expected = 'is required';
+  } else {
+    // valibot's own messages read "Invalid type: Expected X but received Y"; keep what follows.
+    expected = expected.replace(/^Invalid \w+: Expected /, 'must be ');
   }
-  const example = exampleFor(issue.path);
-  return example ? { path, expected, example } : { path, expected };
+  const example = exampleFor(path);
+  return example
+    ? { path: formatPath(path), expected, example }
+    : { path: formatPath(path), expected };
 }
 
 /** Validates parsed JSON; a bad file fails with the JSON path, what was expected and an example. */
 export function parseConfig(json: unknown, source = CONFIG_FILE): CalloutConfig {
-  const result = configSchema.safeParse(json);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(describeIssue);
+  const result = v.safeParse(configSchema, json);
+  if (result.success) return result.output;
+  const problems = result.issues.map(describeIssue);
   const first = problems[0];
-  const lines = problems.map((p) => `${p.path}: expected ${p.expected}${p.example ? ` (example: ${p.example})` : ''}`);
-  throw new CalloutError(
-    'CONFIG_INVALID',
-    `${source} is not valid: ${lines.join('; ')}`,
-    {
-      data: { file: source, problems },
-      actions: [
-        first ? `Fix ${first.path} in ${source}.` : `Fix ${source}.`,
-        'Editors complete and check the file when it starts with "$schema": "./node_modules/callout-kit/schema/callout.config.schema.json".',
-      ],
-    },
+  const lines = problems.map(
+    (p) => `${p.path} ${p.expected}${p.example ? ` (example: ${p.example})` : ''}`,
   );
+  throw new CalloutError('CONFIG_INVALID', `${source} is not valid: ${lines.join('; ')}`, {
+    data: { file: source, problems },
+    actions: [
+      first ? `Fix ${first.path} in ${source}.` : `Fix ${source}.`,
+      'Editors complete and check the file when it starts with "$schema": "./node_modules/callout-kit/schema/callout.config.schema.json".',
+    ],
+  });
 }
 
 /** Finds callout.config.json in `cwd` or a parent folder, as git and sf find their project roots. */
@@ -116,25 +123,40 @@ function jsonSyntaxError(text: string, path: string, error: Error): CalloutError
   // V8 reports "... in JSON at position N (line L column C)"; keep the location, drop the rest.
   const where = /line (\d+) column (\d+)/.exec(error.message);
   const location = where ? ` at line ${where[1]}, column ${where[2]}` : '';
-  return new CalloutError('CONFIG_INVALID', `${path} is not valid JSON${location}: ${error.message}`, {
-    data: { file: path, length: text.length },
-    actions: ['Fix the JSON syntax (a missing comma or quote, or a trailing comma, is the usual cause).'],
-  });
+  return new CalloutError(
+    'CONFIG_INVALID',
+    `${path} is not valid JSON${location}: ${error.message}`,
+    {
+      data: { file: path, length: text.length },
+      actions: [
+        'Fix the JSON syntax (a missing comma or quote, or a trailing comma, is the usual cause).',
+      ],
+    },
+  );
 }
 
-export async function loadConfig(options: { configPath?: string; cwd?: string } = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  options: { configPath?: string; cwd?: string } = {},
+): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const path = options.configPath ? resolve(cwd, options.configPath) : await findConfig(cwd);
   if (!path) {
-    throw new CalloutError('CONFIG_NOT_FOUND', `No ${CONFIG_FILE} in ${cwd} or its parent folders.`);
+    throw new CalloutError(
+      'CONFIG_NOT_FOUND',
+      `No ${CONFIG_FILE} in ${cwd} or its parent folders.`,
+    );
   }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CalloutError('CONFIG_NOT_FOUND', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      data: { file: path },
-    });
+    throw new CalloutError(
+      'CONFIG_NOT_FOUND',
+      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+      {
+        data: { file: path },
+      },
+    );
   }
   let json: unknown;
   try {
@@ -146,25 +168,40 @@ export async function loadConfig(options: { configPath?: string; cwd?: string } 
 }
 
 /** Picks the service named on the command line, or the only one. */
-export function selectService(config: CalloutConfig, name: string | undefined): { name: string; service: ServiceConfig } {
+export function selectService(
+  config: CalloutConfig,
+  name: string | undefined,
+): { name: string; service: ServiceConfig } {
   const names = Object.keys(config.services);
   if (name === undefined) {
     const only = names[0];
-    if (names.length === 1 && only !== undefined) return { name: only, service: config.services[only]! };
-    throw new CalloutError('SERVICE_REQUIRED', `The config defines ${names.length} services (${names.join(', ')}); name one.`, {
-      data: { services: names },
-    });
+    if (names.length === 1 && only !== undefined)
+      return { name: only, service: config.services[only]! };
+    throw new CalloutError(
+      'SERVICE_REQUIRED',
+      `The config defines ${names.length} services (${names.join(', ')}); name one.`,
+      {
+        data: { services: names },
+      },
+    );
   }
   const service = config.services[name];
   if (!service) {
-    throw new CalloutError('SERVICE_UNKNOWN', `No service "${name}" in the config (it has: ${names.join(', ')}).`, {
-      data: { service: name, services: names },
-    });
+    throw new CalloutError(
+      'SERVICE_UNKNOWN',
+      `No service "${name}" in the config (it has: ${names.join(', ')}).`,
+      {
+        data: { service: name, services: names },
+      },
+    );
   }
   return { name, service };
 }
 
-export function selectServices(config: CalloutConfig, names: readonly string[]): Array<{ name: string; service: ServiceConfig }> {
+export function selectServices(
+  config: CalloutConfig,
+  names: readonly string[],
+): Array<{ name: string; service: ServiceConfig }> {
   if (names.length === 0) {
     return Object.entries(config.services).map(([name, service]) => ({ name, service }));
   }

@@ -41,35 +41,54 @@ async function readSource(source: SecretSource, inputs: SecretInputs): Promise<s
  * Resolves a service's client secret: `--secret-stdin` first, then the configured source, then a
  * hidden prompt on a terminal. Never a command-line argument, so it never shows in `ps`.
  */
-export async function resolveSecret(serviceName: string, source: SecretSource, inputs: SecretInputs): Promise<Secret> {
+export async function resolveSecret(
+  serviceName: string,
+  source: SecretSource,
+  inputs: SecretInputs,
+): Promise<Secret> {
   if (inputs.stdinSecret) return inputs.stdinSecret;
   const plain = await readSource(source, inputs);
   if (plain !== undefined) return new Secret(plain);
   if (inputs.prompt) {
-    const answer = await inputs.prompt(`Client secret for ${serviceName} (${describe(source)} is not set)`);
+    const answer = await inputs.prompt(
+      `Client secret for ${serviceName} (${describe(source)} is not set)`,
+    );
     if (answer !== '') return new Secret(answer);
   }
-  throw new CalloutError('SECRET_MISSING', `No client secret for ${serviceName}: the ${describe(source)} is missing or empty.`, {
-    data: { service: serviceName, source },
-    actions:
-      'env' in source
-        ? [
-            `Set it for this shell: read -rs ${source.env} && export ${source.env}`,
-            'Or pipe it in: ... | callout <command> --secret-stdin',
-          ]
-        : [`Create ${source.file} holding only the secret (chmod 600), or pass --secret-stdin.`],
-  });
+  throw new CalloutError(
+    'SECRET_MISSING',
+    `No client secret for ${serviceName}: the ${describe(source)} is missing or empty.`,
+    {
+      data: { service: serviceName, source },
+      actions:
+        'env' in source
+          ? [
+              `Set it for this shell: read -rs ${source.env} && export ${source.env}`,
+              'Or pipe it in: ... | callout <command> --secret-stdin',
+            ]
+          : [`Create ${source.file} holding only the secret (chmod 600), or pass --secret-stdin.`],
+    },
+  );
 }
 
 /** Reads the whole of standard input as one secret (for `--secret-stdin`). */
-export async function readSecretFromStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<Secret> {
+export async function readSecretFromStdin(
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<Secret> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  for await (const chunk of stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   const text = stripFinalNewline(Buffer.concat(chunks).toString('utf8'));
   if (text === '') {
-    throw new CalloutError('SECRET_MISSING', '--secret-stdin was given but standard input was empty.', {
-      actions: ['Pipe the secret in, e.g. `pass show externalapp/stage | callout verify --secret-stdin`.'],
-    });
+    throw new CalloutError(
+      'SECRET_MISSING',
+      '--secret-stdin was given but standard input was empty.',
+      {
+        actions: [
+          'Pipe the secret in, e.g. `pass show externalapp/stage | callout verify --secret-stdin`.',
+        ],
+      },
+    );
   }
   return new Secret(text);
 }

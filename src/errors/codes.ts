@@ -103,7 +103,9 @@ export const ERROR_CODES = {
   OAUTH_ERROR: {
     exitCode: EXIT.tokenRejected,
     summary: 'the token endpoint answered with an OAuth 2.0 error (RFC 6749 section 5.2)',
-    actions: ['Read the error description; compare the request shown with the provider documentation.'],
+    actions: [
+      'Read the error description; compare the request shown with the provider documentation.',
+    ],
   },
   TOKEN_HTTP_ERROR: {
     exitCode: EXIT.tokenRejected,
@@ -113,7 +115,9 @@ export const ERROR_CODES = {
   TOKEN_SERVER_ERROR: {
     exitCode: EXIT.tokenEndpointUnavailable,
     summary: 'the token endpoint failed (HTTP 5xx)',
-    actions: ['Try again later; if it persists, contact the API provider with the time of the request.'],
+    actions: [
+      'Try again later; if it persists, contact the API provider with the time of the request.',
+    ],
   },
   RATE_LIMITED: {
     exitCode: EXIT.tokenEndpointUnavailable,
@@ -180,7 +184,9 @@ export const ERROR_CODES = {
   PROBE_FORBIDDEN: {
     exitCode: EXIT.probe,
     summary: 'the API accepted the token but denied the request (HTTP 403)',
-    actions: ['Ask the provider to grant the scope the API names, and add it to "scope" in the config.'],
+    actions: [
+      'Ask the provider to grant the scope the API names, and add it to "scope" in the config.',
+    ],
   },
   PROBE_FAILED: {
     exitCode: EXIT.probe,

@@ -6,13 +6,7 @@ import { maskValue, revealValue, Secret, SECRET_MASK, type MaybeSecret } from '.
  * renders each part from its origin (a constant, a Custom Metadata field, the secret store).
  */
 export type PartOrigin =
-  | 'constant'
-  | 'clientId'
-  | 'clientSecret'
-  | 'basicAuthorization'
-  | 'audience'
-  | 'scope'
-  | 'param';
+  'constant' | 'clientId' | 'clientSecret' | 'basicAuthorization' | 'audience' | 'scope' | 'param';
 
 export interface RequestPart {
   readonly name: string;
@@ -44,26 +38,47 @@ export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
  * asks for form-encoding id and secret first; for the usual [A-Za-z0-9] secrets both agree.)
  */
 export function basicAuthorization(clientId: string, secret: Secret): Secret {
-  return secret.map((plain) => `Basic ${Buffer.from(`${clientId}:${plain}`, 'utf8').toString('base64')}`);
+  return secret.map(
+    (plain) => `Basic ${Buffer.from(`${clientId}:${plain}`, 'utf8').toString('base64')}`,
+  );
 }
 
-export function buildTokenRequest(service: ServiceConfig, secret: Secret, clientAuth: ClientAuth = service.clientAuth): TokenRequest {
+export function buildTokenRequest(
+  service: ServiceConfig,
+  secret: Secret,
+  clientAuth: ClientAuth = service.clientAuth,
+): TokenRequest {
   const headers: RequestPart[] = [
     { name: 'Accept', value: 'application/json', origin: 'constant' },
     { name: 'Content-Type', value: FORM_CONTENT_TYPE, origin: 'constant' },
   ];
   if (clientAuth === 'basic') {
-    headers.push({ name: 'Authorization', value: basicAuthorization(service.clientId, secret), origin: 'basicAuthorization' });
+    headers.push({
+      name: 'Authorization',
+      value: basicAuthorization(service.clientId, secret),
+      origin: 'basicAuthorization',
+    });
   }
   const form: RequestPart[] = [{ name: 'grant_type', value: GRANT_TYPE, origin: 'constant' }];
-  if (service.audience !== undefined) form.push({ name: 'audience', value: service.audience, origin: 'audience' });
-  if (service.scope !== undefined) form.push({ name: 'scope', value: service.scope, origin: 'scope' });
-  for (const [name, value] of Object.entries(service.params)) form.push({ name, value, origin: 'param' });
+  if (service.audience !== undefined)
+    form.push({ name: 'audience', value: service.audience, origin: 'audience' });
+  if (service.scope !== undefined)
+    form.push({ name: 'scope', value: service.scope, origin: 'scope' });
+  for (const [name, value] of Object.entries(service.params))
+    form.push({ name, value, origin: 'param' });
   if (clientAuth === 'body') {
     form.push({ name: 'client_id', value: service.clientId, origin: 'clientId' });
     form.push({ name: 'client_secret', value: secret, origin: 'clientSecret' });
   }
-  return { method: 'POST', url: service.tokenUrl, clientId: service.clientId, headers, form, clientAuth, timeoutMs: service.timeoutMs };
+  return {
+    method: 'POST',
+    url: service.tokenUrl,
+    clientId: service.clientId,
+    headers,
+    form,
+    clientAuth,
+    timeoutMs: service.timeoutMs,
+  };
 }
 
 /**
@@ -76,19 +91,27 @@ export function formUrlEncode(value: string): string {
 }
 
 export function encodeForm(form: readonly RequestPart[]): string {
-  return form.map((part) => `${formUrlEncode(part.name)}=${formUrlEncode(revealValue(part.value))}`).join('&');
+  return form
+    .map((part) => `${formUrlEncode(part.name)}=${formUrlEncode(revealValue(part.value))}`)
+    .join('&');
 }
 
 /** The body with secrets masked, for reports. */
 export function maskedForm(form: readonly RequestPart[]): string {
   return form
-    .map((part) => `${formUrlEncode(part.name)}=${part.value instanceof Secret ? SECRET_MASK : formUrlEncode(part.value)}`)
+    .map(
+      (part) =>
+        `${formUrlEncode(part.name)}=${part.value instanceof Secret ? SECRET_MASK : formUrlEncode(part.value)}`,
+    )
     .join('&');
 }
 
 export function maskedHeaders(parts: readonly RequestPart[]): Record<string, string> {
   return Object.fromEntries(
-    parts.map((part) => [part.name, part.origin === 'basicAuthorization' ? `Basic ${SECRET_MASK}` : maskValue(part.value)]),
+    parts.map((part) => [
+      part.name,
+      part.origin === 'basicAuthorization' ? `Basic ${SECRET_MASK}` : maskValue(part.value),
+    ]),
   );
 }
 

@@ -24,7 +24,13 @@ export interface TokenResponse {
   tokenBytes: number;
 }
 
-const STANDARD_FIELDS = new Set(['access_token', 'token_type', 'expires_in', 'scope', 'refresh_token']);
+const STANDARD_FIELDS = new Set([
+  'access_token',
+  'token_type',
+  'expires_in',
+  'scope',
+  'refresh_token',
+]);
 
 export function header(answer: HttpAnswer, name: string): string | undefined {
   const value = answer.headers[name.toLowerCase()];
@@ -33,16 +39,22 @@ export function header(answer: HttpAnswer, name: string): string | undefined {
 
 /** The title (or first heading) of an HTML page, e.g. "Whitelabel Error Page", without the rest. */
 export function htmlTitle(body: string): string | undefined {
-  const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body);
+  const match =
+    /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body);
   if (!match?.[1]) return undefined;
-  const text = match[1].replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim();
+  const text = match[1]
+    .replace(/<[^>]*>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text === '' ? undefined : text.slice(0, 120);
 }
 
 function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -51,6 +63,7 @@ function parseJsonObject(body: string): Record<string, unknown> | undefined {
 /** Short printable text from a server, so a hostile or huge description cannot flood the output. */
 function clip(value: unknown, max = 300): string | undefined {
   if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- strip control characters a server sent
   const text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max)}...` : text;
 }
@@ -67,31 +80,70 @@ function describeBody(answer: HttpAnswer): string {
   const title = htmlTitle(answer.body);
   if (title) return `an HTML page titled "${title}"`;
   const type = header(answer, 'content-type');
-  return type ? `a ${type.split(';')[0]} body of ${answer.body.length} bytes` : `a body of ${answer.body.length} bytes`;
+  return type
+    ? `a ${type.split(';')[0]} body of ${answer.body.length} bytes`
+    : `a body of ${answer.body.length} bytes`;
 }
 
 const AUDIENCE_HINT = /\b(audience|aud|resource|target|service not enabled)\b/i;
 
 /** Maps an OAuth error response (RFC 6749 section 5.2, RFC 8707 section 2) to our codes. */
-function oauthError(answer: HttpAnswer, json: Record<string, unknown>, error: string): CalloutError {
+function oauthError(
+  answer: HttpAnswer,
+  json: Record<string, unknown>,
+  error: string,
+): CalloutError {
   const description = clip(json.error_description);
-  const data = { httpStatus: answer.status, error, errorDescription: description, errorUri: clip(json.error_uri) };
+  const data = {
+    httpStatus: answer.status,
+    error,
+    errorDescription: description,
+    errorUri: clip(json.error_uri),
+  };
   const said = `HTTP ${answer.status} ${error}${description ? `: ${description}` : ''}`;
   switch (error) {
     case 'invalid_client':
-      return new CalloutError('CLIENT_AUTH_REJECTED', `The token endpoint rejected the client credentials (${said}).`, { data });
+      return new CalloutError(
+        'CLIENT_AUTH_REJECTED',
+        `The token endpoint rejected the client credentials (${said}).`,
+        { data },
+      );
     case 'unauthorized_client':
     case 'unsupported_grant_type':
-      return new CalloutError('GRANT_TYPE_REJECTED', `The token endpoint does not allow the client_credentials grant for this client (${said}).`, { data });
+      return new CalloutError(
+        'GRANT_TYPE_REJECTED',
+        `The token endpoint does not allow the client_credentials grant for this client (${said}).`,
+        { data },
+      );
     case 'invalid_scope':
-      return new CalloutError('SCOPE_NOT_GRANTED', `The token endpoint refused the requested scope (${said}).`, { data });
+      return new CalloutError(
+        'SCOPE_NOT_GRANTED',
+        `The token endpoint refused the requested scope (${said}).`,
+        { data },
+      );
     case 'invalid_target':
-      return new CalloutError('AUDIENCE_REJECTED', `The token endpoint rejected the requested audience (${said}).`, { data });
+      return new CalloutError(
+        'AUDIENCE_REJECTED',
+        `The token endpoint rejected the requested audience (${said}).`,
+        { data },
+      );
     default:
-      if ((error === 'access_denied' || error === 'invalid_request') && description && AUDIENCE_HINT.test(description)) {
-        return new CalloutError('AUDIENCE_REJECTED', `The token endpoint rejected the requested audience (${said}).`, { data });
+      if (
+        (error === 'access_denied' || error === 'invalid_request') &&
+        description &&
+        AUDIENCE_HINT.test(description)
+      ) {
+        return new CalloutError(
+          'AUDIENCE_REJECTED',
+          `The token endpoint rejected the requested audience (${said}).`,
+          { data },
+        );
       }
-      return new CalloutError('OAUTH_ERROR', `The token endpoint answered with an OAuth error (${said}).`, { data });
+      return new CalloutError(
+        'OAUTH_ERROR',
+        `The token endpoint answered with an OAuth error (${said}).`,
+        { data },
+      );
   }
 }
 
@@ -104,9 +156,13 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
   const { status } = answer;
   if (status >= 300 && status < 400) {
     const location = header(answer, 'location');
-    throw new CalloutError('REDIRECTED', `The token endpoint answered HTTP ${status}, a redirect${location ? ` to ${location}` : ''}.`, {
-      data: { httpStatus: status, location },
-    });
+    throw new CalloutError(
+      'REDIRECTED',
+      `The token endpoint answered HTTP ${status}, a redirect${location ? ` to ${location}` : ''}.`,
+      {
+        data: { httpStatus: status, location },
+      },
+    );
   }
   if (status === 429) {
     const retryAfter = retryAfterSeconds(header(answer, 'retry-after'));
@@ -118,9 +174,13 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
   }
   if (status >= 500) {
     const retryAfter = retryAfterSeconds(header(answer, 'retry-after'));
-    throw new CalloutError('TOKEN_SERVER_ERROR', `The token endpoint failed with HTTP ${status} (${describeBody(answer)}).`, {
-      data: { httpStatus: status, retryAfterSeconds: retryAfter, title: htmlTitle(answer.body) },
-    });
+    throw new CalloutError(
+      'TOKEN_SERVER_ERROR',
+      `The token endpoint failed with HTTP ${status} (${describeBody(answer)}).`,
+      {
+        data: { httpStatus: status, retryAfterSeconds: retryAfter, title: htmlTitle(answer.body) },
+      },
+    );
   }
   const json = parseJsonObject(answer.body);
   if (status >= 400 || status < 200) {
@@ -140,14 +200,26 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
         },
       );
     }
-    throw new CalloutError('TOKEN_HTTP_ERROR', `The token endpoint answered HTTP ${status} with ${describeBody(answer)}.`, {
-      data: { httpStatus: status, title },
-    });
+    throw new CalloutError(
+      'TOKEN_HTTP_ERROR',
+      `The token endpoint answered HTTP ${status} with ${describeBody(answer)}.`,
+      {
+        data: { httpStatus: status, title },
+      },
+    );
   }
   if (!json) {
-    throw new CalloutError('TOKEN_NOT_JSON', `The token endpoint answered HTTP ${status} with ${describeBody(answer)}, not a JSON object.`, {
-      data: { httpStatus: status, contentType: header(answer, 'content-type'), title: htmlTitle(answer.body) },
-    });
+    throw new CalloutError(
+      'TOKEN_NOT_JSON',
+      `The token endpoint answered HTTP ${status} with ${describeBody(answer)}, not a JSON object.`,
+      {
+        data: {
+          httpStatus: status,
+          contentType: header(answer, 'content-type'),
+          title: htmlTitle(answer.body),
+        },
+      },
+    );
   }
   const token = json.access_token;
   if (typeof token !== 'string' || token === '') {
@@ -168,7 +240,8 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
   }
   const extraFields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
-    if (!STANDARD_FIELDS.has(key)) extraFields[key] = typeof value === 'string' ? clip(value, 200) : value;
+    if (!STANDARD_FIELDS.has(key))
+      extraFields[key] = typeof value === 'string' ? clip(value, 200) : value;
   }
   return {
     accessToken: new Secret(token),
@@ -182,7 +255,10 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
 }
 
 /** Requested scopes the server did not grant; empty when all were granted or nothing was said. */
-export function missingScopes(requested: string | undefined, granted: string | undefined): string[] {
+export function missingScopes(
+  requested: string | undefined,
+  granted: string | undefined,
+): string[] {
   if (!requested || granted === undefined) return [];
   const have = new Set(granted.split(/\s+/).filter(Boolean));
   return requested.split(/\s+/).filter((s) => s && !have.has(s));

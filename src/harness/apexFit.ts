@@ -19,7 +19,13 @@ function isLocalHost(hostname: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (isIP(host) === 4) {
     const [a = 0, b = 0] = host.split('.').map(Number);
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 0;
+    return (
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      a === 0
+    );
   }
   if (isIP(host) === 6) return host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host);
   return false;
@@ -42,7 +48,10 @@ function endpointChecks(label: string, idPrefix: string, raw: string): FitCheck[
       message: `${label} uses plain HTTP: credentials and tokens would cross the internet unencrypted. Use HTTPS.`,
     });
   }
-  const portOk = (port === 443 && url.protocol === 'https:') || (port === 80 && url.protocol === 'http:') || port >= 1024;
+  const portOk =
+    (port === 443 && url.protocol === 'https:') ||
+    (port === 80 && url.protocol === 'http:') ||
+    port >= 1024;
   checks.push({
     id: `${idPrefix}.port`,
     status: portOk ? 'pass' : 'fail',
@@ -61,7 +70,10 @@ function endpointChecks(label: string, idPrefix: string, raw: string): FitCheck[
 }
 
 export function endpointFit(service: ServiceConfig): FitCheck[] {
-  return [...endpointChecks('Token URL', 'tokenUrl', service.tokenUrl), ...endpointChecks('API base URL', 'apiBaseUrl', service.apiBaseUrl)];
+  return [
+    ...endpointChecks('Token URL', 'tokenUrl', service.tokenUrl),
+    ...endpointChecks('API base URL', 'apiBaseUrl', service.apiBaseUrl),
+  ];
 }
 
 export interface TokenFacts {
@@ -71,7 +83,11 @@ export interface TokenFacts {
   latencyMs: number;
 }
 
-export function tokenFit(service: ServiceConfig, facts: TokenFacts, refreshMarginSeconds: number): FitCheck[] {
+export function tokenFit(
+  service: ServiceConfig,
+  facts: TokenFacts,
+  refreshMarginSeconds: number,
+): FitCheck[] {
   const checks: FitCheck[] = [];
   const { expiresIn } = facts;
   if (facts.expiresInSource === 'default') {
@@ -87,7 +103,11 @@ export function tokenFit(service: ServiceConfig, facts: TokenFacts, refreshMargi
       message: `expires_in ${expiresIn} s is outside the Platform Cache TTL range (300 s to 48 h); the Apex clamps the cache TTL and still checks the real expiry.`,
     });
   } else {
-    checks.push({ id: 'token.expiresIn', status: 'pass', message: `expires_in ${expiresIn} s fits the Platform Cache TTL range (300 s to 48 h).` });
+    checks.push({
+      id: 'token.expiresIn',
+      status: 'pass',
+      message: `expires_in ${expiresIn} s fits the Platform Cache TTL range (300 s to 48 h).`,
+    });
   }
   if (expiresIn <= refreshMarginSeconds) {
     checks.push({

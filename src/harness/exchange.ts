@@ -9,8 +9,13 @@ export interface ExchangeResult {
 }
 
 /** Sends the token request exactly as described, and reads the answer as the Apex does. */
-export async function exchangeToken(client: HttpClient, tokenRequest: TokenRequest): Promise<ExchangeResult> {
-  const headers = Object.fromEntries(tokenRequest.headers.map((part) => [part.name, revealValue(part.value)]));
+export async function exchangeToken(
+  client: HttpClient,
+  tokenRequest: TokenRequest,
+): Promise<ExchangeResult> {
+  const headers = Object.fromEntries(
+    tokenRequest.headers.map((part) => [part.name, revealValue(part.value)]),
+  );
   const answer = await client.send({
     method: tokenRequest.method,
     url: tokenRequest.url,

@@ -26,7 +26,8 @@ export interface HttpClientOptions {
   ca?: string[];
 }
 
-const TLS_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_|ERR_TLS_|ERR_SSL_|EPROTO$)/;
+const TLS_CODES =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_|ERR_TLS_|ERR_SSL_|EPROTO$)/;
 
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
@@ -41,14 +42,28 @@ function errorCodes(error: unknown): string[] {
 }
 
 /** Turns a transport failure into one of our codes with a plain sentence naming the host. */
-export function classifyNetworkError(error: unknown, url: string, timeoutMs: number, what = 'the token endpoint'): CalloutError {
+export function classifyNetworkError(
+  error: unknown,
+  url: string,
+  timeoutMs: number,
+  what = 'the token endpoint',
+): CalloutError {
   const codes = errorCodes(error);
   const host = new URL(url).host;
   const detail = error instanceof Error ? error.message : String(error);
   const has = (...names: string[]) => codes.some((c) => names.includes(c));
   let code: ErrorCode;
   let message: string;
-  if (has('AbortError', 'TimeoutError', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT')) {
+  if (
+    has(
+      'AbortError',
+      'TimeoutError',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'ETIMEDOUT',
+    )
+  ) {
     code = 'TIMEOUT';
     message = `No answer from ${what} at ${host} within ${timeoutMs} ms (timeoutMs).`;
   } else if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME')) {
@@ -120,7 +135,12 @@ export class HttpClient {
         latencyMs: Math.round(performance.now() - started),
       };
     } catch (error) {
-      throw classifyNetworkError(signal.aborted ? (signal.reason ?? error) : error, req.url, req.timeoutMs, what);
+      throw classifyNetworkError(
+        signal.aborted ? (signal.reason ?? error) : error,
+        req.url,
+        req.timeoutMs,
+        what,
+      );
     }
   }
 

@@ -21,22 +21,36 @@ interface CacheFile {
 
 /** $XDG_CACHE_HOME/callout-kit, or ~/.cache/callout-kit. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/')
+      ? env.XDG_CACHE_HOME
+      : join(homedir(), '.cache');
   return join(base, 'callout-kit');
 }
 
 /** Same token URL, client, audience and scope: the same token. The secret is not part of the key. */
 export function tokenCacheKey(service: ServiceConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify([service.tokenUrl, service.clientId, service.audience ?? '', service.scope ?? '']))
+    .update(
+      JSON.stringify([
+        service.tokenUrl,
+        service.clientId,
+        service.audience ?? '',
+        service.scope ?? '',
+      ]),
+    )
     .digest('hex');
 }
 
 function isCachedToken(value: unknown): value is CachedToken {
   const v = value as CachedToken;
   return (
-    typeof v === 'object' && v !== null && typeof v.accessToken === 'string' && typeof v.expiresAt === 'number' &&
-    typeof v.tokenUrl === 'string' && typeof v.service === 'string'
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.accessToken === 'string' &&
+    typeof v.expiresAt === 'number' &&
+    typeof v.tokenUrl === 'string' &&
+    typeof v.service === 'string'
   );
 }
 
@@ -61,11 +75,18 @@ export class TokenCache {
       return { format: FORMAT, tokens: {} };
     }
     const file = parsed as CacheFile;
-    if (typeof file !== 'object' || file === null || file.format !== FORMAT || typeof file.tokens !== 'object' || file.tokens === null) {
+    if (
+      typeof file !== 'object' ||
+      file === null ||
+      file.format !== FORMAT ||
+      typeof file.tokens !== 'object' ||
+      file.tokens === null
+    ) {
       return { format: FORMAT, tokens: {} };
     }
     const tokens: Record<string, CachedToken> = {};
-    for (const [key, value] of Object.entries(file.tokens)) if (isCachedToken(value)) tokens[key] = value;
+    for (const [key, value] of Object.entries(file.tokens))
+      if (isCachedToken(value)) tokens[key] = value;
     return { format: FORMAT, tokens };
   }
 

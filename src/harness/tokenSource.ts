@@ -39,13 +39,26 @@ export class TokenSource {
     const { cache, service } = this.deps;
     if (cache && !options.fresh) {
       const cached = await cache.get(this.key, this.deps.refreshMarginSeconds);
-      if (cached) return { accessToken: new Secret(cached.accessToken), expiresAt: cached.expiresAt, fromCache: true };
+      if (cached)
+        return {
+          accessToken: new Secret(cached.accessToken),
+          expiresAt: cached.expiresAt,
+          fromCache: true,
+        };
     }
     const now = (this.deps.now ?? Date.now)();
-    const { token } = await exchangeToken(this.deps.client, buildTokenRequest(service, await this.deps.secret()));
+    const { token } = await exchangeToken(
+      this.deps.client,
+      buildTokenRequest(service, await this.deps.secret()),
+    );
     const expiresAt = now + token.expiresIn * 1000;
     if (cache) {
-      await cache.put(this.key, { accessToken: token.accessToken.reveal(), expiresAt, tokenUrl: service.tokenUrl, service: this.deps.serviceName });
+      await cache.put(this.key, {
+        accessToken: token.accessToken.reveal(),
+        expiresAt,
+        tokenUrl: service.tokenUrl,
+        service: this.deps.serviceName,
+      });
     }
     return { accessToken: token.accessToken, expiresAt, fromCache: false };
   }

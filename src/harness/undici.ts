@@ -16,6 +16,9 @@ const apiRequest = require('undici/lib/api/api-request.js') as (
 
 export { Agent };
 
-export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+export function request(
+  dispatcher: Dispatcher,
+  options: Dispatcher.RequestOptions,
+): Promise<Dispatcher.ResponseData> {
   return apiRequest.call(dispatcher, options);
 }

@@ -1,7 +1,13 @@
 import type { CalloutConfig, ClientAuth, ServiceConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
 import { CalloutError, type ErrorJson } from '../errors/index.ts';
-import { buildTokenRequest, formUrlEncode, maskedForm, maskedHeaders, toCurl } from '../exchange/tokenRequest.ts';
+import {
+  buildTokenRequest,
+  formUrlEncode,
+  maskedForm,
+  maskedHeaders,
+  toCurl,
+} from '../exchange/tokenRequest.ts';
 import { header, missingScopes } from '../exchange/tokenResponse.ts';
 import { endpointFit, tokenFit, type FitCheck } from './apexFit.ts';
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
@@ -66,7 +72,11 @@ function secretVariableName(service: ServiceConfig): string {
   return 'env' in service.clientSecret ? service.clientSecret.env : 'CLIENT_SECRET';
 }
 
-function describeRequest(service: ServiceConfig, secret: Secret, clientAuth: ClientAuth): RequestReport {
+function describeRequest(
+  service: ServiceConfig,
+  secret: Secret,
+  clientAuth: ClientAuth,
+): RequestReport {
   const request = buildTokenRequest(service, secret, clientAuth);
   const masked = maskedForm(request.form);
   return {
@@ -74,10 +84,15 @@ function describeRequest(service: ServiceConfig, secret: Secret, clientAuth: Cli
     url: request.url,
     clientAuth,
     headers: maskedHeaders(request.headers),
-    form: Object.fromEntries(masked.split('&').map((pair) => {
-      const [name = '', value = ''] = pair.split('=');
-      return [decodeURIComponent(name), value === '****' ? value : decodeURIComponent(value.replaceAll('+', ' '))];
-    })),
+    form: Object.fromEntries(
+      masked.split('&').map((pair) => {
+        const [name = '', value = ''] = pair.split('=');
+        return [
+          decodeURIComponent(name),
+          value === '****' ? value : decodeURIComponent(value.replaceAll('+', ' ')),
+        ];
+      }),
+    ),
     body: masked,
     curl: toCurl(request, secretVariableName(service)),
   };
@@ -100,16 +115,29 @@ function describeResponse(service: ServiceConfig, result: ExchangeResult): Respo
   };
 }
 
-async function runProbe(client: HttpClient, service: ServiceConfig, token: Secret): Promise<{ report: ProbeReport; error?: CalloutError }> {
+async function runProbe(
+  client: HttpClient,
+  service: ServiceConfig,
+  token: Secret,
+): Promise<{ report: ProbeReport; error?: CalloutError }> {
   const probe = service.probe!;
   // Keep a path prefix in apiBaseUrl (https://host/v2 + /loans = https://host/v2/loans), as Apex string concatenation does.
   const target = `${service.apiBaseUrl.replace(/\/$/, '')}${probe.path}`;
-  const headers: Record<string, string> = { Authorization: `Bearer ${token.reveal()}`, Accept: 'application/json' };
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${token.reveal()}`,
+    Accept: 'application/json',
+  };
   if (probe.body !== undefined) headers['Content-Type'] = 'application/json';
   const report: ProbeReport = { method: probe.method, url: target, ok: false };
   try {
     const answer = await client.send(
-      { method: probe.method, url: target, headers, ...(probe.body !== undefined ? { body: probe.body } : {}), timeoutMs: service.timeoutMs },
+      {
+        method: probe.method,
+        url: target,
+        headers,
+        ...(probe.body !== undefined ? { body: probe.body } : {}),
+        timeoutMs: service.timeoutMs,
+      },
       'the API',
     );
     report.httpStatus = answer.status;
@@ -120,13 +148,26 @@ async function runProbe(client: HttpClient, service: ServiceConfig, token: Secre
       report.ok = true;
       return { report };
     }
-    const data = { httpStatus: answer.status, url: target, wwwAuthenticate: report.wwwAuthenticate };
+    const data = {
+      httpStatus: answer.status,
+      url: target,
+      wwwAuthenticate: report.wwwAuthenticate,
+    };
     if (answer.status === 401) {
-      return { report, error: new CalloutError('PROBE_UNAUTHORIZED', `The API answered the probe ${probe.method} ${probe.path} with HTTP 401: it did not accept the token.`, { data }) };
+      return {
+        report,
+        error: new CalloutError(
+          'PROBE_UNAUTHORIZED',
+          `The API answered the probe ${probe.method} ${probe.path} with HTTP 401: it did not accept the token.`,
+          { data },
+        ),
+      };
     }
     if (answer.status === 403) {
       const needed = /scope="([^"]*)"/.exec(challenge ?? '')?.[1];
-      const insufficient = /insufficient_scope/.test(challenge ?? '') || /insufficient_scope/.test(answer.body.slice(0, 2000));
+      const insufficient =
+        /insufficient_scope/.test(challenge ?? '') ||
+        /insufficient_scope/.test(answer.body.slice(0, 2000));
       return {
         report,
         error: new CalloutError(
@@ -136,7 +177,14 @@ async function runProbe(client: HttpClient, service: ServiceConfig, token: Secre
         ),
       };
     }
-    return { report, error: new CalloutError('PROBE_FAILED', `The API answered the probe ${probe.method} ${probe.path} with HTTP ${answer.status}.`, { data }) };
+    return {
+      report,
+      error: new CalloutError(
+        'PROBE_FAILED',
+        `The API answered the probe ${probe.method} ${probe.path} with HTTP ${answer.status}.`,
+        { data },
+      ),
+    };
   } catch (error) {
     return { report, error: CalloutError.wrap(error) };
   }
@@ -190,7 +238,11 @@ export async function verifyService(
   } catch (error) {
     const failure = CalloutError.wrap(error);
     report.error = failure.toObject();
-    if (failure.name === 'CLIENT_AUTH_REJECTED' && service.clientAuth === 'basic' && needsFormEncoding(service.clientId, secret)) {
+    if (
+      failure.name === 'CLIENT_AUTH_REJECTED' &&
+      service.clientAuth === 'basic' &&
+      needsFormEncoding(service.clientId, secret)
+    ) {
       report.error.actions.push(BASIC_ENCODING_HINT);
     }
     if (options.detectAuth && DETECTABLE.has(failure.name)) {
@@ -203,7 +255,12 @@ export async function verifyService(
   report.apexFit.push(
     ...tokenFit(
       service,
-      { expiresIn: result.token.expiresIn, expiresInSource: result.token.expiresInSource, tokenBytes: result.token.tokenBytes, latencyMs: result.answer.latencyMs },
+      {
+        expiresIn: result.token.expiresIn,
+        expiresInSource: result.token.expiresInSource,
+        tokenBytes: result.token.tokenBytes,
+        latencyMs: result.answer.latencyMs,
+      },
       config.cache.refreshMarginSeconds,
     ),
   );
@@ -212,7 +269,13 @@ export async function verifyService(
     failure = new CalloutError(
       'SCOPE_NOT_GRANTED',
       `The token was issued without the requested scope ${report.response.scope.missing.map((s) => `"${s}"`).join(', ')} (granted: "${report.response.scope.granted ?? ''}").`,
-      { data: { requested: service.scope, granted: report.response.scope.granted, missing: report.response.scope.missing } },
+      {
+        data: {
+          requested: service.scope,
+          granted: report.response.scope.granted,
+          missing: report.response.scope.missing,
+        },
+      },
     );
   }
   if (options.probe && service.probe) {
@@ -222,18 +285,31 @@ export async function verifyService(
   }
   const fitFailure = report.apexFit.find((check) => check.status === 'fail');
   if (!failure && fitFailure) {
-    failure = new CalloutError('APEX_FIT', `The exchange works from here but not from Apex: ${fitFailure.message}`, { data: { check: fitFailure.id } });
+    failure = new CalloutError(
+      'APEX_FIT',
+      `The exchange works from here but not from Apex: ${fitFailure.message}`,
+      { data: { check: fitFailure.id } },
+    );
   }
   if (failure) report.error = failure.toObject();
   report.ok = !failure;
   return report;
 }
 
-async function detectAuth(client: HttpClient, name: string, service: ServiceConfig, secret: Secret): Promise<DetectAuthReport> {
+async function detectAuth(
+  client: HttpClient,
+  name: string,
+  service: ServiceConfig,
+  secret: Secret,
+): Promise<DetectAuthReport> {
   const other: ClientAuth = service.clientAuth === 'basic' ? 'body' : 'basic';
   try {
     await exchangeToken(client, buildTokenRequest(service, secret, other));
-    return { tried: other, worked: true, change: `Set "clientAuth": "${other}" in services.${name} of callout.config.json.` };
+    return {
+      tried: other,
+      worked: true,
+      change: `Set "clientAuth": "${other}" in services.${name} of callout.config.json.`,
+    };
   } catch (error) {
     return { tried: other, worked: false, error: CalloutError.wrap(error).toObject() };
   }

@@ -21,7 +21,8 @@ export class Redactor {
       Buffer.from(plain, 'utf8').toString('base64url'),
       JSON.stringify(plain).slice(1, -1),
     ];
-    if (clientId !== undefined) forms.push(Buffer.from(`${clientId}:${plain}`, 'utf8').toString('base64'));
+    if (clientId !== undefined)
+      forms.push(Buffer.from(`${clientId}:${plain}`, 'utf8').toString('base64'));
     for (const form of forms) if (form.length >= MIN_LENGTH) this.variants.add(form);
   }
 

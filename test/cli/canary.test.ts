@@ -29,10 +29,18 @@ let deadUrl: string;
 
 beforeAll(async () => {
   [oidc, faults] = await Promise.all([
-    startOidcServer({ clients: { basic: { id: 'basic-client', secret: CANARY_SECRET }, post: { id: 'post-client', secret: CANARY_SECRET } } }),
+    startOidcServer({
+      clients: {
+        basic: { id: 'basic-client', secret: CANARY_SECRET },
+        post: { id: 'post-client', secret: CANARY_SECRET },
+      },
+    }),
     startFaultServer(),
   ]);
-  api = await startJwtApi({ audience: DEFAULT_AUDIENCE, issuers: [{ issuer: oidc.issuer, jwksUri: oidc.jwksUri }] });
+  api = await startJwtApi({
+    audience: DEFAULT_AUDIENCE,
+    issuers: [{ issuer: oidc.issuer, jwksUri: oidc.jwksUri }],
+  });
   const tls = await startTlsFaultServer();
   tlsUrl = `${tls.baseUrl}/ok`;
   closeTls = tls.close;
@@ -52,41 +60,120 @@ interface Scenario {
   stdin?: boolean;
 }
 
-const good = (): ServicePatch => ({ tokenUrl: oidc.tokenUrl, apiBaseUrl: api.baseUrl, clientId: 'basic-client', audience: DEFAULT_AUDIENCE });
-const fault = (path: string, clientAuth: 'basic' | 'body' = 'basic'): (() => ServicePatch) => () => ({
-  tokenUrl: faults.url(path),
-  apiBaseUrl: faults.url('/api'),
-  probe: { method: 'GET', path: '/ok' },
-  clientAuth,
+const good = (): ServicePatch => ({
+  tokenUrl: oidc.tokenUrl,
+  apiBaseUrl: api.baseUrl,
+  clientId: 'basic-client',
+  audience: DEFAULT_AUDIENCE,
 });
+const fault =
+  (path: string, clientAuth: 'basic' | 'body' = 'basic'): (() => ServicePatch) =>
+  () => ({
+    tokenUrl: faults.url(path),
+    apiBaseUrl: faults.url('/api'),
+    probe: { method: 'GET', path: '/ok' },
+    clientAuth,
+  });
 
 const scenarios: Scenario[] = [
   { label: 'verify (basic)', service: good, args: ['verify'] },
-  { label: 'verify --json (body)', service: () => ({ ...good(), clientId: 'post-client', clientAuth: 'body' }), args: ['verify', '--json'] },
-  { label: 'verify --secret-stdin', service: good, args: ['verify', '--secret-stdin', '--debug'], stdin: true },
-  { label: 'verify --detect-auth', service: fault('/basic-only', 'body'), args: ['verify', '--detect-auth', '--debug'] },
-  { label: 'echoed body (body auth)', service: fault('/echo-error', 'body'), args: ['verify', '--debug'] },
-  { label: 'echoed body --json', service: fault('/echo-error', 'body'), args: ['verify', '--json', '--debug'] },
-  { label: 'echoed Basic header', service: fault('/echo-error', 'basic'), args: ['verify', '--debug'] },
-  { label: 'echoed Basic header --json', service: fault('/echo-error', 'basic'), args: ['verify', '--json', '--debug', '--detect-auth'] },
-  ...['/whitelabel', '/invalid-client', '/unsupported-grant', '/audience', '/invalid-scope', '/500', '/503', '/429', '/redirect', '/not-json', '/no-token', '/scope-narrowed'].flatMap(
-    (path): Scenario[] => [
-      { label: `verify ${path}`, service: fault(path), args: ['verify', '--debug'] },
-      { label: `verify ${path} --json`, service: fault(path, 'body'), args: ['verify', '--json', '--debug'] },
-    ],
-  ),
-  { label: 'probe 401', service: () => ({ ...fault('/ok')(), probe: { method: 'GET', path: '/401' } }), args: ['verify', '--debug'] },
-  { label: 'probe 403', service: () => ({ ...fault('/ok')(), probe: { method: 'GET', path: '/403' } }), args: ['verify', '--json', '--debug'] },
-  { label: 'timeout', service: () => ({ ...fault('/slow?ms=2000')(), timeoutMs: 200 }), args: ['verify', '--debug'] },
-  { label: 'refused', service: () => ({ ...good(), tokenUrl: deadUrl }), args: ['verify', '--json', '--debug'] },
+  {
+    label: 'verify --json (body)',
+    service: () => ({ ...good(), clientId: 'post-client', clientAuth: 'body' }),
+    args: ['verify', '--json'],
+  },
+  {
+    label: 'verify --secret-stdin',
+    service: good,
+    args: ['verify', '--secret-stdin', '--debug'],
+    stdin: true,
+  },
+  {
+    label: 'verify --detect-auth',
+    service: fault('/basic-only', 'body'),
+    args: ['verify', '--detect-auth', '--debug'],
+  },
+  {
+    label: 'echoed body (body auth)',
+    service: fault('/echo-error', 'body'),
+    args: ['verify', '--debug'],
+  },
+  {
+    label: 'echoed body --json',
+    service: fault('/echo-error', 'body'),
+    args: ['verify', '--json', '--debug'],
+  },
+  {
+    label: 'echoed Basic header',
+    service: fault('/echo-error', 'basic'),
+    args: ['verify', '--debug'],
+  },
+  {
+    label: 'echoed Basic header --json',
+    service: fault('/echo-error', 'basic'),
+    args: ['verify', '--json', '--debug', '--detect-auth'],
+  },
+  ...[
+    '/whitelabel',
+    '/invalid-client',
+    '/unsupported-grant',
+    '/audience',
+    '/invalid-scope',
+    '/500',
+    '/503',
+    '/429',
+    '/redirect',
+    '/not-json',
+    '/no-token',
+    '/scope-narrowed',
+  ].flatMap((path): Scenario[] => [
+    { label: `verify ${path}`, service: fault(path), args: ['verify', '--debug'] },
+    {
+      label: `verify ${path} --json`,
+      service: fault(path, 'body'),
+      args: ['verify', '--json', '--debug'],
+    },
+  ]),
+  {
+    label: 'probe 401',
+    service: () => ({ ...fault('/ok')(), probe: { method: 'GET', path: '/401' } }),
+    args: ['verify', '--debug'],
+  },
+  {
+    label: 'probe 403',
+    service: () => ({ ...fault('/ok')(), probe: { method: 'GET', path: '/403' } }),
+    args: ['verify', '--json', '--debug'],
+  },
+  {
+    label: 'timeout',
+    service: () => ({ ...fault('/slow?ms=2000')(), timeoutMs: 200 }),
+    args: ['verify', '--debug'],
+  },
+  {
+    label: 'refused',
+    service: () => ({ ...good(), tokenUrl: deadUrl }),
+    args: ['verify', '--json', '--debug'],
+  },
   { label: 'TLS', service: () => ({ ...good(), tokenUrl: tlsUrl }), args: ['verify', '--debug'] },
   { label: 'token', service: good, args: ['token'] },
   { label: 'token --json --fresh', service: good, args: ['token', '--json', '--fresh'] },
   { label: 'token failure', service: fault('/whitelabel'), args: ['token', '--debug'] },
   { label: 'request', service: good, args: ['request', 'GET', '/loans'] },
-  { label: 'request --json', service: good, args: ['request', 'POST', '/loans/drafts', '--data', '{"a":1}', '--json'] },
-  { label: 'request 401 twice', service: fault('/ok', 'body'), args: ['request', 'GET', '/401', '--json', '--debug'] },
-  { label: 'request token failure', service: fault('/echo-error', 'body'), args: ['request', 'GET', '/ok', '--debug'] },
+  {
+    label: 'request --json',
+    service: good,
+    args: ['request', 'POST', '/loans/drafts', '--data', '{"a":1}', '--json'],
+  },
+  {
+    label: 'request 401 twice',
+    service: fault('/ok', 'body'),
+    args: ['request', 'GET', '/401', '--json', '--debug'],
+  },
+  {
+    label: 'request token failure',
+    service: fault('/echo-error', 'body'),
+    args: ['request', 'GET', '/ok', '--debug'],
+  },
 ];
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -99,8 +186,15 @@ describe('canary secret', () => {
 
   it.each(scenarios)('$label leaks the secret nowhere', async (scenario) => {
     const patch = scenario.service();
-    const ws = await workspace(exampleConfig(patch), scenario.stdin ? {} : { [CANARY_ENV]: CANARY_SECRET });
-    const result = await runCli(scenario.args, { cwd: ws.dir, env: ws.env, ...(scenario.stdin ? { input: CANARY_SECRET } : {}) });
+    const ws = await workspace(
+      exampleConfig(patch),
+      scenario.stdin ? {} : { [CANARY_ENV]: CANARY_SECRET },
+    );
+    const result = await runCli(scenario.args, {
+      cwd: ws.dir,
+      env: ws.env,
+      ...(scenario.stdin ? { input: CANARY_SECRET } : {}),
+    });
     // The scenario must really have run (not failed early on a missing secret or a usage error).
     expect(result.stdout + result.stderr).not.toMatch(/SECRET_MISSING|USAGE|CONFIG_INVALID/);
     const written = await Promise.all((await filesUnder(ws.dir)).map((f) => readFile(f, 'utf8')));
@@ -114,9 +208,13 @@ describe('canary secret', () => {
 
   it('the echoing server really did receive and echo the secret (so the test above can fail)', async () => {
     faults.reset();
-    const ws = await workspace(exampleConfig(fault('/echo-error', 'body')()), { [CANARY_ENV]: CANARY_SECRET });
+    const ws = await workspace(exampleConfig(fault('/echo-error', 'body')()), {
+      [CANARY_ENV]: CANARY_SECRET,
+    });
     const result = await runCli(['verify', '--json'], { cwd: ws.dir, env: ws.env });
-    expect(faults.requests()[0]?.body).toContain(new URLSearchParams({ client_secret: CANARY_SECRET }).toString());
+    expect(faults.requests()[0]?.body).toContain(
+      new URLSearchParams({ client_secret: CANARY_SECRET }).toString(),
+    );
     expect(result.stdout).toContain('Bad request body: grant_type=client_credentials');
     expect(result.stdout).toContain('client_secret=****');
   });

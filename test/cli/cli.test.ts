@@ -2,7 +2,15 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeLines } from '../../src/cli/help.ts';
-import { DEFAULT_AUDIENCE, startFaultServer, startJwtApi, startOidcServer, type FaultServer, type JwtApi, type OidcServer } from '../servers/index.ts';
+import {
+  DEFAULT_AUDIENCE,
+  startFaultServer,
+  startJwtApi,
+  startOidcServer,
+  type FaultServer,
+  type JwtApi,
+  type OidcServer,
+} from '../servers/index.ts';
 import { parseJson, runCli, workspace, type Workspace } from '../helpers/cli.ts';
 import { CANARY_ENV, CANARY_SECRET, exampleConfig } from '../helpers/fixtures.ts';
 
@@ -14,9 +22,23 @@ let ws: Workspace;
 const secretEnv = { [CANARY_ENV]: CANARY_SECRET };
 
 beforeAll(async () => {
-  [oidc, faults] = await Promise.all([startOidcServer({ clients: { basic: { id: 'basic-client', secret: CANARY_SECRET } } }), startFaultServer()]);
-  api = await startJwtApi({ audience: DEFAULT_AUDIENCE, issuers: [{ issuer: oidc.issuer, jwksUri: oidc.jwksUri }] });
-  ws = await workspace(exampleConfig({ tokenUrl: oidc.tokenUrl, apiBaseUrl: api.baseUrl, clientId: 'basic-client', audience: DEFAULT_AUDIENCE }), secretEnv);
+  [oidc, faults] = await Promise.all([
+    startOidcServer({ clients: { basic: { id: 'basic-client', secret: CANARY_SECRET } } }),
+    startFaultServer(),
+  ]);
+  api = await startJwtApi({
+    audience: DEFAULT_AUDIENCE,
+    issuers: [{ issuer: oidc.issuer, jwksUri: oidc.jwksUri }],
+  });
+  ws = await workspace(
+    exampleConfig({
+      tokenUrl: oidc.tokenUrl,
+      apiBaseUrl: api.baseUrl,
+      clientId: 'basic-client',
+      audience: DEFAULT_AUDIENCE,
+    }),
+    secretEnv,
+  );
 });
 
 afterAll(async () => {
@@ -27,7 +49,8 @@ describe('callout --help', () => {
   it('prints commands and the exit-code table from the code table', async () => {
     const result = await runCli(['--help'], { cwd: ws.dir });
     expect(result.code).toBe(0);
-    for (const command of ['init', 'verify', 'token', 'request']) expect(result.stdout).toContain(`  ${command} `);
+    for (const command of ['init', 'verify', 'token', 'request'])
+      expect(result.stdout).toContain(`  ${command} `);
     for (const line of exitCodeLines()) expect(result.stdout).toContain(line);
   });
 
@@ -35,7 +58,9 @@ describe('callout --help', () => {
     const readme = await readFile(join(import.meta.dirname, '../../README.md'), 'utf8');
     for (const line of exitCodeLines()) {
       const [code, names] = line.trim().split(/\s{2,}/);
-      expect(readme).toMatch(new RegExp(`\\|\\s*${code}\\s*\\|\\s*${names!.replaceAll(', ', ',? ?')}`));
+      expect(readme).toMatch(
+        new RegExp(`\\|\\s*${code}\\s*\\|\\s*${names!.replaceAll(', ', ',? ?')}`),
+      );
     }
   });
 
@@ -43,7 +68,11 @@ describe('callout --help', () => {
     for (const args of [['--help'], ['verify', '--json'], ['token']]) {
       const trace = join(ws.dir, `trace-${args[0]}.txt`);
       await writeFile(trace, '');
-      const result = await runCli(args, { cwd: ws.dir, env: { ...ws.env, CALLOUT_TRACE_FILE: trace }, nodeArgs: ['--import', join(import.meta.dirname, '../helpers/trace-loads.mjs')] });
+      const result = await runCli(args, {
+        cwd: ws.dir,
+        env: { ...ws.env, CALLOUT_TRACE_FILE: trace },
+        nodeArgs: ['--import', join(import.meta.dirname, '../helpers/trace-loads.mjs')],
+      });
       expect(result.code).toBe(0);
       const loaded = await readFile(trace, 'utf8');
       expect(loaded).toContain('dist/cli/main.js');
@@ -73,18 +102,29 @@ describe('errors', () => {
     const bad = await workspace({ ...exampleConfig({ clientAuth: 'header' as 'basic' }) });
     const result = await runCli(['verify'], { cwd: bad.dir, env: bad.env });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('services.ExternalAppStage.clientAuth: expected one of "basic"|"body" (example: "clientAuth": "basic")');
+    expect(result.stderr).toContain(
+      'services.ExternalAppStage.clientAuth must be "basic" or "body" (example: "clientAuth": "basic")',
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a missing secret exits 4 and says how to provide it', async () => {
-    const result = await runCli(['verify', '--json'], { cwd: ws.dir, env: { HOME: ws.home, XDG_CACHE_HOME: ws.cache } });
+    const result = await runCli(['verify', '--json'], {
+      cwd: ws.dir,
+      env: { HOME: ws.home, XDG_CACHE_HOME: ws.cache },
+    });
     expect(result.code).toBe(4);
-    expect(parseJson(result.stdout)).toMatchObject({ name: 'SECRET_MISSING', actions: expect.arrayContaining([expect.stringContaining(CANARY_ENV)]) });
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'SECRET_MISSING',
+      actions: expect.arrayContaining([expect.stringContaining(CANARY_ENV)]),
+    });
   });
 
   it('--debug adds the stack', async () => {
-    const result = await runCli(['verify', '--json', '--debug'], { cwd: ws.dir, env: { HOME: ws.home } });
+    const result = await runCli(['verify', '--json', '--debug'], {
+      cwd: ws.dir,
+      env: { HOME: ws.home },
+    });
     expect(parseJson(result.stdout).stack).toEqual(expect.stringContaining('resolveSecret'));
   });
 });
@@ -93,10 +133,20 @@ describe('callout verify', () => {
   it('verifies against oidc-provider and prints a JSON report', async () => {
     const result = await runCli(['verify', '--json'], { cwd: ws.dir, env: ws.env });
     expect(result.code).toBe(0);
-    const json = parseJson(result.stdout) as { status: number; result: { services: Array<Record<string, unknown>> }; warnings: string[] };
+    const json = parseJson(result.stdout) as {
+      status: number;
+      result: { services: Array<Record<string, unknown>> };
+      warnings: string[];
+    };
     expect(json.status).toBe(0);
-    expect(json.result.services[0]).toMatchObject({ service: 'ExternalAppStage', ok: true, probe: { httpStatus: 200 } });
-    expect(json.warnings).toEqual(expect.arrayContaining([expect.stringContaining('unreachable from Salesforce')]));
+    expect(json.result.services[0]).toMatchObject({
+      service: 'ExternalAppStage',
+      ok: true,
+      probe: { httpStatus: 200 },
+    });
+    expect(json.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('unreachable from Salesforce')]),
+    );
   });
 
   it('prints the human report on stdout and progress on stderr', async () => {
@@ -110,7 +160,10 @@ describe('callout verify', () => {
   });
 
   it('exits with the failure code and puts the report in data', async () => {
-    const bad = await workspace(exampleConfig({ tokenUrl: faults.url('/whitelabel'), apiBaseUrl: faults.url('/api') }), secretEnv);
+    const bad = await workspace(
+      exampleConfig({ tokenUrl: faults.url('/whitelabel'), apiBaseUrl: faults.url('/api') }),
+      secretEnv,
+    );
     const result = await runCli(['verify', '--json'], { cwd: bad.dir, env: bad.env });
     expect(result.code).toBe(10);
     const json = parseJson(result.stdout) as { name: string; data: { services: unknown[] } };
@@ -119,14 +172,26 @@ describe('callout verify', () => {
   });
 
   it('reads the secret from --secret-stdin', async () => {
-    const result = await runCli(['verify', '--secret-stdin', '--json'], { cwd: ws.dir, env: { HOME: ws.home, XDG_CACHE_HOME: ws.cache }, input: `${CANARY_SECRET}\n` });
+    const result = await runCli(['verify', '--secret-stdin', '--json'], {
+      cwd: ws.dir,
+      env: { HOME: ws.home, XDG_CACHE_HOME: ws.cache },
+      input: `${CANARY_SECRET}\n`,
+    });
     expect(result.code).toBe(0);
   });
 });
 
 describe('callout token', () => {
   it('prints only the token; a second run reuses it without a token request; the cache file is 0600', async () => {
-    const local = await workspace(exampleConfig({ tokenUrl: oidc.tokenUrl, apiBaseUrl: api.baseUrl, clientId: 'basic-client', audience: DEFAULT_AUDIENCE }), secretEnv);
+    const local = await workspace(
+      exampleConfig({
+        tokenUrl: oidc.tokenUrl,
+        apiBaseUrl: api.baseUrl,
+        clientId: 'basic-client',
+        audience: DEFAULT_AUDIENCE,
+      }),
+      secretEnv,
+    );
     const before = oidc.tokenRequests();
     const first = await runCli(['token'], { cwd: local.dir, env: local.env });
     expect(first.code).toBe(0);
@@ -142,10 +207,20 @@ describe('callout token', () => {
   });
 
   it('replaces an expired token and a corrupt file', async () => {
-    const local = await workspace(exampleConfig({ tokenUrl: oidc.tokenUrl, apiBaseUrl: api.baseUrl, clientId: 'basic-client', audience: DEFAULT_AUDIENCE }), secretEnv);
+    const local = await workspace(
+      exampleConfig({
+        tokenUrl: oidc.tokenUrl,
+        apiBaseUrl: api.baseUrl,
+        clientId: 'basic-client',
+        audience: DEFAULT_AUDIENCE,
+      }),
+      secretEnv,
+    );
     await runCli(['token'], { cwd: local.dir, env: local.env });
     const file = join(local.cache, 'callout-kit', 'tokens.json');
-    const content = JSON.parse(await readFile(file, 'utf8')) as { tokens: Record<string, { expiresAt: number }> };
+    const content = JSON.parse(await readFile(file, 'utf8')) as {
+      tokens: Record<string, { expiresAt: number }>;
+    };
     for (const entry of Object.values(content.tokens)) entry.expiresAt = Date.now() - 1000;
     await writeFile(file, JSON.stringify(content));
     const before = oidc.tokenRequests();
@@ -156,7 +231,9 @@ describe('callout token', () => {
     const corrupt = await runCli(['token', '--json'], { cwd: local.dir, env: local.env });
     expect(corrupt.code).toBe(0);
     expect(oidc.tokenRequests()).toBe(before + 2);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ format: 'callout-kit/token-cache@1' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      format: 'callout-kit/token-cache@1',
+    });
   });
 });
 
@@ -169,15 +246,36 @@ describe('callout request', () => {
   });
 
   it('sends --data and --header', async () => {
-    const result = await runCli(['request', 'ExternalAppStage', 'POST', '/loans/drafts', '--data', '{"amount":5}', '--header', 'X-Trace: 1', '--json'], { cwd: ws.dir, env: ws.env });
+    const result = await runCli(
+      [
+        'request',
+        'ExternalAppStage',
+        'POST',
+        '/loans/drafts',
+        '--data',
+        '{"amount":5}',
+        '--header',
+        'X-Trace: 1',
+        '--json',
+      ],
+      { cwd: ws.dir, env: ws.env },
+    );
     expect(result.code).toBe(0);
-    expect(parseJson(result.stdout)).toMatchObject({ result: { httpStatus: 201, body: expect.objectContaining({ amount: 5 }) } });
+    expect(parseJson(result.stdout)).toMatchObject({
+      result: { httpStatus: 201, body: expect.objectContaining({ amount: 5 }) },
+    });
   });
 
   it('on 401 gets a fresh token and retries exactly once', async () => {
-    const local = await workspace(exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }), secretEnv);
+    const local = await workspace(
+      exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }),
+      secretEnv,
+    );
     faults.reset();
-    const result = await runCli(['request', 'GET', '/401-once', '--json'], { cwd: local.dir, env: local.env });
+    const result = await runCli(['request', 'GET', '/401-once', '--json'], {
+      cwd: local.dir,
+      env: local.env,
+    });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ result: { httpStatus: 200, retried: true } });
     const paths = faults.requests().map((r) => `${r.method} ${r.url}`);
@@ -185,9 +283,15 @@ describe('callout request', () => {
   });
 
   it('gives up after one retry with API_UNAUTHORIZED', async () => {
-    const local = await workspace(exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }), secretEnv);
+    const local = await workspace(
+      exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }),
+      secretEnv,
+    );
     faults.reset();
-    const result = await runCli(['request', 'GET', '/401', '--json'], { cwd: local.dir, env: local.env });
+    const result = await runCli(['request', 'GET', '/401', '--json'], {
+      cwd: local.dir,
+      env: local.env,
+    });
     expect(result.code).toBe(17);
     expect(parseJson(result.stdout)).toMatchObject({ name: 'API_UNAUTHORIZED' });
     expect(faults.requests().filter((r) => r.url === '/api/401')).toHaveLength(2);
@@ -198,14 +302,45 @@ describe('callout init', () => {
   it('writes a valid config and sfdx-project.json without asking, and never a secret', async () => {
     const local = await workspace(undefined);
     const result = await runCli(
-      ['init', '--yes', '--token-url', 'https://auth.example.test/oauth/token', '--api-base-url', 'https://api.example.test', '--client-id', 'abc', '--client-auth', 'body', '--scope', 'read:loans', '--probe-path', '/loans'],
+      [
+        'init',
+        '--yes',
+        '--token-url',
+        'https://auth.example.test/oauth/token',
+        '--api-base-url',
+        'https://api.example.test',
+        '--client-id',
+        'abc',
+        '--client-auth',
+        'body',
+        '--scope',
+        'read:loans',
+        '--probe-path',
+        '/loans',
+      ],
       { cwd: local.dir, env: local.env },
     );
     expect(result.code).toBe(0);
-    const config = JSON.parse(await readFile(join(local.dir, 'callout.config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ prefix: 'ExternalApp', services: { ExternalAppStage: { clientAuth: 'body', clientSecret: { env: 'EXTERNAL_APP_STAGE_CLIENT_SECRET' }, probe: { path: '/loans' } } } });
-    const project = JSON.parse(await readFile(join(local.dir, 'sfdx-project.json'), 'utf8')) as Record<string, unknown>;
-    expect(project).toMatchObject({ packageDirectories: [{ path: 'force-app', default: true }], sourceApiVersion: '64.0' });
+    const config = JSON.parse(
+      await readFile(join(local.dir, 'callout.config.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      prefix: 'ExternalApp',
+      services: {
+        ExternalAppStage: {
+          clientAuth: 'body',
+          clientSecret: { env: 'EXTERNAL_APP_STAGE_CLIENT_SECRET' },
+          probe: { path: '/loans' },
+        },
+      },
+    });
+    const project = JSON.parse(
+      await readFile(join(local.dir, 'sfdx-project.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(project).toMatchObject({
+      packageDirectories: [{ path: 'force-app', default: true }],
+      sourceApiVersion: '64.0',
+    });
     const verify = await runCli(['verify', '--json'], { cwd: local.dir, env: local.env });
     expect(parseJson(verify.stdout).name).toBe('SECRET_MISSING');
   });

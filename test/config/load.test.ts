@@ -34,20 +34,33 @@ describe('parseConfig', () => {
     expect(error.message).toContain('services.ExternalAppStage.clientAuth');
     expect(error.message).toContain('"clientAuth": "basic"');
     expect(error.data.problems).toEqual([
-      expect.objectContaining({ path: 'services.ExternalAppStage.clientAuth', example: '"clientAuth": "basic"' }),
+      expect.objectContaining({
+        path: 'services.ExternalAppStage.clientAuth',
+        example: '"clientAuth": "basic"',
+      }),
     ]);
   });
 
   it('refuses a literal secret in clientSecret and says where secrets come from', () => {
-    const error = invalid(exampleConfig({ clientSecret: 'hunter2hunter2' as unknown as { env: string } }));
+    const error = invalid(
+      exampleConfig({ clientSecret: 'hunter2hunter2' as unknown as { env: string } }),
+    );
     expect(error.message).toContain('services.ExternalAppStage.clientSecret');
     expect(error.message).toContain('never the secret itself');
     expect(error.message).not.toContain('hunter2hunter2');
   });
 
   it.each([
-    ['bad service name', { services: { 'Bad__Name': exampleConfig().services.ExternalAppStage } }, 'services.Bad__Name'],
-    ['trailing underscore', { services: { Name_: exampleConfig().services.ExternalAppStage } }, 'services.Name_'],
+    [
+      'bad service name',
+      { services: { Bad__Name: exampleConfig().services.ExternalAppStage } },
+      'services.Bad__Name',
+    ],
+    [
+      'trailing underscore',
+      { services: { Name_: exampleConfig().services.ExternalAppStage } },
+      'services.Name_',
+    ],
     ['old api version', { apiVersion: '50.0' }, 'apiVersion'],
     ['prefix with underscore', { prefix: 'External_App' }, 'prefix'],
     ['unknown key', { extra: true }, '(root)'],
@@ -83,28 +96,47 @@ describe('loadConfig', () => {
 
   it('reports a JSON syntax error with its line and column', async () => {
     const root = await mkdtemp(join(tmpdir(), 'callout-config-'));
-    await writeFile(join(root, 'callout.config.json'), '{\n  "prefix": "A",\n  "apiVersion": "64.0",,\n}');
-    await expect(loadConfig({ cwd: root })).rejects.toMatchObject({ name: 'CONFIG_INVALID', message: expect.stringMatching(/line 3, column \d+/) });
+    await writeFile(
+      join(root, 'callout.config.json'),
+      '{\n  "prefix": "A",\n  "apiVersion": "64.0",,\n}',
+    );
+    await expect(loadConfig({ cwd: root })).rejects.toMatchObject({
+      name: 'CONFIG_INVALID',
+      message: expect.stringMatching(/line 3, column \d+/),
+    });
   });
 
   it('says how to create a config when there is none', async () => {
     const root = await mkdtemp(join(tmpdir(), 'callout-config-'));
-    await expect(loadConfig({ cwd: root, configPath: 'missing.json' })).rejects.toMatchObject({ name: 'CONFIG_NOT_FOUND', exitCode: 3 });
+    await expect(loadConfig({ cwd: root, configPath: 'missing.json' })).rejects.toMatchObject({
+      name: 'CONFIG_NOT_FOUND',
+      exitCode: 3,
+    });
   });
 });
 
 describe('selectService', () => {
   const config = parseConfig({
     ...exampleConfig(),
-    services: { A: exampleConfig().services.ExternalAppStage, B: exampleConfig().services.ExternalAppStage },
+    services: {
+      A: exampleConfig().services.ExternalAppStage,
+      B: exampleConfig().services.ExternalAppStage,
+    },
   });
 
   it('requires a name when there are several services', () => {
-    expect(() => selectService(config, undefined)).toThrow(expect.objectContaining({ name: 'SERVICE_REQUIRED' }));
+    expect(() => selectService(config, undefined)).toThrow(
+      expect.objectContaining({ name: 'SERVICE_REQUIRED' }),
+    );
   });
 
   it('lists the known services for an unknown name', () => {
-    expect(() => selectService(config, 'C')).toThrow(expect.objectContaining({ name: 'SERVICE_UNKNOWN', message: expect.stringContaining('A, B') }));
+    expect(() => selectService(config, 'C')).toThrow(
+      expect.objectContaining({
+        name: 'SERVICE_UNKNOWN',
+        message: expect.stringContaining('A, B'),
+      }),
+    );
   });
 
   it('picks the named one', () => {

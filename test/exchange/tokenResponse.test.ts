@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CalloutError } from '../../src/errors/index.ts';
-import { htmlTitle, interpretTokenAnswer, missingScopes, retryAfterSeconds, type HttpAnswer } from '../../src/exchange/tokenResponse.ts';
+import {
+  htmlTitle,
+  interpretTokenAnswer,
+  missingScopes,
+  retryAfterSeconds,
+  type HttpAnswer,
+} from '../../src/exchange/tokenResponse.ts';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer => ({
   status,
@@ -23,36 +29,128 @@ const WHITELABEL =
 
 describe('interpretTokenAnswer', () => {
   it('reads a token with number expires_in, scope and extra fields', () => {
-    const token = interpretTokenAnswer(json(200, { access_token: 'abc.def.ghi', token_type: 'Bearer', expires_in: 3600, scope: 'a b', iss: 'x', partnerId: 7 }));
+    const token = interpretTokenAnswer(
+      json(200, {
+        access_token: 'abc.def.ghi',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        scope: 'a b',
+        iss: 'x',
+        partnerId: 7,
+      }),
+    );
     expect(token.accessToken.reveal()).toBe('abc.def.ghi');
-    expect(token).toMatchObject({ expiresIn: 3600, expiresInSource: 'number', grantedScope: 'a b', extraFields: { iss: 'x', partnerId: 7 }, tokenBytes: 11 });
+    expect(token).toMatchObject({
+      expiresIn: 3600,
+      expiresInSource: 'number',
+      grantedScope: 'a b',
+      extraFields: { iss: 'x', partnerId: 7 },
+      tokenBytes: 11,
+    });
   });
 
   it('accepts expires_in as a numeric string', () => {
-    expect(interpretTokenAnswer(json(200, { access_token: 't', expires_in: '1800' }))).toMatchObject({ expiresIn: 1800, expiresInSource: 'string' });
+    expect(
+      interpretTokenAnswer(json(200, { access_token: 't', expires_in: '1800' })),
+    ).toMatchObject({ expiresIn: 1800, expiresInSource: 'string' });
   });
 
   it('uses the documented default when expires_in is missing', () => {
-    expect(interpretTokenAnswer(json(200, { access_token: 't' }))).toMatchObject({ expiresIn: 3600, expiresInSource: 'default' });
+    expect(interpretTokenAnswer(json(200, { access_token: 't' }))).toMatchObject({
+      expiresIn: 3600,
+      expiresInSource: 'default',
+    });
   });
 
   it.each([
-    ['Whitelabel 401 page', { status: 401, headers: { 'content-type': 'text/html' }, body: WHITELABEL }, 'CLIENT_AUTH_REJECTED', 'Whitelabel Error Page'],
-    ['invalid_client', json(401, { error: 'invalid_client', error_description: 'bad secret' }), 'CLIENT_AUTH_REJECTED', 'bad secret'],
-    ['unsupported_grant_type', json(400, { error: 'unsupported_grant_type' }), 'GRANT_TYPE_REJECTED', 'unsupported_grant_type'],
-    ['unauthorized_client', json(400, { error: 'unauthorized_client' }), 'GRANT_TYPE_REJECTED', 'unauthorized_client'],
+    [
+      'Whitelabel 401 page',
+      { status: 401, headers: { 'content-type': 'text/html' }, body: WHITELABEL },
+      'CLIENT_AUTH_REJECTED',
+      'Whitelabel Error Page',
+    ],
+    [
+      'invalid_client',
+      json(401, { error: 'invalid_client', error_description: 'bad secret' }),
+      'CLIENT_AUTH_REJECTED',
+      'bad secret',
+    ],
+    [
+      'unsupported_grant_type',
+      json(400, { error: 'unsupported_grant_type' }),
+      'GRANT_TYPE_REJECTED',
+      'unsupported_grant_type',
+    ],
+    [
+      'unauthorized_client',
+      json(400, { error: 'unauthorized_client' }),
+      'GRANT_TYPE_REJECTED',
+      'unauthorized_client',
+    ],
     ['invalid_scope', json(400, { error: 'invalid_scope' }), 'SCOPE_NOT_GRANTED', 'invalid_scope'],
-    ['invalid_target', json(400, { error: 'invalid_target' }), 'AUDIENCE_REJECTED', 'invalid_target'],
-    ['Auth0 audience', json(403, { error: 'access_denied', error_description: 'Service not enabled within domain: https://x' }), 'AUDIENCE_REJECTED', 'Service not enabled'],
-    ['other OAuth error', json(400, { error: 'invalid_request', error_description: 'Missing parameter: foo' }), 'OAUTH_ERROR', 'Missing parameter: foo'],
-    ['plain 404', { status: 404, headers: { 'content-type': 'text/plain' }, body: 'nope' }, 'TOKEN_HTTP_ERROR', 'HTTP 404'],
+    [
+      'invalid_target',
+      json(400, { error: 'invalid_target' }),
+      'AUDIENCE_REJECTED',
+      'invalid_target',
+    ],
+    [
+      'Auth0 audience',
+      json(403, {
+        error: 'access_denied',
+        error_description: 'Service not enabled within domain: https://x',
+      }),
+      'AUDIENCE_REJECTED',
+      'Service not enabled',
+    ],
+    [
+      'other OAuth error',
+      json(400, { error: 'invalid_request', error_description: 'Missing parameter: foo' }),
+      'OAUTH_ERROR',
+      'Missing parameter: foo',
+    ],
+    [
+      'plain 404',
+      { status: 404, headers: { 'content-type': 'text/plain' }, body: 'nope' },
+      'TOKEN_HTTP_ERROR',
+      'HTTP 404',
+    ],
     ['500', { status: 500, headers: {}, body: 'boom' }, 'TOKEN_SERVER_ERROR', 'HTTP 500'],
-    ['503 page', { status: 503, headers: { 'retry-after': '120' }, body: '<title>Maintenance</title>' }, 'TOKEN_SERVER_ERROR', 'Maintenance'],
-    ['429', json(429, { error: 'slow_down' }, { 'retry-after': '30' }), 'RATE_LIMITED', 'retry after 30 s'],
-    ['redirect', { status: 302, headers: { location: 'https://login.example/token' }, body: '' }, 'REDIRECTED', 'https://login.example/token'],
-    ['200 HTML', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><title>Sign in</title></html>' }, 'TOKEN_NOT_JSON', 'Sign in'],
+    [
+      '503 page',
+      { status: 503, headers: { 'retry-after': '120' }, body: '<title>Maintenance</title>' },
+      'TOKEN_SERVER_ERROR',
+      'Maintenance',
+    ],
+    [
+      '429',
+      json(429, { error: 'slow_down' }, { 'retry-after': '30' }),
+      'RATE_LIMITED',
+      'retry after 30 s',
+    ],
+    [
+      'redirect',
+      { status: 302, headers: { location: 'https://login.example/token' }, body: '' },
+      'REDIRECTED',
+      'https://login.example/token',
+    ],
+    [
+      '200 HTML',
+      {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><title>Sign in</title></html>',
+      },
+      'TOKEN_NOT_JSON',
+      'Sign in',
+    ],
     ['200 JSON array', json(200, ['x']), 'TOKEN_NOT_JSON', 'not a JSON object'],
-    ['200 without access_token', json(200, { token_type: 'Bearer', expires_in: 3600 }), 'TOKEN_MISSING', 'token_type, expires_in'],
+    [
+      '200 without access_token',
+      json(200, { token_type: 'Bearer', expires_in: 3600 }),
+      'TOKEN_MISSING',
+      'token_type, expires_in',
+    ],
     ['200 empty access_token', json(200, { access_token: '' }), 'TOKEN_MISSING', 'access_token'],
   ])('classifies %s', (_label, answer, code, text) => {
     const error = failure(answer);
@@ -61,12 +159,18 @@ describe('interpretTokenAnswer', () => {
   });
 
   it('never puts a raw body into the message', () => {
-    const error = failure({ status: 401, headers: {}, body: '<html><title>Denied</title><p>secret-ish-body-text</p></html>' });
+    const error = failure({
+      status: 401,
+      headers: {},
+      body: '<html><title>Denied</title><p>secret-ish-body-text</p></html>',
+    });
     expect(error.message).not.toContain('secret-ish-body-text');
   });
 
   it('keeps the Retry-After seconds in the data', () => {
-    expect(failure(json(429, {}, { 'retry-after': '30' })).data).toMatchObject({ retryAfterSeconds: 30 });
+    expect(failure(json(429, {}, { 'retry-after': '30' })).data).toMatchObject({
+      retryAfterSeconds: 30,
+    });
   });
 });
 
@@ -78,7 +182,9 @@ describe('helpers', () => {
 
   it('reads Retry-After as seconds or a date', () => {
     expect(retryAfterSeconds('30')).toBe(30);
-    expect(retryAfterSeconds(new Date(Date.UTC(2030, 0, 1, 0, 1)).toUTCString(), Date.UTC(2030, 0, 1))).toBe(60);
+    expect(
+      retryAfterSeconds(new Date(Date.UTC(2030, 0, 1, 0, 1)).toUTCString(), Date.UTC(2030, 0, 1)),
+    ).toBe(60);
     expect(retryAfterSeconds('soon')).toBeUndefined();
   });
 

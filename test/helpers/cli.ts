@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Runs the built `callout` binary (async, so servers in this process keep answering). */
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; nodeArgs?: string[] }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; nodeArgs?: string[] },
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd,
@@ -42,7 +45,10 @@ export interface Workspace {
 }
 
 /** A project folder with a config, and a private HOME and cache dir so nothing touches the user's. */
-export async function workspace(config: ConfigInput | undefined, env: NodeJS.ProcessEnv = {}): Promise<Workspace> {
+export async function workspace(
+  config: ConfigInput | undefined,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'callout-cli-'));
   const home = join(dir, '.home');
   const cache = join(dir, '.cache');

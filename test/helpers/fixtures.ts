@@ -23,7 +23,9 @@ export function canaryForms(secret = CANARY_SECRET, clientId?: string): string[]
   return forms;
 }
 
-export function exampleConfig(overrides: Partial<ConfigInput['services'][string]> = {}): ConfigInput {
+export function exampleConfig(
+  overrides: Partial<ConfigInput['services'][string]> = {},
+): ConfigInput {
   return {
     prefix: 'ExternalApp',
     apiVersion: '64.0',

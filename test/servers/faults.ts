@@ -189,7 +189,12 @@ export async function startFaultServer(): Promise<FaultServer> {
     'POST /echo-error': (req, res) => {
       const last = recorded.at(-1);
       if (req.headers.authorization) {
-        sendText(res, 401, 'text/html', `<html><head><title>Denied ${req.headers.authorization}</title></head></html>`);
+        sendText(
+          res,
+          401,
+          'text/html',
+          `<html><head><title>Denied ${req.headers.authorization}</title></head></html>`,
+        );
       } else {
         json(res, 400, 'invalid_request', `Bad request body: ${last?.body ?? ''}`);
       }

@@ -42,15 +42,26 @@ function envNameFor(service: string): string {
 
 function fromFlags(context: CommandContext): Answers {
   const service = flag(context, 'service') ?? 'ExternalAppStage';
-  const missing = ['token-url', 'api-base-url', 'client-id', 'client-auth'].filter((name) => !flag(context, name));
+  const missing = ['token-url', 'api-base-url', 'client-id', 'client-auth'].filter(
+    (name) => !flag(context, name),
+  );
   if (missing.length > 0) {
-    throw new CalloutError('USAGE', `Without a terminal to ask on, init needs ${missing.map((m) => `--${m}`).join(', ')}.`, {
-      actions: ['Pass the flags, e.g. `callout init --yes --token-url URL --api-base-url URL --client-id ID --client-auth basic`.'],
-    });
+    throw new CalloutError(
+      'USAGE',
+      `Without a terminal to ask on, init needs ${missing.map((m) => `--${m}`).join(', ')}.`,
+      {
+        actions: [
+          'Pass the flags, e.g. `callout init --yes --token-url URL --api-base-url URL --client-id ID --client-auth basic`.',
+        ],
+      },
+    );
   }
   const clientAuth = flag(context, 'client-auth');
   if (clientAuth !== 'basic' && clientAuth !== 'body') {
-    throw new CalloutError('USAGE', `--client-auth must be "basic" or "body", got "${clientAuth}".`);
+    throw new CalloutError(
+      'USAGE',
+      `--client-auth must be "basic" or "body", got "${clientAuth}".`,
+    );
   }
   const secretFile = flag(context, 'secret-file');
   const storage = flag(context, 'secret-storage') ?? 'customMetadata';
@@ -63,7 +74,9 @@ function fromFlags(context: CommandContext): Answers {
     apiBaseUrl: flag(context, 'api-base-url')!,
     clientId: flag(context, 'client-id')!,
     clientAuth,
-    secret: secretFile ? { file: secretFile } : { env: flag(context, 'secret-env') ?? envNameFor(service) },
+    secret: secretFile
+      ? { file: secretFile }
+      : { env: flag(context, 'secret-env') ?? envNameFor(service) },
   };
   const audience = flag(context, 'audience');
   const scope = flag(context, 'scope');
@@ -78,11 +91,32 @@ async function ask(context: CommandContext): Promise<Answers> {
   const { input, select } = await import('@inquirer/prompts');
   const io = { output: process.stderr };
   const seed = (name: string, fallback = '') => flag(context, name) ?? fallback;
-  const prefix = await input({ message: 'Prefix for generated Apex and metadata names', default: seed('prefix', 'ExternalApp') }, io);
-  const service = await input({ message: 'Service name (a DeveloperName, e.g. ExternalAppStage)', default: seed('service', `${prefix}Stage`) }, io);
-  const tokenUrl = await input({ message: 'Token endpoint URL', default: seed('token-url'), required: true }, io);
-  const apiBaseUrl = await input({ message: 'API base URL', default: seed('api-base-url'), required: true }, io);
-  const clientId = await input({ message: 'Client id (not the secret)', default: seed('client-id'), required: true }, io);
+  const prefix = await input(
+    {
+      message: 'Prefix for generated Apex and metadata names',
+      default: seed('prefix', 'ExternalApp'),
+    },
+    io,
+  );
+  const service = await input(
+    {
+      message: 'Service name (a DeveloperName, e.g. ExternalAppStage)',
+      default: seed('service', `${prefix}Stage`),
+    },
+    io,
+  );
+  const tokenUrl = await input(
+    { message: 'Token endpoint URL', default: seed('token-url'), required: true },
+    io,
+  );
+  const apiBaseUrl = await input(
+    { message: 'API base URL', default: seed('api-base-url'), required: true },
+    io,
+  );
+  const clientId = await input(
+    { message: 'Client id (not the secret)', default: seed('client-id'), required: true },
+    io,
+  );
   const clientAuth = await select<'basic' | 'body'>(
     {
       message: 'How does the client authenticate? (`callout verify --detect-auth` can tell you)',
@@ -95,21 +129,53 @@ async function ask(context: CommandContext): Promise<Answers> {
     io,
   );
   const audience = await input({ message: 'audience (optional)', default: seed('audience') }, io);
-  const scope = await input({ message: 'scope, space-separated (optional)', default: seed('scope') }, io);
-  const probePath = await input({ message: 'A GET path verify may call with the token, e.g. /loans (optional)', default: seed('probe-path') }, io);
-  const env = await input({ message: 'Environment variable that will hold the client secret (the secret is never written)', default: seed('secret-env', envNameFor(service)) }, io);
+  const scope = await input(
+    { message: 'scope, space-separated (optional)', default: seed('scope') },
+    io,
+  );
+  const probePath = await input(
+    {
+      message: 'A GET path verify may call with the token, e.g. /loans (optional)',
+      default: seed('probe-path'),
+    },
+    io,
+  );
+  const env = await input(
+    {
+      message:
+        'Environment variable that will hold the client secret (the secret is never written)',
+      default: seed('secret-env', envNameFor(service)),
+    },
+    io,
+  );
   const secretStorage = await select<Answers['secretStorage']>(
     {
       message: 'Where should the secret live in Salesforce?',
       choices: [
-        { name: 'customMetadata: a Custom Metadata field, set at deploy time', value: 'customMetadata' },
-        { name: 'externalCredential: Salesforce encrypted External Credential; Apex never sees it', value: 'externalCredential' },
+        {
+          name: 'customMetadata: a Custom Metadata field, set at deploy time',
+          value: 'customMetadata',
+        },
+        {
+          name: 'externalCredential: Salesforce encrypted External Credential; Apex never sees it',
+          value: 'externalCredential',
+        },
       ],
       default: seed('secret-storage', 'customMetadata') as Answers['secretStorage'],
     },
     io,
   );
-  const answers: Answers = { prefix, apiVersion: seed('api-version', '64.0'), secretStorage, service, tokenUrl, apiBaseUrl, clientId, clientAuth, secret: { env } };
+  const answers: Answers = {
+    prefix,
+    apiVersion: seed('api-version', '64.0'),
+    secretStorage,
+    service,
+    tokenUrl,
+    apiBaseUrl,
+    clientId,
+    clientAuth,
+    secret: { env },
+  };
   if (audience) answers.audience = audience;
   if (scope) answers.scope = scope;
   if (probePath) answers.probePath = probePath;
@@ -134,7 +200,9 @@ export function configFromAnswers(answers: Answers): ConfigInput {
         ...(answers.scope ? { scope: answers.scope } : {}),
         params: {},
         timeoutMs: 10_000,
-        ...(answers.probePath ? { probe: { method: 'GET' as const, path: answers.probePath } } : {}),
+        ...(answers.probePath
+          ? { probe: { method: 'GET' as const, path: answers.probePath } }
+          : {}),
       },
     },
   };
@@ -143,9 +211,15 @@ export function configFromAnswers(answers: Answers): ConfigInput {
 export const run: CommandRun = async (context, output) => {
   const configPath = resolve(context.cwd, flag(context, 'config') ?? CONFIG_FILE);
   if ((await exists(configPath)) && context.flags.force !== true) {
-    throw new CalloutError('CONFIG_EXISTS', `${configPath} already exists.`, { data: { file: configPath } });
+    throw new CalloutError('CONFIG_EXISTS', `${configPath} already exists.`, {
+      data: { file: configPath },
+    });
   }
-  const interactive = context.flags.yes !== true && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !output.json;
+  const interactive =
+    context.flags.yes !== true &&
+    Boolean(process.stdin.isTTY) &&
+    Boolean(process.stderr.isTTY) &&
+    !output.json;
   const answers = interactive ? await ask(context) : fromFlags(context);
   const config = configFromAnswers(answers);
   parseConfig(config, configPath); // the same validation every other command applies
@@ -163,7 +237,10 @@ export const run: CommandRun = async (context, output) => {
     await writeFile(sfdxProject, `${JSON.stringify(project, null, 2)}\n`);
     written.push(sfdxProject);
   }
-  const secretHint = 'env' in answers.secret ? `export ${answers.secret.env}=...  (or: read -rs ${answers.secret.env} && export ${answers.secret.env})` : `put the secret alone in ${answers.secret.file} (chmod 600)`;
+  const secretHint =
+    'env' in answers.secret
+      ? `export ${answers.secret.env}=...  (or: read -rs ${answers.secret.env} && export ${answers.secret.env})`
+      : `put the secret alone in ${answers.secret.file} (chmod 600)`;
   output.result(`Wrote ${written.join(' and ')}.\nNext: ${secretHint}\nThen: callout verify`);
   output.success({ files: written, service: answers.service });
 };

@@ -19,9 +19,15 @@ function parseHeaders(values: unknown): Record<string, string> {
     if (colon <= 0) throw new CalloutError('USAGE', `--header "${text}" is not "Name: value".`);
     const name = text.slice(0, colon).trim();
     if (name.toLowerCase() === 'authorization') {
-      throw new CalloutError('USAGE', '--header Authorization is set by callout request from the token.', {
-        actions: ['Drop the Authorization header; use `callout token` if you need the raw token.'],
-      });
+      throw new CalloutError(
+        'USAGE',
+        '--header Authorization is set by callout request from the token.',
+        {
+          actions: [
+            'Drop the Authorization header; use `callout token` if you need the raw token.',
+          ],
+        },
+      );
     }
     headers[name] = text.slice(colon + 1).trim();
   }
@@ -35,20 +41,38 @@ async function readData(context: CommandContext): Promise<string | undefined> {
   try {
     return await readFile(resolve(context.cwd, data.slice(1)), 'utf8');
   } catch (error) {
-    throw new CalloutError('USAGE', `Cannot read --data file ${data.slice(1)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new CalloutError(
+      'USAGE',
+      `Cannot read --data file ${data.slice(1)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
 }
 
-function parseTarget(positionals: string[]): { service: string | undefined; method: string; path: string } {
+function parseTarget(positionals: string[]): {
+  service: string | undefined;
+  method: string;
+  path: string;
+} {
   const args = [...positionals];
   const service = args.length === 3 ? args.shift() : undefined;
   const [method, path] = args;
   if (args.length !== 2 || !method || !path) {
-    throw new CalloutError('USAGE', 'request needs METHOD and PATH, e.g. `callout request GET /loans`.');
+    throw new CalloutError(
+      'USAGE',
+      'request needs METHOD and PATH, e.g. `callout request GET /loans`.',
+    );
   }
   const upper = method.toUpperCase();
-  if (!METHODS.has(upper)) throw new CalloutError('USAGE', `"${method}" is not an HTTP method (${[...METHODS].join(', ')}).`);
-  if (!path.startsWith('/')) throw new CalloutError('USAGE', `PATH must start with "/" (it is appended to apiBaseUrl), got "${path}".`);
+  if (!METHODS.has(upper))
+    throw new CalloutError(
+      'USAGE',
+      `"${method}" is not an HTTP method (${[...METHODS].join(', ')}).`,
+    );
+  if (!path.startsWith('/'))
+    throw new CalloutError(
+      'USAGE',
+      `PATH must start with "/" (it is appended to apiBaseUrl), got "${path}".`,
+    );
   return { service, method: upper, path };
 }
 
@@ -81,10 +105,27 @@ export const run: CommandRun = async (context, output) => {
     const url = `${service.apiBaseUrl.replace(/\/$/, '')}${target.path}`;
     const send = async (fresh: boolean) => {
       const token = await source.token({ fresh });
-      const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders, Authorization: `Bearer ${token.accessToken.reveal()}` };
-      if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+      const headers: Record<string, string> = {
+        Accept: 'application/json',
+        ...extraHeaders,
+        Authorization: `Bearer ${token.accessToken.reveal()}`,
+      };
+      if (
+        body !== undefined &&
+        !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+      )
+        headers['Content-Type'] = 'application/json';
       output.info(`${target.method} ${url} (${token.fromCache ? 'cached' : 'new'} token)`);
-      return project.client.send({ method: target.method, url, headers, ...(body !== undefined ? { body } : {}), timeoutMs: service.timeoutMs }, 'the API');
+      return project.client.send(
+        {
+          method: target.method,
+          url,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          timeoutMs: service.timeoutMs,
+        },
+        'the API',
+      );
     };
     let answer = await send(false);
     let retried = false;
@@ -96,15 +137,29 @@ export const run: CommandRun = async (context, output) => {
       retried = true;
     }
     output.info(`HTTP ${answer.status} in ${answer.latencyMs} ms`);
-    const result = { service: name, method: target.method, url, httpStatus: answer.status, retried, headers: answer.headers, body: bodyForJson(answer) };
+    const result = {
+      service: name,
+      method: target.method,
+      url,
+      httpStatus: answer.status,
+      retried,
+      headers: answer.headers,
+      body: bodyForJson(answer),
+    };
     if (answer.status === 401) {
-      throw new CalloutError('API_UNAUTHORIZED', `The API answered HTTP 401 twice, the second time with a fresh token.`, {
-        data: { ...result, wwwAuthenticate: header(answer, 'www-authenticate') },
-      });
+      throw new CalloutError(
+        'API_UNAUTHORIZED',
+        `The API answered HTTP 401 twice, the second time with a fresh token.`,
+        {
+          data: { ...result, wwwAuthenticate: header(answer, 'www-authenticate') },
+        },
+      );
     }
     output.result(answer.body);
     if (answer.status >= 400) {
-      throw new CalloutError('API_ERROR', `The API answered HTTP ${answer.status}.`, { data: result });
+      throw new CalloutError('API_ERROR', `The API answered HTTP ${answer.status}.`, {
+        data: result,
+      });
     }
     output.success(result);
   } finally {

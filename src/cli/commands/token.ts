@@ -7,7 +7,10 @@ import { CalloutError } from '../../errors/index.ts';
 
 export const run: CommandRun = async (context, output) => {
   if (context.positionals.length > 1) {
-    throw new CalloutError('USAGE', `token takes at most one SERVICE, got ${context.positionals.length} arguments.`);
+    throw new CalloutError(
+      'USAGE',
+      `token takes at most one SERVICE, got ${context.positionals.length} arguments.`,
+    );
   }
   const project = await Project.open(context);
   try {
@@ -22,9 +25,16 @@ export const run: CommandRun = async (context, output) => {
     });
     const token = await source.token({ fresh: context.flags.fresh === true });
     const minutes = Math.round((token.expiresAt - Date.now()) / 60_000);
-    output.info(`${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`);
+    output.info(
+      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`,
+    );
     output.result(token.accessToken.reveal());
-    output.success({ service: name, accessToken: token.accessToken.reveal(), expiresAt: new Date(token.expiresAt).toISOString(), fromCache: token.fromCache });
+    output.success({
+      service: name,
+      accessToken: token.accessToken.reveal(),
+      expiresAt: new Date(token.expiresAt).toISOString(),
+      fromCache: token.fromCache,
+    });
   } finally {
     await project.close();
   }

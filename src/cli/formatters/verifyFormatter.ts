@@ -13,12 +13,20 @@ function formatClaim(key: string, value: unknown, now: number): string {
 }
 
 /** The people's form of a verify report (the `--json` form is the report object itself). */
-export function displayServiceReport(report: ServiceReport, output: Output, now = Date.now()): string {
+export function displayServiceReport(
+  report: ServiceReport,
+  output: Output,
+  now = Date.now(),
+): string {
   const lines: string[] = [];
-  const status = report.ok ? output.style('✓ verified', 'green') : output.style(`✗ ${report.error?.name ?? 'failed'}`, 'red');
+  const status = report.ok
+    ? output.style('✓ verified', 'green')
+    : output.style(`✗ ${report.error?.name ?? 'failed'}`, 'red');
   lines.push(`${output.style(report.service, 'bold')}  ${status}`, '');
   const { request } = report;
-  lines.push(output.style(`Request (as the Apex will send it; client auth: ${request.clientAuth})`, 'bold'));
+  lines.push(
+    output.style(`Request (as the Apex will send it; client auth: ${request.clientAuth})`, 'bold'),
+  );
   lines.push(`  ${request.method} ${request.url}`);
   for (const [name, value] of Object.entries(request.headers)) lines.push(`  ${name}: ${value}`);
   lines.push(`  Body: ${request.body}`);
@@ -31,35 +39,66 @@ export function displayServiceReport(report: ServiceReport, output: Output, now 
     lines.push(output.style('Response', 'bold'));
     lines.push(`  HTTP ${response.httpStatus} in ${response.latencyMs} ms`);
     lines.push(`  token_type: ${response.tokenType ?? '(none)'}`);
-    lines.push(`  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`);
+    lines.push(
+      `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
+    );
     const { scope } = response;
-    const missing = scope.missing.length > 0 ? `; MISSING ${scope.missing.join(' ')}` : scope.requested && scope.granted !== undefined ? '; all granted' : '';
-    lines.push(`  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${scope.granted}"`}${missing}`);
+    const missing =
+      scope.missing.length > 0
+        ? `; MISSING ${scope.missing.join(' ')}`
+        : scope.requested && scope.granted !== undefined
+          ? '; all granted'
+          : '';
+    lines.push(
+      `  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${scope.granted}"`}${missing}`,
+    );
     const extras = Object.entries(response.extraFields);
-    if (extras.length > 0) lines.push(`  extra fields: ${extras.map(([k, v]) => formatClaim(k, v, now)).join(', ')}`);
-    lines.push(`  access token: ${response.tokenBytes} bytes, ${response.jwt ? 'a JWT' : 'opaque (not a JWT)'} (never printed; \`callout token\` prints it)`);
+    if (extras.length > 0)
+      lines.push(`  extra fields: ${extras.map(([k, v]) => formatClaim(k, v, now)).join(', ')}`);
+    lines.push(
+      `  access token: ${response.tokenBytes} bytes, ${response.jwt ? 'a JWT' : 'opaque (not a JWT)'} (never printed; \`callout token\` prints it)`,
+    );
     if (response.jwt) {
-      lines.push(`  JWT header: ${Object.entries(response.jwt.header).map(([k, v]) => formatClaim(k, v, now)).join(', ')}`);
-      lines.push(`  JWT claims: ${Object.entries(response.jwt.claims).map(([k, v]) => formatClaim(k, v, now)).join(', ')}`);
+      lines.push(
+        `  JWT header: ${Object.entries(response.jwt.header)
+          .map(([k, v]) => formatClaim(k, v, now))
+          .join(', ')}`,
+      );
+      lines.push(
+        `  JWT claims: ${Object.entries(response.jwt.claims)
+          .map(([k, v]) => formatClaim(k, v, now))
+          .join(', ')}`,
+      );
     }
     lines.push('');
   }
   lines.push(output.style('Apex fit', 'bold'));
   for (const check of report.apexFit) {
-    const mark = check.status === 'pass' ? output.style(MARK.pass, 'green') : check.status === 'warn' ? output.style(MARK.warn, 'yellow') : output.style(MARK.fail, 'red');
+    const mark =
+      check.status === 'pass'
+        ? output.style(MARK.pass, 'green')
+        : check.status === 'warn'
+          ? output.style(MARK.warn, 'yellow')
+          : output.style(MARK.fail, 'red');
     lines.push(`  ${mark} ${check.message}`);
   }
   if (report.probe) {
     const p = report.probe;
     lines.push('', output.style('Probe', 'bold'));
     const mark = p.ok ? output.style(MARK.pass, 'green') : output.style(MARK.fail, 'red');
-    lines.push(`  ${mark} ${p.method} ${p.url} -> ${p.httpStatus !== undefined ? `HTTP ${p.httpStatus} in ${p.latencyMs} ms` : 'no answer'}`);
+    lines.push(
+      `  ${mark} ${p.method} ${p.url} -> ${p.httpStatus !== undefined ? `HTTP ${p.httpStatus} in ${p.latencyMs} ms` : 'no answer'}`,
+    );
     if (p.wwwAuthenticate) lines.push(`    WWW-Authenticate: ${p.wwwAuthenticate}`);
   }
   if (report.detectAuth) {
     const d = report.detectAuth;
     lines.push('', output.style('Detect client auth', 'bold'));
-    lines.push(d.worked ? `  ✓ clientAuth "${d.tried}" works. ${d.change ?? ''}` : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`);
+    lines.push(
+      d.worked
+        ? `  ✓ clientAuth "${d.tried}" works. ${d.change ?? ''}`
+        : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`,
+    );
   }
   if (report.error) {
     lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
