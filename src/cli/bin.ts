@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-import { main } from './main.ts';
+// No static imports: the version check must run before any module that needs Node >= 22 loads.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `callout-kit needs Node.js 22.19 or later (this is ${process.version}). Install a current Node.js (24 LTS recommended), e.g. with nvm: nvm install 24\n`,
+  );
+  process.exit(1);
+}
 
+const { main } = await import('./main.ts');
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
