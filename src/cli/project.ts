@@ -4,6 +4,8 @@ import type { Secret } from '../config/secret.ts';
 import { readSecretFromStdin, resolveSecret, terminalPrompt } from '../config/secrets.ts';
 import { CalloutError } from '../errors/index.ts';
 import { HttpClient } from '../harness/http.ts';
+import { defaultCacheDir, TokenCache } from '../harness/tokenCache.ts';
+import { TokenSource } from '../harness/tokenSource.ts';
 import { redactor } from '../util/redact.ts';
 import type { CommandContext } from './commands.ts';
 
@@ -44,6 +46,18 @@ export class Project {
     });
     redactor.addSecret(secret.reveal(), service.clientId);
     return secret;
+  }
+
+  /** The token source of `token` and `request`: the local cache first, the secret only when needed. */
+  tokenSource(name: string, service: ServiceConfig): TokenSource {
+    return new TokenSource({
+      client: this.client,
+      cache: new TokenCache({ dir: defaultCacheDir(this.context.env) }),
+      serviceName: name,
+      service,
+      refreshMarginSeconds: this.config.cache.refreshMarginSeconds,
+      secret: () => this.secret(name, service),
+    });
   }
 
   requireSingleServiceForStdin(count: number): void {

@@ -98,6 +98,7 @@ export function terminalPrompt(): SecretInputs['prompt'] {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
   return async (message: string) => {
     const { password } = await import('@inquirer/prompts');
-    return password({ message, mask: '*' }, { output: process.stderr });
+    // No echo at all, and no key that would reveal it on screen.
+    return password({ message, mask: false, toggleMask: false }, { output: process.stderr });
   };
 }

@@ -237,6 +237,15 @@ describe('callout token', () => {
   });
 });
 
+/** A project whose token endpoint and API are the fault server's /ok and /api routes. */
+async function faultWorkspace(): Promise<Workspace> {
+  faults.reset();
+  return workspace(
+    exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }),
+    secretEnv,
+  );
+}
+
 describe('callout request', () => {
   it('calls the API with the token and prints the body', async () => {
     const result = await runCli(['request', 'GET', '/loans'], { cwd: ws.dir, env: ws.env });
@@ -267,11 +276,7 @@ describe('callout request', () => {
   });
 
   it('on 401 gets a fresh token and retries exactly once', async () => {
-    const local = await workspace(
-      exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }),
-      secretEnv,
-    );
-    faults.reset();
+    const local = await faultWorkspace();
     const result = await runCli(['request', 'GET', '/401-once', '--json'], {
       cwd: local.dir,
       env: local.env,
@@ -283,11 +288,7 @@ describe('callout request', () => {
   });
 
   it('gives up after one retry with API_UNAUTHORIZED', async () => {
-    const local = await workspace(
-      exampleConfig({ tokenUrl: faults.url('/ok'), apiBaseUrl: faults.url('/api') }),
-      secretEnv,
-    );
-    faults.reset();
+    const local = await faultWorkspace();
     const result = await runCli(['request', 'GET', '/401', '--json'], {
       cwd: local.dir,
       env: local.env,

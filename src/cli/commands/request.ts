@@ -4,8 +4,6 @@ import { selectService } from '../../config/load.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { header } from '../../exchange/tokenResponse.ts';
 import type { TimedAnswer } from '../../harness/http.ts';
-import { defaultCacheDir, TokenCache } from '../../harness/tokenCache.ts';
-import { TokenSource } from '../../harness/tokenSource.ts';
 import type { CommandContext, CommandRun } from '../commands.ts';
 import { Project } from '../project.ts';
 
@@ -94,14 +92,7 @@ export const run: CommandRun = async (context, output) => {
   const project = await Project.open(context);
   try {
     const { name, service } = selectService(project.config, target.service);
-    const source = new TokenSource({
-      client: project.client,
-      cache: new TokenCache({ dir: defaultCacheDir(context.env) }),
-      serviceName: name,
-      service,
-      refreshMarginSeconds: project.config.cache.refreshMarginSeconds,
-      secret: () => project.secret(name, service),
-    });
+    const source = project.tokenSource(name, service);
     const url = `${service.apiBaseUrl.replace(/\/$/, '')}${target.path}`;
     const send = async (fresh: boolean) => {
       const token = await source.token({ fresh });

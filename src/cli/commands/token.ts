@@ -1,6 +1,4 @@
 import { selectService } from '../../config/load.ts';
-import { defaultCacheDir, TokenCache } from '../../harness/tokenCache.ts';
-import { TokenSource } from '../../harness/tokenSource.ts';
 import type { CommandRun } from '../commands.ts';
 import { Project } from '../project.ts';
 import { CalloutError } from '../../errors/index.ts';
@@ -15,14 +13,7 @@ export const run: CommandRun = async (context, output) => {
   const project = await Project.open(context);
   try {
     const { name, service } = selectService(project.config, context.positionals[0]);
-    const source = new TokenSource({
-      client: project.client,
-      cache: new TokenCache({ dir: defaultCacheDir(context.env) }),
-      serviceName: name,
-      service,
-      refreshMarginSeconds: project.config.cache.refreshMarginSeconds,
-      secret: () => project.secret(name, service),
-    });
+    const source = project.tokenSource(name, service);
     const token = await source.token({ fresh: context.flags.fresh === true });
     const minutes = Math.round((token.expiresAt - Date.now()) / 60_000);
     output.info(
