@@ -22,7 +22,14 @@ export const RESERVED_PARAMS = [
   'scope',
 ] as const;
 
+/** Unpaired UTF-16 surrogates cannot be written as UTF-8, XML or Apex source. */
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/;
 const noControl = v.regex(NO_CONTROL, 'must not contain control characters');
+const validUnicode = v.check(
+  (text: string) => !LONE_SURROGATE.test(text),
+  'must be valid Unicode text',
+);
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -126,7 +133,7 @@ export const serviceSchema = v.strictObject({
   scope: v.optional(plainText(1000, 'Space-separated scopes to request.')),
   params: v.optional(
     v.pipe(
-      v.record(paramName, v.pipe(v.string(), noControl, v.maxLength(1000))),
+      v.record(paramName, v.pipe(v.string(), noControl, validUnicode, v.maxLength(1000))),
       v.description('Extra form parameters of the token request.'),
     ),
     {},

@@ -9,6 +9,7 @@ export const EXIT = {
   usage: 2,
   config: 3,
   secret: 4,
+  generate: 5,
   clientAuth: 10,
   tokenRejected: 11,
   tokenResponse: 12,
@@ -70,6 +71,19 @@ export const ERROR_CODES = {
     actions: [
       'Set the environment variable named in clientSecret.env, point clientSecret.file at a readable file, or pass --secret-stdin.',
     ],
+  },
+  GENERATE_REFUSED: {
+    exitCode: EXIT.generate,
+    summary: 'generate refused to overwrite files changed by hand',
+    actions: [
+      'Move your changes into callout.config.json (or the templates), or pass --force to overwrite them.',
+      'Run `callout generate --dry-run` to see every file and what would happen to it.',
+    ],
+  },
+  GENERATE_OUT_OF_DATE: {
+    exitCode: EXIT.generate,
+    summary: 'generate --check found files that differ from what the config produces',
+    actions: ['Run `callout generate` and commit the result.'],
   },
   CLIENT_AUTH_REJECTED: {
     exitCode: EXIT.clientAuth,

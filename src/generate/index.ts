@@ -1,0 +1,12 @@
+export { ARTIFACTS, type ArtifactSpec } from './registry.ts';
+export { locatePackage, type PackageLocation } from './project.ts';
+export { prettierApex, renderArtifacts, type RenderedFile } from './render.ts';
+export { buildProjectVM, type ProjectVM } from './viewModel.ts';
+export {
+  applyWrite,
+  MANIFEST_PATH,
+  planWrite,
+  type FileState,
+  type PlannedFile,
+  type WritePlan,
+} from './writer.ts';

@@ -1,0 +1,112 @@
+import type {
+  ExternalCredentialVM,
+  FieldVM,
+  ProjectVM,
+  RemoteSiteVM,
+  ServiceVM,
+} from './viewModel.ts';
+
+/**
+ * Every generated artifact, as data (one entry per kind, as source-deploy-retrieve's registry
+ * does): its template, where it goes under the package folder, and what it is rendered for.
+ */
+export type ArtifactItem = ProjectVM | ServiceVM | FieldVM | RemoteSiteVM | ExternalCredentialVM;
+
+export interface ArtifactSpec<T extends ArtifactItem = ArtifactItem> {
+  /** Template path relative to templates/ (mirrors force-app folder names). */
+  template: string;
+  /** The items this artifact is rendered for: one file per item. */
+  items: (project: ProjectVM) => T[];
+  /** Output path relative to the package folder (force-app/main/default). */
+  output: (project: ProjectVM, item: T) => string;
+  kind: 'apex' | 'xml';
+}
+
+function spec<T extends ArtifactItem>(s: ArtifactSpec<T>): ArtifactSpec {
+  return s as unknown as ArtifactSpec;
+}
+
+const project = (p: ProjectVM) => [p];
+const apexClass = (template: string, name: (p: ProjectVM) => string): ArtifactSpec[] => [
+  spec({
+    template: `classes/${template}.cls.hbs`,
+    items: project,
+    output: (p) => `classes/${name(p)}.cls`,
+    kind: 'apex',
+  }),
+  spec({
+    template: 'classes/_class.cls-meta.xml.hbs',
+    items: project,
+    output: (p) => `classes/${name(p)}.cls-meta.xml`,
+    kind: 'xml',
+  }),
+];
+
+export const ARTIFACTS: readonly ArtifactSpec[] = [
+  ...apexClass('CalloutException', (p) => p.classes.exception),
+  ...apexClass('TokenService', (p) => p.classes.tokenService),
+  ...apexClass('ApiClient', (p) => p.classes.apiClient),
+  ...apexClass('CalloutMock', (p) => p.classes.calloutMock),
+  ...apexClass('TokenServiceTest', (p) => p.classes.tokenServiceTest),
+  ...apexClass('ApiClientTest', (p) => p.classes.apiClientTest),
+  spec({
+    template: 'objects/Service__mdt/Service__mdt.object-meta.xml.hbs',
+    items: project,
+    output: (p) => `objects/${p.settingsType.apiName}/${p.settingsType.apiName}.object-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<FieldVM>({
+    template: 'objects/Service__mdt/fields/field.field-meta.xml.hbs',
+    items: (p) => p.fields,
+    output: (p, f) => `objects/${p.settingsType.apiName}/fields/${f.apiName}.field-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<ServiceVM>({
+    template: 'customMetadata/record.md-meta.xml.hbs',
+    items: (p) => p.services,
+    output: (p, s) => `customMetadata/${p.settingsType.name}.${s.name}.md-meta.xml`,
+    kind: 'xml',
+  }),
+  spec({
+    template: 'cachePartitions/partition.cachePartition-meta.xml.hbs',
+    items: project,
+    output: (p) => `cachePartitions/${p.cache.partition}.cachePartition-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<RemoteSiteVM>({
+    template: 'remoteSiteSettings/remoteSite.remoteSite-meta.xml.hbs',
+    items: (p) => p.services.flatMap((s) => s.remoteSites),
+    output: (_p, r) => `remoteSiteSettings/${r.name}.remoteSite-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<ExternalCredentialVM>({
+    template: 'externalCredentials/token.externalCredential-meta.xml.hbs',
+    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    output: (_p, e) => `externalCredentials/${e.name}.externalCredential-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<ExternalCredentialVM>({
+    template: 'externalCredentials/api.externalCredential-meta.xml.hbs',
+    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    output: (_p, e) => `externalCredentials/${e.apiExternalCredential}.externalCredential-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<ExternalCredentialVM>({
+    template: 'namedCredentials/token.namedCredential-meta.xml.hbs',
+    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    output: (_p, e) => `namedCredentials/${e.tokenNamedCredential}.namedCredential-meta.xml`,
+    kind: 'xml',
+  }),
+  spec<ExternalCredentialVM>({
+    template: 'namedCredentials/api.namedCredential-meta.xml.hbs',
+    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    output: (_p, e) => `namedCredentials/${e.apiNamedCredential}.namedCredential-meta.xml`,
+    kind: 'xml',
+  }),
+  spec({
+    template: 'permissionsets/permissionset.permissionset-meta.xml.hbs',
+    items: (p) => (p.permissionSet ? [p] : []),
+    output: (p) => `permissionsets/${p.permissionSet!.name}.permissionset-meta.xml`,
+    kind: 'xml',
+  }),
+];

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { apexIdentifier, apexStringBody, numberText, xmlText } from './escape.ts';
+
+/** templates/ at the package root, next to dist/ and src/. */
+export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url).pathname;
+
+const HELPERS = {
+  /** `'{{apexString x}}'`: the value inside an Apex string literal. */
+  apexString: (value: unknown) => apexStringBody(String(value)),
+  /** `{{xml x}}`: XML text or attribute content. */
+  xml: (value: unknown) => xmlText(String(value)),
+  /** `{{apexName x}}`: an identifier, re-validated at render time. */
+  apexName: (value: unknown) => apexIdentifier(String(value)),
+  /** `{{num x}}`: a finite number. */
+  num: (value: unknown) => numberText(Number(value)),
+} as const;
+
+export interface TemplateEngine {
+  render(template: string, context: object): string;
+}
+
+/**
+ * A private Handlebars instance: templates compiled strict (a missing value is an error) and
+ * with known helpers only. Values reach output only through the escaping helpers, whose results
+ * are marked safe; anything else would be HTML-escaped, and a test forbids bare values anyway.
+ */
+export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
+  const hb = Handlebars.create();
+  for (const [name, helper] of Object.entries(HELPERS)) {
+    hb.registerHelper(name, (value: unknown) => new hb.SafeString(helper(value)));
+  }
+  const partialsDir = join(dir, 'partials');
+  for (const file of readdirSync(partialsDir)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()) {
+    hb.registerPartial(basename(file, '.hbs'), readFileSync(join(partialsDir, file), 'utf8'));
+  }
+  const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
+  const compiled = new Map<string, Handlebars.TemplateDelegate>();
+  return {
+    render(template, context) {
+      let fn = compiled.get(template);
+      if (!fn) {
+        fn = hb.compile(readFileSync(join(dir, template), 'utf8'), {
+          strict: true,
+          knownHelpers,
+          knownHelpersOnly: true,
+        });
+        compiled.set(template, fn);
+      }
+      return fn(context);
+    },
+  };
+}
