@@ -5,7 +5,7 @@
 // Usage: npm run bench [-- --runs N] [-- --json]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -78,6 +78,23 @@ const j = await r.json(); if (!j.access_token) process.exit(1);\n`,
   const nodeOnly = await sample(['-e', '0']);
   const bareFetch = await sample([bare], { env });
   const verify = await sample([BIN, 'verify', '--no-probe'], { cwd: dir, env });
+  // generate, cold: a new process writing the whole two-service example into an empty project each run.
+  const generate: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const project = await mkdtemp(join(tmpdir(), 'callout-bench-generate-'));
+    await copyFile(
+      resolve(import.meta.dirname, '../examples/externalapp/callout.config.json'),
+      join(project, 'callout.config.json'),
+    );
+    await writeFile(
+      join(project, 'sfdx-project.json'),
+      JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
+    );
+    const time = await timeProcess([BIN, 'generate'], { cwd: project });
+    if (i > 0) generate.push(time); // the first run only warms the OS file cache
+    await rm(project, { recursive: true, force: true });
+  }
+  generate.sort((a, b) => a - b);
   const results = {
     runs: RUNS,
     node: process.version,
@@ -88,6 +105,8 @@ const j = await r.json(); if (!j.access_token) process.exit(1);\n`,
     verifyMedianMs: median(verify),
     verifyP90Ms: p90(verify),
     verifyOverheadMedianMs: median(verify) - median(bareFetch),
+    generateMedianMs: median(generate),
+    generateP90Ms: p90(generate),
   };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -100,6 +119,7 @@ const j = await r.json(); if (!j.access_token) process.exit(1);\n`,
         `  bare fetch of the token exchange   ${ms(median(bareFetch))} / ${ms(p90(bareFetch))}`,
         `  callout verify --no-probe          ${ms(median(verify))} / ${ms(p90(verify))}`,
         `  verify minus bare fetch (median)   ${ms(results.verifyOverheadMedianMs)}   target <= 100 ms`,
+        `  callout generate (2 services)      ${ms(median(generate))} / ${ms(p90(generate))}   target <= 1000 ms`,
         '',
       ].join('\n'),
     );

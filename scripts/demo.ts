@@ -67,12 +67,18 @@ try {
     ].join('\n'),
   );
   const env = { ...process.env, [SECRET_ENV]: secret, XDG_CACHE_HOME: join(dir, '.cache') };
+  // generate writes into the default package directory of sfdx-project.json, as `sf` does.
+  await writeFile(
+    join(dir, 'sfdx-project.json'),
+    `${JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }], sourceApiVersion: '64.0' }, null, 2)}\n`,
+  );
   for (const args of [
     ['verify'],
     ['token'],
     ['token'],
     ['request', 'GET', '/loans'],
     ['request', 'POST', '/loans/drafts', '--data', '{"amount":2500}'],
+    ['generate'],
   ]) {
     if ((await run(args, dir, env)) !== 0) failures += 1;
   }
@@ -85,7 +91,7 @@ try {
 }
 process.stderr.write(
   failures === 0
-    ? '\nDemo finished: every command succeeded.\n'
+    ? '\nDemo finished: every command succeeded (the generated force-app/ lived in the temporary folder; the repository carries the ExternalApp example in force-app/).\n'
     : `\nDemo finished with ${failures} failing command(s).\n`,
 );
 process.exitCode = failures === 0 ? 0 : 1;

@@ -48,6 +48,7 @@ const httpUrl = (description: string) =>
   v.pipe(
     v.string('must be a string'),
     noControl,
+    validUnicode,
     v.check(isHttpUrl, 'must be an absolute http(s) URL without user:password'),
     v.description(description),
   );
@@ -58,6 +59,7 @@ const plainText = (max: number, description: string) =>
     v.minLength(1, 'must not be empty'),
     v.maxLength(max, `must be at most ${max} characters`),
     noControl,
+    validUnicode,
     v.description(description),
   );
 
@@ -100,6 +102,7 @@ export const probeSchema = v.pipe(
       v.string(),
       v.startsWith('/', 'must start with "/"'),
       noControl,
+      validUnicode,
       v.description('Path appended to apiBaseUrl.'),
     ),
     body: v.optional(v.pipe(v.string(), v.description('JSON body sent with the probe.'))),

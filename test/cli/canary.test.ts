@@ -174,6 +174,12 @@ const scenarios: Scenario[] = [
     service: fault('/echo-error', 'body'),
     args: ['request', 'GET', '/ok', '--debug'],
   },
+  { label: 'generate', service: good, args: ['generate'] },
+  {
+    label: 'generate --json --dry-run',
+    service: good,
+    args: ['generate', '--json', '--dry-run', '--debug'],
+  },
 ];
 
 async function filesUnder(dir: string): Promise<string[]> {
