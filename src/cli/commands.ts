@@ -125,24 +125,6 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/init.ts'),
   },
   {
-    name: 'generate',
-    summary: 'Render the Apex token service, API client, tests and metadata into force-app',
-    usage: 'callout generate [--check] [--force] [--dry-run]',
-    flags: {
-      ...CONFIG_FLAG,
-      check: {
-        type: 'boolean',
-        description: 'Write nothing; exit 5 when any file would change (for CI).',
-      },
-      force: {
-        type: 'boolean',
-        description: 'Overwrite generated files that were changed by hand.',
-      },
-      'dry-run': { type: 'boolean', description: 'Show what would be written, write nothing.' },
-    },
-    load: () => import('./commands/generate.ts'),
-  },
-  {
     name: 'verify',
     summary:
       'Perform the exact token exchange the Apex will perform, against the real endpoint, and report',
@@ -199,6 +181,24 @@ export const COMMANDS: CommandSpec[] = [
       },
     },
     load: () => import('./commands/request.ts'),
+  },
+  {
+    name: 'generate',
+    summary: 'Render the Apex token service, API client, tests and metadata into force-app',
+    usage: 'callout generate [--check] [--force] [--dry-run]',
+    flags: {
+      ...CONFIG_FLAG,
+      check: {
+        type: 'boolean',
+        description: 'Write nothing; exit 5 when any file would change (for CI).',
+      },
+      force: {
+        type: 'boolean',
+        description: 'Overwrite generated files that were changed by hand.',
+      },
+      'dry-run': { type: 'boolean', description: 'Show what would be written, write nothing.' },
+    },
+    load: () => import('./commands/generate.ts'),
   },
 ];
 

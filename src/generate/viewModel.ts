@@ -338,21 +338,29 @@ const FORM_ORIGINS: Record<PartOrigin, Omit<FormPartVM, 'name' | 'constantValue'
  * The token request's shape, read from the one exchange description (built for both client
  * auth styles with every optional part present), mapped to what the Apex renders.
  */
-function requestShape(): { form: ProjectVM['tokenForm']; headers: HeaderVM[] } {
-  const everything: ServiceConfig = {
+/** A service with every optional part set, described in both client auth styles. */
+function describeBothStyles(overrides: Partial<ServiceConfig>, secret: Secret) {
+  const service: ServiceConfig = {
     tokenUrl: 'https://shape.invalid/token',
     apiBaseUrl: 'https://shape.invalid',
     clientId: 'id',
-    clientSecret: { env: 'X' },
+    clientSecret: { env: 'UNUSED' },
     clientAuth: 'basic',
     audience: 'a',
     scope: 's',
     params: { p: 'v' },
     timeoutMs: 1,
+    ...overrides,
   };
-  const secret = new Secret('shape');
-  const basic = buildTokenRequest(everything, secret, 'basic');
-  const body = buildTokenRequest(everything, secret, 'body');
+  return {
+    service,
+    basic: buildTokenRequest(service, secret, 'basic'),
+    body: buildTokenRequest(service, secret, 'body'),
+  };
+}
+
+function requestShape(): { form: ProjectVM['tokenForm']; headers: HeaderVM[] } {
+  const { basic, body } = describeBothStyles({}, new Secret('shape'));
   const toPart = (part: (typeof basic.form)[number]): FormPartVM => ({
     name: part.origin === 'param' ? '' : part.name,
     constantValue: part.origin === 'constant' ? String(part.value) : null,
@@ -369,20 +377,19 @@ function requestShape(): { form: ProjectVM['tokenForm']; headers: HeaderVM[] } {
 /** The settings the generated Apex tests use; the expected bodies come from the harness's encoder. */
 function testFixture(prefix: string): TestFixtureVM {
   const serviceName = 'TestService';
-  const service: ServiceConfig = {
-    tokenUrl: 'https://auth.example.test/oauth/token',
-    apiBaseUrl: 'https://api.example.test/v1',
-    clientId: 'test-client',
-    clientSecret: { env: 'UNUSED' },
-    clientAuth: 'basic',
-    audience: 'https://api.example.test',
-    scope: 'read:loans create:loan_draft',
-    params: { resource: 'loans api' },
-    timeoutMs: 5000,
-  };
   const secret = new Secret('test-secret+/=');
-  const basic = buildTokenRequest(service, secret, 'basic');
-  const body = buildTokenRequest(service, secret, 'body');
+  const { service, basic, body } = describeBothStyles(
+    {
+      tokenUrl: 'https://auth.example.test/oauth/token',
+      apiBaseUrl: 'https://api.example.test/v1',
+      clientId: 'test-client',
+      audience: 'https://api.example.test',
+      scope: 'read:loans create:loan_draft',
+      params: { resource: 'loans api' },
+      timeoutMs: 5000,
+    },
+    secret,
+  );
   const authorization = basic.headers.find((h) => h.origin === 'basicAuthorization')?.value;
   const credential = `${prefix}_${serviceName}`;
   return {

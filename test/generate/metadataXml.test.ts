@@ -527,7 +527,7 @@ describe('externalCredential mode', () => {
     expect(parse(project, 'namedCredentials/Acme_Billing_Api.namedCredential-meta.xml')).toEqual(
       namedCredential({
         body: false,
-        label: 'Acme_Billing_Api',
+        label: 'Billing API',
         url: 'https://api.acme.example/v2/',
         credential: 'Acme_Billing_Api',
       }),
@@ -535,7 +535,7 @@ describe('externalCredential mode', () => {
     expect(parse(project, 'namedCredentials/Acme_Ledger_Api.namedCredential-meta.xml')).toEqual(
       namedCredential({
         body: false,
-        label: 'Acme_Ledger_Api',
+        label: 'Ledger API',
         url: 'https://ledger.example.test',
         credential: 'Acme_Ledger_Api',
       }),
