@@ -197,8 +197,20 @@ export const COMMANDS: CommandSpec[] = [
         description: 'Overwrite generated files that were changed by hand.',
       },
       'dry-run': { type: 'boolean', description: 'Show what would be written, write nothing.' },
+      'compile-check': {
+        type: 'boolean',
+        description:
+          "Compile what was written with Salesforce's Apex compiler, offline, when Java 11+ is found (default; --no-compile-check skips it).",
+      },
     },
     load: () => import('./commands/generate.ts'),
+  },
+  {
+    name: 'check',
+    summary: "Compile every Apex class of the project offline with Salesforce's own compiler",
+    usage: 'callout check [DIRECTORY...]',
+    flags: {},
+    load: () => import('./commands/check.ts'),
   },
 ];
 

@@ -1,9 +1,13 @@
 import { ERROR_CODES, EXIT } from '../errors/codes.ts';
 import { COMMANDS, GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from './commands.ts';
 
+/** Boolean flags that default to on. */
+const NEGATABLE = new Set(['probe', 'compile-check']);
+
 function flagLines(flags: Record<string, FlagSpec>): string[] {
   return Object.entries(flags).map(([name, flag]) => {
-    const negatable = flag.type === 'boolean' && name === 'probe' ? `--[no-]${name}` : `--${name}`;
+    const negatable =
+      flag.type === 'boolean' && NEGATABLE.has(name) ? `--[no-]${name}` : `--${name}`;
     const left = `${flag.short ? `-${flag.short}, ` : '    '}${negatable}${flag.valueName ? ` ${flag.valueName}` : ''}`;
     return `  ${left.padEnd(34)} ${flag.description}`;
   });

@@ -10,6 +10,8 @@ export const EXIT = {
   config: 3,
   secret: 4,
   generate: 5,
+  compile: 6,
+  checkUnavailable: 7,
   clientAuth: 10,
   tokenRejected: 11,
   tokenResponse: 12,
@@ -84,6 +86,20 @@ export const ERROR_CODES = {
     exitCode: EXIT.generate,
     summary: 'generate --check found files that differ from what the config produces',
     actions: ['Run `callout generate` and commit the result.'],
+  },
+  COMPILE_FAILED: {
+    exitCode: EXIT.compile,
+    summary: "Salesforce's Apex compiler (run offline) reported errors",
+    actions: [
+      'Fix the lines shown; in generated classes, change callout.config.json or the templates and run `callout generate` rather than editing them.',
+    ],
+  },
+  CHECK_UNAVAILABLE: {
+    exitCode: EXIT.checkUnavailable,
+    summary: 'the offline Apex compile check could not run (no Java 11+, or the compiler failed)',
+    actions: [
+      'Install a JDK 11 or later (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless), or set JAVA_HOME.',
+    ],
   },
   CLIENT_AUTH_REJECTED: {
     exitCode: EXIT.clientAuth,

@@ -1,3 +1,4 @@
+import { runCompileCheck, type CheckOutcome } from '../../check/run.ts';
 import { loadConfig } from '../../config/load.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { locatePackage } from '../../generate/project.ts';
@@ -69,14 +70,32 @@ export const run: CommandRun = async (context, output) => {
   }
   if (!dryRun) await applyWrite(plan);
   output.result(`${lines.join('\n')}\n${dryRun ? 'Dry run, nothing written: ' : ''}${summary}.`);
-  if (counts.refused > 0) {
-    throw new CalloutError(
-      'GENERATE_REFUSED',
-      `${counts.refused} file(s) were changed by hand and were not overwritten${dryRun ? '' : '; the others were written'}.`,
-      {
-        data: result,
-      },
-    );
+  const refused =
+    counts.refused > 0
+      ? `${counts.refused} file(s) were changed by hand and were not overwritten${dryRun ? '' : '; the others were written'}.`
+      : '';
+  // Compile what is now on disk, hand-edited files included: an error there is worth knowing now.
+  let compileCheck: CheckOutcome = { skipped: true };
+  if (!dryRun && context.flags['compile-check'] !== false) {
+    try {
+      compileCheck = await runCompileCheck([location.packageDir], {
+        root: location.root,
+        env: context.env,
+        output,
+        required: false,
+      });
+    } catch (error) {
+      if (error instanceof CalloutError && error.name === 'COMPILE_FAILED' && refused) {
+        throw new CalloutError('COMPILE_FAILED', `${refused} ${error.message}`, {
+          data: { ...result, ...error.data },
+        });
+      }
+      throw error;
+    }
   }
-  output.success(result);
+  if (refused) throw new CalloutError('GENERATE_REFUSED', refused, { data: result });
+  output.success({
+    ...result,
+    compileCheck: { skipped: compileCheck.skipped, files: compileCheck.result?.files ?? 0 },
+  });
 };

@@ -1,0 +1,184 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  compileApex,
+  compilerLibDir,
+  findJava,
+  type JavaInstall,
+} from '../../src/check/compile.ts';
+
+/**
+ * The offline compile check, with Salesforce's own compiler: everything generated compiles with
+ * zero errors, and planted errors are reported with the right file, line and message.
+ * CI has Java 17 (.ci/run installs it where missing), so these tests never skip.
+ */
+const REPO = resolve(import.meta.dirname, '../..');
+const REFERENCE = join(REPO, 'force-app/main/default');
+let java: JavaInstall;
+let cacheDir: string;
+
+beforeAll(async () => {
+  const found = await findJava();
+  if (!found)
+    throw new Error(
+      'Java 11+ (java and javac) is required for these tests; .ci/run installs openjdk-17-jdk-headless',
+    );
+  java = found;
+  cacheDir = await mkdtemp(join(tmpdir(), 'callout-check-cache-'));
+});
+
+const compile = (dirs: string[]) => compileApex(dirs, { java, cacheDir });
+
+describe('the compiler the check relies on', () => {
+  it('is the one prettier-plugin-apex 2.3.0 ships (pinned: the driver uses its internal API)', async () => {
+    const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.dependencies['prettier-plugin-apex']).toBe('2.3.0');
+    await expect(readFile(join(compilerLibDir(), 'apex-jorje-lsp.jar'))).resolves.toBeInstanceOf(
+      Buffer,
+    );
+  });
+});
+
+describe('generated Apex compiles', () => {
+  it.each([
+    ['the committed reference output', REFERENCE],
+    ...['basic', 'body', 'two-services', 'external-credential', 'hostile'].map((c) => [
+      `golden case ${c}`,
+      join(REPO, 'test/fixtures', c, 'expected'),
+    ]),
+    [
+      'the driver fixture using the platform API broadly',
+      join(REPO, 'tools/apex-check/test/fixtures/platform-api'),
+    ],
+  ])('%s: zero diagnostics', async (_label, dir) => {
+    const result = await compile([dir]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.files).toBeGreaterThanOrEqual(3);
+  });
+});
+
+interface Mutant {
+  name: string;
+  file: string;
+  find: string;
+  replace: string;
+  message: string;
+  /** Where the compiler reports it, when not on the changed line (e.g. a missing return: the method). */
+  at?: string;
+}
+
+/** One planted error each, applied to a copy of the reference output; the line is where it lands. */
+const MUTANTS: Mutant[] = [
+  {
+    name: 'wrong type assignment',
+    file: 'ExternalAppApiClient',
+    find: 'Integer UNAUTHORIZED = 401;',
+    replace: "Integer UNAUTHORIZED = '401';",
+    message: 'Illegal assignment from String to Integer',
+  },
+  {
+    name: 'unknown platform method',
+    file: 'ExternalAppApiClient',
+    find: "request.setHeader('Accept'",
+    replace: "request.setHeaders('Accept'",
+    message:
+      'Method does not exist or incorrect signature: void setHeaders(String, String) from the type System.HttpRequest',
+  },
+  {
+    name: 'wrong argument count',
+    file: 'ExternalAppTokenService',
+    find: "request.setMethod('POST');",
+    replace: "request.setMethod('POST', 1);",
+    message:
+      'Method does not exist or incorrect signature: void setMethod(String, Integer) from the type System.HttpRequest',
+  },
+  {
+    name: 'unknown custom metadata field',
+    file: 'ExternalAppTokenService',
+    find: 'request.setEndpoint(settings.TokenUrl__c);',
+    replace: 'request.setEndpoint(settings.No_Such__c);',
+    message: 'Variable does not exist: No_Such__c',
+  },
+  {
+    name: 'private member used from a test',
+    file: 'ExternalAppTokenServiceTest',
+    find: 'String token = ExternalAppTokenService.getAccessToken(SERVICE);',
+    replace: 'String token = ExternalAppTokenService.blankToEmpty(SERVICE);',
+    message: 'Method is not visible',
+  },
+  {
+    name: 'missing return',
+    file: 'ExternalAppApiClient',
+    find: 'return new Http().send(request);',
+    replace: 'new Http().send(request);',
+    message: 'Missing return statement required return type: System.HttpResponse',
+    at: 'private static HttpResponse sendWithToken(',
+  },
+  {
+    name: 'misspelled platform class',
+    file: 'ExternalAppApiClient',
+    find: 'HttpRequest request = new HttpRequest();',
+    replace: 'HttpRequst request = new HttpRequest();',
+    message: 'Invalid type: HttpRequst',
+  },
+  {
+    name: 'wrong exception type in catch',
+    file: 'ExternalAppTokenService',
+    find: 'catch (JSONException notJson)',
+    replace: 'catch (String notJson)',
+    message: 'Catch block variable must be of type exception',
+  },
+  {
+    name: 'undeclared variable',
+    file: 'ExternalAppApiClient',
+    find: 'return response;',
+    replace: 'return respons;',
+    message: 'Variable does not exist: respons',
+  },
+  {
+    name: 'instance method called statically',
+    file: 'ExternalAppApiClient',
+    find: 'if (response.getStatusCode() == UNAUTHORIZED)',
+    replace: 'if (HttpResponse.getStatusCode() == UNAUTHORIZED)',
+    message: 'Non static method cannot be referenced from a static context',
+  },
+  {
+    name: 'custom metadata field of the wrong type',
+    file: 'ExternalAppTokenService',
+    find: 'String clientAuth = settings.ClientAuth__c;',
+    replace: 'String clientAuth = settings.TimeoutMs__c;',
+    message: 'Illegal assignment from Decimal to String',
+  },
+  {
+    name: '@TestVisible member used outside a test',
+    file: 'ExternalAppApiClient',
+    find: 'ExternalAppTokenService.getSettings(service);',
+    replace: 'ExternalAppTokenService.settingsOverride.get(service);',
+    message: 'Variable is not visible',
+  },
+];
+
+describe("planted compile errors are reported with file, line and the compiler's message", () => {
+  it.each(MUTANTS)('$name', async (mutant) => {
+    const dir = await mkdtemp(join(tmpdir(), 'callout-mutant-'));
+    await cp(REFERENCE, dir, { recursive: true });
+    const path = join(dir, 'classes', `${mutant.file}.cls`);
+    const source = await readFile(path, 'utf8');
+    expect(source).toContain(mutant.find);
+    const mutated = source.replace(mutant.find, mutant.replace);
+    await writeFile(path, mutated);
+    const line = mutated.slice(0, mutated.indexOf(mutant.at ?? mutant.replace)).split('\n').length;
+    const result = await compile([dir]);
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    expect(result.diagnostics[0]).toMatchObject({
+      file: expect.stringMatching(new RegExp(`classes/${mutant.file}\\.cls$`)),
+      line,
+      message: expect.stringContaining(mutant.message),
+    });
+    expect(new Set(result.diagnostics.map((d) => d.file)).size).toBe(1);
+  });
+});
