@@ -12,6 +12,8 @@ export const EXIT = {
   generate: 5,
   compile: 6,
   checkUnavailable: 7,
+  deploy: 8,
+  org: 9,
   clientAuth: 10,
   tokenRejected: 11,
   tokenResponse: 12,
@@ -100,6 +102,35 @@ export const ERROR_CODES = {
     actions: [
       'Install a JDK 11 or later (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless), or set JAVA_HOME.',
     ],
+  },
+  DEPLOY_FAILED: {
+    exitCode: EXIT.deploy,
+    summary: 'the org rejected the deploy: component errors, failing tests or coverage below 75%',
+    actions: ['Fix the components and tests shown, then deploy again.'],
+  },
+  DEPLOY_TIMEOUT: {
+    exitCode: EXIT.deploy,
+    summary: 'the deploy did not finish within --wait; it goes on in the org',
+    actions: [
+      'Follow it with `sf project deploy report --job-id ID`, or run again with a larger --wait.',
+    ],
+  },
+  DEPLOY_CANCELED: {
+    exitCode: EXIT.deploy,
+    summary: 'the deploy was canceled',
+    actions: ['Run the deploy again when ready.'],
+  },
+  ORG_LOGIN_MISSING: {
+    exitCode: EXIT.org,
+    summary: 'no sf CLI login for the target org',
+    actions: [
+      'Log in with `sf org login web --alias my-org --set-default`, or pass --target-org with an alias or username you logged in with.',
+    ],
+  },
+  ORG_SESSION_EXPIRED: {
+    exitCode: EXIT.org,
+    summary: 'the org session expired or is invalid (INVALID_SESSION_ID)',
+    actions: ['Log in again with `sf org login web --alias <alias>`.'],
   },
   CLIENT_AUTH_REJECTED: {
     exitCode: EXIT.clientAuth,
