@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { apexIdentifier, apexStringBody, numberText, xmlText } from './escape.ts';
@@ -32,9 +32,9 @@ export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
     hb.registerHelper(name, (value: unknown) => new hb.SafeString(helper(value)));
   }
   const partialsDir = join(dir, 'partials');
-  for (const file of readdirSync(partialsDir)
-    .filter((f) => f.endsWith('.hbs'))
-    .sort()) {
+  // git keeps no empty folder: a checkout may have no partials/ at all.
+  const partials = existsSync(partialsDir) ? readdirSync(partialsDir) : [];
+  for (const file of partials.filter((f) => f.endsWith('.hbs')).sort()) {
     hb.registerPartial(basename(file, '.hbs'), readFileSync(join(partialsDir, file), 'utf8'));
   }
   const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
