@@ -206,6 +206,49 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/generate.ts'),
   },
   {
+    name: 'deploy',
+    summary:
+      'Verify, compile-check and deploy the generated package with your sf login; run the generated tests',
+    usage:
+      'callout deploy [--target-org ORG] [--check-only] [--test-level L] [--skip-verify] [--wait MIN]',
+    flags: {
+      ...CONFIG_FLAG,
+      ...SECRET_FLAG,
+      'target-org': {
+        type: 'string',
+        short: 'o',
+        valueName: 'ORG',
+        description: 'Alias or username of an sf login (default: the sf config target-org).',
+      },
+      'check-only': {
+        type: 'boolean',
+        description: 'Validate the deploy and run the tests without saving anything.',
+      },
+      'test-level': {
+        type: 'string',
+        short: 'l',
+        valueName: 'LEVEL',
+        description:
+          'RunSpecifiedTests (default: the generated tests), RunLocalTests, RunAllTestsInOrg or NoTestRun.',
+      },
+      'skip-verify': {
+        type: 'boolean',
+        description: 'Do not run the token exchange before deploying.',
+      },
+      'skip-compile-check': {
+        type: 'boolean',
+        description: 'Do not compile the Apex offline before deploying.',
+      },
+      wait: {
+        type: 'string',
+        short: 'w',
+        valueName: 'MIN',
+        description: 'Minutes to wait for the deploy (default 33).',
+      },
+    },
+    load: () => import('./commands/deploy.ts'),
+  },
+  {
     name: 'check',
     summary: "Compile every Apex class of the project offline with Salesforce's own compiler",
     usage: 'callout check [DIRECTORY...]',

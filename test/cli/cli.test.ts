@@ -64,8 +64,8 @@ describe('callout --help', () => {
     }
   });
 
-  it('does not load @salesforce/core, jsforce or source-deploy-retrieve for --help, verify or token', async () => {
-    for (const args of [['--help'], ['verify', '--json'], ['token']]) {
+  it('does not load @salesforce/core, jsforce or source-deploy-retrieve for --help, verify, token or generate', async () => {
+    for (const args of [['--help'], ['verify', '--json'], ['token'], ['generate', '--dry-run']]) {
       const trace = join(ws.dir, `trace-${args[0]}.txt`);
       await writeFile(trace, '');
       const result = await runCli(args, {
