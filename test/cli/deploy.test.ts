@@ -1,0 +1,295 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import JSZip from 'jszip';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOrg, type FakeOrg } from '../servers/fakeOrg.ts';
+import { startFaultServer, type FaultServer } from '../servers/index.ts';
+import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
+import { BIN, parseJson, runCli } from '../helpers/cli.ts';
+import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
+
+/**
+ * callout deploy end to end: the real CLI, the real @salesforce/core login lookup (a temporary HOME
+ * holding an sf login) and the real jsforce client, against a protocol-level fake org (not
+ * Salesforce) and the fault server as the partner's token endpoint and API.
+ */
+let org: FakeOrg;
+let faults: FaultServer;
+let sf: SfHome;
+
+beforeAll(async () => {
+  [org, faults] = await Promise.all([startFakeOrg(), startFaultServer()]);
+  org.setRecords('PermissionSet', [{ Id: '0PS000000000001', Name: 'Vault_Callout' }]);
+  sf = await createSfHome(org, { alias: 'fake' });
+});
+
+afterAll(async () => {
+  await Promise.all([org?.close(), faults?.close(), sf?.remove()]);
+});
+
+const SECRETS = {
+  PARTNER_STAGE: CANARY_SECRET,
+  PARTNER_PROD: 'prod-secret-value-42',
+  VAULT_SECRET: 'vault0secret0plain',
+};
+
+/** A generated project whose token endpoints and APIs are the fault server's good routes. */
+async function project(
+  mode: 'customMetadata' | 'externalCredential' = 'customMetadata',
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'callout-deploy-'));
+  const service = (env: string, clientAuth: string) => ({
+    tokenUrl: faults.url('/ok'),
+    apiBaseUrl: faults.url('/api'),
+    clientId: 'client-1',
+    clientSecret: { env },
+    clientAuth,
+    probe: { method: 'GET', path: '/ok' },
+  });
+  const config =
+    mode === 'customMetadata'
+      ? {
+          prefix: 'Partner',
+          apiVersion: '64.0',
+          services: {
+            PartnerStage: service('PARTNER_STAGE', 'basic'),
+            PartnerProd: service('PARTNER_PROD', 'body'),
+          },
+        }
+      : {
+          prefix: 'Vault',
+          apiVersion: '64.0',
+          secretStorage: 'externalCredential',
+          services: { VaultBasic: service('VAULT_SECRET', 'basic') },
+        };
+  await writeFile(join(dir, 'callout.config.json'), JSON.stringify(config, null, 2));
+  await writeFile(
+    join(dir, 'sfdx-project.json'),
+    JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
+  );
+  const generated = await runCli(['generate', '--no-compile-check'], { cwd: dir });
+  expect(generated.code).toBe(0);
+  return dir;
+}
+
+/** Runs deploy; every run, success or failure, is checked for the secrets in every form (canary). */
+async function deploy(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = sf.env) {
+  const result = await runCli(['deploy', '--skip-compile-check', ...args], {
+    cwd: dir,
+    env: { ...env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
+  });
+  expectNoSecret(result.stdout + result.stderr);
+  return result;
+}
+
+function expectNoSecret(text: string) {
+  for (const form of [...canaryForms(CANARY_SECRET), SECRETS.PARTNER_PROD, SECRETS.VAULT_SECRET])
+    expect(text).not.toContain(form);
+}
+
+describe('callout deploy against a protocol-level fake org', () => {
+  it('verifies, deploys with the generated tests, and reports components, tests and coverage', async () => {
+    const dir = await project();
+    org.setScenario('success');
+    const before = org.deploys().length;
+    const result = await deploy(dir, ['--target-org', 'fake', '--json']);
+    expect(result.code).toBe(0);
+    const json = parseJson(result.stdout) as {
+      result: {
+        success: boolean;
+        targetOrg: string;
+        tests: { run: number };
+        coverage: Array<{ className: string; percent: number }>;
+      };
+    };
+    expect(json.result).toMatchObject({ success: true, targetOrg: sf.username });
+    expect(json.result.tests.run).toBeGreaterThan(0);
+    expect(json.result.coverage.map((c) => c.className)).toEqual(
+      expect.arrayContaining(['PartnerTokenService', 'PartnerApiClient']),
+    );
+    const sent = org.deploys()[before]!;
+    expect(sent.options).toMatchObject({
+      testLevel: 'RunSpecifiedTests',
+      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest'],
+      checkOnly: false,
+    });
+    // Verify ran against the partner before the deploy.
+    expect(faults.requests().some((r) => r.url === '/ok')).toBe(true);
+    expectNoSecret(result.stdout + result.stderr);
+  });
+
+  it('puts each secret into its record inside the deployed zip only', async () => {
+    const dir = await project();
+    org.setScenario('success');
+    const before = org.deploys().length;
+    expect((await deploy(dir)).code).toBe(0);
+    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
+    const holding: string[] = [];
+    for (const [name, file] of Object.entries(zip.files)) {
+      if (file.dir) continue;
+      const text = await file.async('string');
+      if (
+        canaryForms(CANARY_SECRET).some((form) => text.includes(form)) ||
+        text.includes(SECRETS.PARTNER_PROD)
+      )
+        holding.push(name.replace(/^unpackaged\//, ''));
+    }
+    expect(holding.sort()).toEqual([
+      'customMetadata/PartnerService.PartnerProd.md',
+      'customMetadata/PartnerService.PartnerStage.md',
+    ]);
+    const onDisk = await readFile(
+      join(dir, 'force-app/main/default/customMetadata/PartnerService.PartnerStage.md-meta.xml'),
+      'utf8',
+    );
+    expect(onDisk).not.toContain(CANARY_SECRET);
+  });
+
+  it('reports a component failure with its force-app file and line, exit 8', async () => {
+    const dir = await project();
+    org.setScenario('componentFailure', {
+      componentFailure: {
+        fileName: 'classes/PartnerApiClient.cls',
+        fullName: 'PartnerApiClient',
+        lineNumber: 12,
+        columnNumber: 5,
+        problem: 'Variable does not exist: x',
+      },
+    });
+    const result = await deploy(dir);
+    expect(result.code).toBe(8);
+    expect(result.stdout).toContain('force-app/main/default/classes/PartnerApiClient.cls:12:5');
+    expect(result.stdout).toContain('Variable does not exist: x');
+    expect(result.stderr).toContain('DEPLOY_FAILED');
+  });
+
+  it('reports a failing test with its message and stack, exit 8', async () => {
+    const dir = await project();
+    org.setScenario('testFailure');
+    const result = await deploy(dir, ['--json']);
+    expect(result.code).toBe(8);
+    const json = parseJson(result.stdout) as {
+      name: string;
+      data: { testFailures: Array<{ className: string; message: string }> };
+    };
+    expect(json.name).toBe('DEPLOY_FAILED');
+    expect(json.data.testFailures[0]).toMatchObject({
+      className: expect.any(String),
+      message: expect.any(String),
+    });
+  });
+
+  it('fails on coverage below 75%, exit 8', async () => {
+    const dir = await project();
+    org.setScenario('lowCoverage');
+    const result = await deploy(dir);
+    expect(result.code).toBe(8);
+    expect(result.stdout).toMatch(/at least 75% test coverage is required/);
+  });
+
+  it('rides out a server error while polling', async () => {
+    const dir = await project();
+    org.setScenario('pollServerError');
+    expect((await deploy(dir)).code).toBe(0);
+  });
+
+  it('stops waiting after --wait and says how to follow the deploy', async () => {
+    const dir = await project();
+    org.setScenario('neverFinishes');
+    const result = await deploy(dir, ['--wait', '0.05', '--json']);
+    expect(result.code).toBe(8);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'DEPLOY_TIMEOUT',
+      actions: [expect.stringContaining('sf project deploy report --job-id')],
+    });
+  });
+
+  it('says how to log in when there is no sf login', async () => {
+    const dir = await project();
+    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
+    const result = await deploy(dir, ['--target-org', 'nobody', '--json'], {
+      ...sf.env,
+      HOME: home,
+      USERPROFILE: home,
+    });
+    expect(result.code).toBe(9);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'ORG_LOGIN_MISSING',
+      actions: expect.arrayContaining([expect.stringContaining('sf org login web --alias nobody')]),
+    });
+  });
+
+  it('reports an invalid session, exit 9', async () => {
+    const dir = await project();
+    org.setScenario('sessionExpired');
+    const result = await deploy(dir, ['--json']);
+    org.setScenario('success');
+    expect(result.code).toBe(9);
+    expect(parseJson(result.stdout)).toMatchObject({ name: 'ORG_SESSION_EXPIRED' });
+  });
+
+  it('refuses to deploy generated source that differs from the config', async () => {
+    const dir = await project();
+    const file = join(dir, 'force-app/main/default/classes/PartnerApiClient.cls');
+    await writeFile(file, `${await readFile(file, 'utf8')}// edit\n`);
+    const result = await deploy(dir, ['--json']);
+    expect(result.code).toBe(5);
+    expect(parseJson(result.stdout)).toMatchObject({ name: 'GENERATE_OUT_OF_DATE' });
+  });
+
+  it('externalCredential mode: secret only through the credentials API, never in the zip; permission set assigned', async () => {
+    const dir = await project('externalCredential');
+    org.setScenario('success');
+    const before = org.deploys().length;
+    const credentialsBefore = org.credentialRequests().length;
+    const result = await deploy(dir, ['--json']);
+    expect(result.code).toBe(0);
+    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
+    const texts = await Promise.all(
+      Object.values(zip.files)
+        .filter((f) => !f.dir)
+        .map((f) => f.async('string')),
+    );
+    expect(texts.filter((text) => text.includes(SECRETS.VAULT_SECRET))).toEqual([]);
+    const sent = org.credentialRequests().slice(credentialsBefore);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(JSON.stringify(sent.at(-1)?.body)).toContain(SECRETS.VAULT_SECRET);
+    expect(parseJson(result.stdout)).toMatchObject({
+      result: { credentials: [{ service: 'VaultBasic' }] },
+    });
+    expect(result.stdout + result.stderr).not.toContain(SECRETS.VAULT_SECRET);
+  });
+
+  it('Ctrl-C cancels the deploy in the org', async () => {
+    const dir = await project();
+    org.setScenario('neverFinishes');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'deploy', '--skip-compile-check', '--skip-verify'],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          NO_COLOR: '1',
+          ...sf.env,
+          ...SECRETS,
+          XDG_CACHE_HOME: join(dir, '.cache'),
+        },
+      },
+    );
+    let stderr = '';
+    const code = await new Promise<number | null>((done) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('InProgress') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', done);
+    });
+    org.setScenario('success');
+    expect(stderr).toContain('canceling the deploy in the org');
+    expect(org.requests().some((r) => r.soapMethod === 'cancelDeploy')).toBe(true);
+    expect(code).toBe(8);
+  });
+});

@@ -1,0 +1,182 @@
+// A temporary HOME holding a real `sf` CLI login for the protocol-level fake org (test/servers/
+// fakeOrg.ts; it is not Salesforce). The login is written by @salesforce/core itself, in a child
+// process run with that HOME: core resolves ~/.sfdx and ~/.sf from os.homedir() and caches its
+// state per process, so the test process's own state (and the real user's logins) stay untouched.
+//
+// The child does what `sf org login access-token` does: AuthInfo.create({ accessTokenOptions })
+// (which calls the fake's userinfo, User, ScratchOrgInfo, /services/data and Organization
+// endpoints), save(), then the alias (~/.sfdx/alias.json) and the global target-org
+// (~/.sf/config.json). With login: 'refreshToken' it does what `sf org login sfdx-url` does
+// instead (AuthInfo.create({ oauth2Options: { refreshToken } }), one POST /services/oauth2/token
+// first). Tokens are encrypted with a key in ~/.sfdx/key.json (the generic keychain).
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FakeOrg } from '../servers/fakeOrg.ts';
+
+const require = createRequire(import.meta.url);
+
+/** file: URL of @salesforce/core's entry, importable from a child whose cwd is outside the repo. */
+export const SF_CORE_URL = pathToFileURL(require.resolve('@salesforce/core')).href;
+/** file: URL of jsforce's entry (the `jsforce` package, not core's @jsforce/jsforce-node). */
+export const JSFORCE_URL = pathToFileURL(require.resolve('jsforce')).href;
+
+export interface SfHome {
+  home: string;
+  /** What a child process needs (on top of PATH) to find and read the login; see sfEnv(). */
+  env: NodeJS.ProcessEnv;
+  username: string;
+  alias?: string;
+  /** Deletes the temporary HOME. */
+  remove(): Promise<void>;
+}
+
+/**
+ * The environment for @salesforce/core in a child process with HOME=home: a file-based key
+ * (~/.sfdx/key.json) instead of libsecret/secret-tool, no telemetry, no log file under ~/.sf, no
+ * update or version checks, no DNS lookups. Build the child's env from this plus PATH rather than
+ * from process.env, so a developer's own SF_TARGET_ORG / SF_* settings cannot leak in.
+ */
+export function sfEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    HOME: home,
+    USERPROFILE: home,
+    SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+    USE_GENERIC_UNIX_KEYCHAIN: 'true',
+    SF_DISABLE_TELEMETRY: 'true',
+    SFDX_DISABLE_TELEMETRY: 'true',
+    SF_DISABLE_LOG_FILE: 'true',
+    SFDX_DISABLE_LOG_FILE: 'true',
+    SF_AUTOUPDATE_DISABLE: 'true',
+    SFDX_AUTOUPDATE_DISABLE: 'true',
+    SF_SKIP_NEW_VERSION_CHECK: 'true',
+    SF_DISABLE_DNS_CHECK: 'true',
+    SFDX_DISABLE_DNS_CHECK: 'true',
+  };
+}
+
+export interface NodeResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an ES module given as source text in a child `node` with the given env (plus PATH), cwd
+ * and stdin. Async, so servers in this process keep answering while it runs.
+ */
+export function runNodeModule(
+  source: string,
+  options: { env: NodeJS.ProcessEnv; cwd: string; input?: string; timeoutMs?: number },
+): Promise<NodeResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+const WRITE_LOGIN = `
+const { AuthInfo, Config } = await import(${JSON.stringify(SF_CORE_URL)});
+let text = '';
+for await (const chunk of process.stdin) text += chunk;
+const input = JSON.parse(text);
+// Access-token login as \`sf org login access-token\` makes it; refresh-token login as
+// \`sf org login sfdx-url\` makes it (a web login stores the same fields).
+const authInfo = input.refreshToken
+  ? await AuthInfo.create({
+      oauth2Options: {
+        refreshToken: input.refreshToken,
+        loginUrl: input.loginUrl,
+        clientId: 'PlatformCLI',
+      },
+    })
+  : await AuthInfo.create({
+      accessTokenOptions: {
+        accessToken: input.accessToken,
+        instanceUrl: input.instanceUrl,
+        loginUrl: input.loginUrl,
+      },
+    });
+await authInfo.save();
+const username = authInfo.getUsername();
+if (input.alias) await authInfo.setAlias(input.alias);
+if (input.setDefault) {
+  const config = await Config.create({ isGlobal: true });
+  config.set('target-org', input.alias ?? username);
+  await config.write();
+}
+process.stdout.write(JSON.stringify({ username, orgId: authInfo.getFields().orgId }), () =>
+  process.exit(0),
+);
+`;
+
+export interface SfHomeOptions {
+  alias?: string;
+  /** Make the login the global target-org (default true). */
+  setDefault?: boolean;
+  /**
+   * 'accessToken' (default): the stored auth has only an access token, as `sf org login
+   * access-token` leaves it; an expired session then fails with INVALID_SESSION_ID.
+   * 'refreshToken': the stored auth has the fake's refresh token, as a web or sfdx-url login
+   * leaves it; @salesforce/core then renews an expired session via POST /services/oauth2/token.
+   */
+  login?: 'accessToken' | 'refreshToken';
+}
+
+/**
+ * Creates a temporary HOME with a real sf CLI login for the fake org, written by
+ * @salesforce/core in a child process. By default the login also becomes the global target-org.
+ */
+export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): Promise<SfHome> {
+  const home = await mkdtemp(join(tmpdir(), 'callout-sf-home-'));
+  const env = sfEnv(home);
+  const result = await runNodeModule(WRITE_LOGIN, {
+    env,
+    cwd: home,
+    input: JSON.stringify({
+      accessToken: org.accessToken,
+      refreshToken: options.login === 'refreshToken' ? org.refreshToken : undefined,
+      instanceUrl: org.instanceUrl,
+      loginUrl: org.loginUrl,
+      alias: options.alias,
+      setDefault: options.setDefault ?? true,
+    }),
+  });
+  let written: { username?: string; orgId?: string } = {};
+  try {
+    written = JSON.parse(result.stdout) as typeof written;
+  } catch {
+    // reported below
+  }
+  if (result.code !== 0 || written.username !== org.username) {
+    await rm(home, { recursive: true, force: true });
+    throw new Error(
+      `writing the sf login for the fake org failed (exit ${String(result.code)}):\n` +
+        `${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return {
+    home,
+    env,
+    username: written.username,
+    ...(options.alias ? { alias: options.alias } : {}),
+    remove: () => rm(home, { recursive: true, force: true }),
+  };
+}

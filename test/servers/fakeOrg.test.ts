@@ -1,0 +1,539 @@
+// Drives the protocol-level fake org (test/servers/fakeOrg.ts; not Salesforce) through the real
+// libraries: a real sf login written by @salesforce/core into a temporary HOME, then child
+// processes that open it with Org.create and deploy through jsforce's Metadata API client, so the
+// assertions are on what jsforce parsed from the fake's wire formats.
+import JSZip from 'jszip';
+import type { DeployResult } from 'jsforce/lib/api/metadata/schema.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSfHome, JSFORCE_URL, runNodeModule, SF_CORE_URL } from '../helpers/sfAuth.ts';
+import type { SfHome } from '../helpers/sfAuth.ts';
+import { startFakeOrg } from './fakeOrg.ts';
+import type { FakeOrg } from './fakeOrg.ts';
+
+const MD = 'xmlns="http://soap.sforce.com/2006/04/metadata"';
+const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** A small MDAPI-format zip (singlePackage): two classes and an External Credential. */
+async function testZip(): Promise<Buffer> {
+  const zip = new JSZip();
+  zip.file(
+    'package.xml',
+    `${XML_DECL}<Package ${MD}><types><members>*</members><name>ApexClass</name></types>` +
+      '<types><members>Acme_API</members><name>ExternalCredential</name></types>' +
+      '<version>66.0</version></Package>',
+  );
+  const classMeta = `${XML_DECL}<ApexClass ${MD}><apiVersion>66.0</apiVersion><status>Active</status></ApexClass>`;
+  zip.file('classes/ExternalAppApiClient.cls', 'public class ExternalAppApiClient {}');
+  zip.file('classes/ExternalAppApiClient.cls-meta.xml', classMeta);
+  zip.file('classes/ExternalAppApiClientTest.cls', '@IsTest class ExternalAppApiClientTest {}');
+  zip.file('classes/ExternalAppApiClientTest.cls-meta.xml', classMeta);
+  zip.file(
+    'externalCredentials/Acme_API.externalCredential',
+    `${XML_DECL}<ExternalCredential ${MD}><label>Acme API</label>` +
+      '<authenticationProtocol>Oauth</authenticationProtocol>' +
+      '<externalCredentialParameters><parameterName>AcmePrincipal</parameterName>' +
+      '<parameterType>NamedPrincipal</parameterType><sequenceNumber>1</sequenceNumber>' +
+      '</externalCredentialParameters></ExternalCredential>',
+  );
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+interface Failure {
+  name?: string;
+  errorCode?: string;
+  message?: string;
+}
+
+/**
+ * Runs `body` (async JS, with `org`, `conn`, `input` and `capture` in scope; its return value is
+ * JSON-encoded) in a child node with the sf HOME. `aliasOrUsername: null` uses the target-org.
+ */
+async function inOrg<T>(sf: SfHome, body: string, input: Record<string, unknown> = {}): Promise<T> {
+  const source = `
+const { Org } = await import(${JSON.stringify(SF_CORE_URL)});
+let text = '';
+for await (const chunk of process.stdin) text += chunk;
+const input = JSON.parse(text);
+const capture = async (promise) => {
+  try {
+    return { value: await promise };
+  } catch (e) {
+    return { error: { name: e.name, errorCode: e.errorCode, message: e.message } };
+  }
+};
+const org = await Org.create(input.aliasOrUsername ? { aliasOrUsername: input.aliasOrUsername } : {});
+const conn = org.getConnection();
+const out = await (async () => {
+${body}
+})();
+process.stdout.write(JSON.stringify(out ?? null), () => process.exit(0));
+`;
+  const result = await runNodeModule(source, {
+    env: sf.env,
+    cwd: sf.home,
+    input: JSON.stringify({ aliasOrUsername: 'fake-org', ...input }),
+  });
+  if (result.code !== 0) {
+    throw new Error(`child failed (${String(result.code)}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+
+// Deploys input.zip with input.options, then polls checkDeployStatus(id, true) until done.
+const DEPLOY_AND_POLL = `
+const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), input.options);
+const polls = [];
+const errors = [];
+let result;
+for (let i = 0; i < 10; i++) {
+  const r = await capture(conn.metadata.checkDeployStatus(id, true));
+  if (r.error) { errors.push(r.error); continue; }
+  result = r.value;
+  polls.push(result.status);
+  if (result.done) break;
+}
+return { id, polls, errors, result };
+`;
+
+interface DeployOut {
+  id: string;
+  polls: string[];
+  errors: Failure[];
+  result: DeployResult;
+}
+
+const RUN_SPECIFIED = {
+  testLevel: 'RunSpecifiedTests',
+  runTests: ['ExternalAppApiClientTest'],
+  rollbackOnError: true,
+  singlePackage: true,
+  checkOnly: false,
+};
+
+describe('fake Salesforce org (protocol-level fake) through @salesforce/core and jsforce', () => {
+  let fake: FakeOrg;
+  let sf: SfHome;
+  let zip: Buffer;
+
+  beforeAll(async () => {
+    fake = await startFakeOrg();
+    sf = await createSfHome(fake, { alias: 'fake-org', setDefault: true });
+    zip = await testZip();
+  });
+
+  afterAll(async () => {
+    await fake?.close();
+    await sf?.remove();
+  });
+
+  async function deploy(
+    scenario: Parameters<FakeOrg['setScenario']>[0],
+    options: Record<string, unknown> = RUN_SPECIFIED,
+    scenarioOptions: Parameters<FakeOrg['setScenario']>[1] = {},
+  ): Promise<DeployOut> {
+    fake.setScenario(scenario, scenarioOptions);
+    return inOrg<DeployOut>(sf, DEPLOY_AND_POLL, { zip: zip.toString('base64'), options });
+  }
+
+  it('holds a real sf login: Org.create by alias and by target-org, identity and SOQL', async () => {
+    // The login itself went through the fake's REST endpoints, as `sf org login access-token` does.
+    const loginCalls = fake.requests().map((r) => `${r.method} ${r.path}`);
+    expect(loginCalls).toEqual(
+      expect.arrayContaining([
+        'GET /services/oauth2/userinfo',
+        `GET /services/data/v51.0/sobjects/User/${fake.userId}`,
+        'GET /services/data',
+        'GET /services/data/v66.0/query',
+      ]),
+    );
+    const out = await inOrg<{
+      byAlias: { username: string; orgId: string; apiVersion: string; instanceUrl: string };
+      byDefault: { username: string; orgId: string };
+      identity: { username: string; organization_id: string };
+      user: { totalSize: number; records: Array<{ Username: string }> };
+      count: { totalSize: number; records: unknown[] };
+      partitions: { totalSize: number; done: boolean };
+      limits: Record<string, { Max: number; Remaining: number }>;
+    }>(
+      sf,
+      `
+const byDefault = await Org.create();
+return {
+  byAlias: { username: org.getUsername(), orgId: org.getOrgId(), apiVersion: conn.getApiVersion(), instanceUrl: conn.instanceUrl },
+  byDefault: { username: byDefault.getUsername(), orgId: byDefault.getOrgId() },
+  identity: await conn.identity(),
+  user: await conn.query("SELECT Id, Username FROM User WHERE Username = '" + org.getUsername() + "'"),
+  count: await conn.query('SELECT COUNT() FROM User'),
+  partitions: await conn.tooling.query('SELECT Id, DeveloperName FROM PlatformCachePartition'),
+  limits: await conn.limits(),
+};`,
+    );
+    expect(out.byAlias).toEqual({
+      username: 'dev@callout-kit.test',
+      orgId: fake.orgId,
+      apiVersion: '66.0',
+      instanceUrl: fake.instanceUrl,
+    });
+    expect(out.byDefault).toEqual({ username: fake.username, orgId: fake.orgId });
+    expect(out.identity).toMatchObject({ username: fake.username, organization_id: fake.orgId });
+    expect(out.user.totalSize).toBe(1);
+    expect(out.user.records[0]?.Username).toBe(fake.username);
+    expect(out.count).toMatchObject({ totalSize: 1, records: [] });
+    expect(out.partitions).toMatchObject({ totalSize: 0, done: true });
+    expect(out.limits.DailyApiRequests?.Max).toBeGreaterThan(0);
+  });
+
+  it('success: Pending → InProgress → Succeeded, with components, tests and coverage', async () => {
+    const before = fake.deploys().length;
+    const out = await deploy('success');
+    expect(out.polls).toEqual(['Pending', 'InProgress', 'Succeeded']);
+    const r = out.result;
+    expect(r).toMatchObject({
+      id: out.id,
+      done: true,
+      success: true,
+      status: 'Succeeded',
+      checkOnly: false,
+      rollbackOnError: true,
+      numberComponentsTotal: 3,
+      numberComponentsDeployed: 3,
+      numberComponentErrors: 0,
+      numberTestsTotal: 1,
+      numberTestsCompleted: 1,
+      numberTestErrors: 0,
+    });
+    expect(r.details.componentFailures).toEqual([]);
+    expect(r.details.componentSuccesses.map((c) => c.fileName).sort()).toEqual([
+      'classes/ExternalAppApiClient.cls',
+      'classes/ExternalAppApiClientTest.cls',
+      'externalCredentials/Acme_API.externalCredential',
+      'package.xml',
+    ]);
+    const tests = r.details.runTestResult;
+    expect(tests?.numTestsRun).toBe(1);
+    expect(tests?.numFailures).toBe(0);
+    expect(tests?.failures).toEqual([]);
+    expect(tests?.successes).toEqual([
+      expect.objectContaining({ name: 'ExternalAppApiClientTest', methodName: 'testCallout' }),
+    ]);
+    expect(tests?.codeCoverage).toEqual([
+      expect.objectContaining({
+        name: 'ExternalAppApiClient',
+        numLocations: 20,
+        numLocationsNotCovered: 1,
+      }),
+    ]);
+    expect(tests?.codeCoverageWarnings).toEqual([]);
+
+    // The fake recorded what jsforce sent: the same zip bytes and the parsed DeployOptions.
+    const recorded = fake.deploys()[before];
+    expect(recorded?.id).toBe(out.id);
+    expect(recorded?.zip.equals(zip)).toBe(true);
+    expect(recorded?.options).toEqual({
+      testLevel: 'RunSpecifiedTests',
+      runTests: ['ExternalAppApiClientTest'],
+      rollbackOnError: true,
+      singlePackage: true,
+      checkOnly: false,
+    });
+    const soap = fake
+      .requests()
+      .filter((q) => q.soapMethod)
+      .map((q) => `${q.path} ${q.soapMethod ?? ''}`);
+    expect(soap).toContain('/services/Soap/m/66.0 deploy');
+    expect(soap).toContain('/services/Soap/m/66.0 checkDeployStatus');
+  });
+
+  it('componentFailure: a failing class with file, line, column and problem', async () => {
+    const out = await deploy('componentFailure', RUN_SPECIFIED, { pollsToFinish: 0 });
+    expect(out.polls).toEqual(['Failed']);
+    expect(out.result).toMatchObject({
+      done: true,
+      success: false,
+      status: 'Failed',
+      numberComponentErrors: 1,
+      numberComponentsDeployed: 2,
+      numberTestsTotal: 0,
+    });
+    expect(out.result.details.componentFailures).toEqual([
+      expect.objectContaining({
+        fileName: 'classes/ExternalAppApiClient.cls',
+        fullName: 'ExternalAppApiClient',
+        componentType: 'ApexClass',
+        problemType: 'Error',
+        problem: 'Variable does not exist: tokenEndpoint',
+        lineNumber: 42,
+        columnNumber: 16,
+        success: false,
+      }),
+    ]);
+    expect(out.result.details.runTestResult?.numTestsRun).toBe(0);
+  });
+
+  it('testFailure: one failing test method with message and stack trace', async () => {
+    const out = await deploy('testFailure', RUN_SPECIFIED, {
+      testMethods: { ExternalAppApiClientTest: ['testCallout', 'testTokenCache'] },
+    });
+    expect(out.result).toMatchObject({
+      status: 'Failed',
+      success: false,
+      numberTestsTotal: 2,
+      numberTestsCompleted: 1,
+      numberTestErrors: 1,
+    });
+    const tests = out.result.details.runTestResult;
+    expect(tests?.numFailures).toBe(1);
+    expect(tests?.numTestsRun).toBe(2);
+    expect(tests?.failures).toEqual([
+      expect.objectContaining({
+        name: 'ExternalAppApiClientTest',
+        methodName: 'testCallout',
+        message: 'System.AssertException: Assertion Failed: Expected: 200, Actual: 500',
+        stackTrace: 'Class.ExternalAppApiClientTest.testCallout: line 27, column 1',
+      }),
+    ]);
+    expect(tests?.successes.map((s) => s.methodName)).toEqual(['testTokenCache']);
+  });
+
+  it('lowCoverage: tests pass, a class below 75% fails the deploy with a coverage warning', async () => {
+    const out = await deploy('lowCoverage');
+    expect(out.result).toMatchObject({ status: 'Failed', success: false, numberTestErrors: 0 });
+    const tests = out.result.details.runTestResult;
+    expect(tests?.numFailures).toBe(0);
+    expect(tests?.codeCoverage).toEqual([
+      expect.objectContaining({
+        name: 'ExternalAppApiClient',
+        numLocations: 20,
+        numLocationsNotCovered: 10,
+      }),
+    ]);
+    expect(tests?.codeCoverageWarnings).toEqual([
+      expect.objectContaining({
+        name: 'ExternalAppApiClient',
+        message:
+          'Test coverage of selected Apex Class is 50%, at least 75% test coverage is required',
+      }),
+    ]);
+  });
+
+  it('coverage is configurable per class', async () => {
+    const out = await deploy('success', RUN_SPECIFIED, {
+      pollsToFinish: 1,
+      coverage: [{ name: 'ExternalAppApiClient', numLocations: 40, numLocationsNotCovered: 2 }],
+    });
+    expect(out.polls).toEqual(['Pending', 'Succeeded']);
+    expect(out.result.details.runTestResult?.codeCoverage[0]).toMatchObject({
+      numLocations: 40,
+      numLocationsNotCovered: 2,
+    });
+  });
+
+  it('pollServerError: one checkDeployStatus answers UNKNOWN_EXCEPTION, then it recovers', async () => {
+    const out = await deploy('pollServerError');
+    expect(out.errors).toEqual([
+      expect.objectContaining({
+        errorCode: 'sf:UNKNOWN_EXCEPTION',
+        message: expect.stringContaining('UNKNOWN_EXCEPTION: An unexpected error occurred'),
+      }),
+    ]);
+    expect(out.polls).toEqual(['Pending', 'InProgress', 'Succeeded']);
+    expect(fake.requests().filter((r) => r.status === 500)).toHaveLength(1);
+  });
+
+  it('neverFinishes stays InProgress; cancelDeploy turns it Canceled', async () => {
+    fake.setScenario('neverFinishes');
+    const out = await inOrg<{
+      polls: string[];
+      cancel: { id: string; done: string };
+      after: DeployResult;
+    }>(
+      sf,
+      `
+const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), { testLevel: 'NoTestRun' });
+const polls = [];
+for (let i = 0; i < 5; i++) polls.push((await conn.metadata.checkDeployStatus(id)).status);
+const cancel = await conn.metadata.cancelDeploy(id);
+const after = await conn.metadata.checkDeployStatus(id, true);
+return { polls, cancel, after };`,
+      { zip: zip.toString('base64') },
+    );
+    expect(out.polls).toEqual(['Pending', 'InProgress', 'InProgress', 'InProgress', 'InProgress']);
+    // cancelDeploy has no schema in jsforce, so its fields arrive as XML text.
+    expect(out.cancel).toMatchObject({ done: 'false' });
+    expect(out.after).toMatchObject({ done: true, success: false, status: 'Canceled' });
+    expect(out.cancel.id).toBe(out.after.id);
+  });
+
+  it('the credential API: 400 for an unknown external credential, 201/200 once deployed', async () => {
+    fake.setScenario('success', { pollsToFinish: 0 });
+    const body = {
+      externalCredential: 'Acme_API',
+      principalName: 'AcmePrincipal',
+      principalType: 'NamedPrincipal',
+      authenticationProtocol: 'OAuth',
+      authenticationProtocolVariant: 'ClientCredentialsClientSecretBasic',
+      credentials: {
+        clientId: { value: 'client-1', encrypted: false },
+        clientSecret: { value: 's3cret', encrypted: true },
+      },
+    };
+    const out = await inOrg<{
+      unknown: { error?: Failure };
+      created: { value?: Record<string, unknown> };
+      replaced: { value?: Record<string, unknown> };
+    }>(
+      sf,
+      `
+const url = '/services/data/v' + conn.getApiVersion() + '/named-credentials/credential';
+const send = (method, body) => capture(conn.request({ method, url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }));
+const unknown = await send('POST', { ...input.body, externalCredential: 'Nope_API' });
+const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), { singlePackage: true });
+await conn.metadata.checkDeployStatus(id);
+const created = await send('POST', input.body);
+const replaced = await send('PUT', input.body);
+return { unknown, created, replaced };`,
+      { zip: zip.toString('base64'), body },
+    );
+    expect(out.unknown.error).toMatchObject({ errorCode: 'INVALID_INPUT' });
+    expect(out.unknown.error?.message).toContain('Nope_API');
+    expect(out.created.value).toMatchObject({
+      externalCredential: 'Acme_API',
+      principalName: 'AcmePrincipal',
+      principalType: 'NamedPrincipal',
+      authenticationProtocolVariant: 'ClientCredentialsClientSecretBasic',
+      credentials: { clientId: { value: 'client-1', encrypted: false } },
+    });
+    expect(JSON.stringify(out.created.value)).not.toContain('s3cret');
+    expect(out.replaced.value).toMatchObject({ externalCredential: 'Acme_API' });
+    const recorded = fake.credentialRequests();
+    expect(recorded.map((c) => `${c.method} ${c.status}`)).toEqual([
+      'POST 400',
+      'POST 201',
+      'PUT 200',
+    ]);
+    expect(recorded[1]?.body).toEqual(body);
+  });
+});
+
+describe('fake Salesforce org (protocol-level fake): invalid sessions', () => {
+  let fake: FakeOrg;
+  let sf: SfHome;
+
+  beforeAll(async () => {
+    fake = await startFakeOrg();
+    sf = await createSfHome(fake, { alias: 'fake-org' });
+  });
+
+  afterAll(async () => {
+    await fake?.close();
+    await sf?.remove();
+  });
+
+  const BOTH_APIS = `
+return {
+  soap: await capture(conn.metadata.checkDeployStatus('0Af000000000000AAA', true)),
+  rest: await capture(conn.query('SELECT Id FROM User')),
+};`;
+
+  it('sessionExpired: SOAP faults with sf:INVALID_SESSION_ID, REST answers 401 INVALID_SESSION_ID', async () => {
+    fake.setScenario('sessionExpired');
+    const out = await inOrg<{ soap: { error?: Failure }; rest: { error?: Failure } }>(
+      sf,
+      BOTH_APIS,
+    );
+    expect(out.soap.error).toMatchObject({
+      errorCode: 'sf:INVALID_SESSION_ID',
+      message: expect.stringContaining('INVALID_SESSION_ID'),
+    });
+    expect(out.rest.error).toMatchObject({
+      errorCode: 'INVALID_SESSION_ID',
+      message: 'Session expired or invalid',
+    });
+    const statuses = fake.requests().slice(-2);
+    expect(statuses.map((r) => r.status)).toEqual([500, 401]);
+  });
+
+  it('expireSession() invalidates the stored token; a refresh-token grant issues a new one', async () => {
+    fake.setScenario('success');
+    fake.expireSession();
+    const out = await inOrg<{ soap: { error?: Failure }; rest: { error?: Failure } }>(
+      sf,
+      BOTH_APIS,
+    );
+    expect(out.soap.error?.errorCode).toBe('sf:INVALID_SESSION_ID');
+    expect(out.rest.error?.errorCode).toBe('INVALID_SESSION_ID');
+
+    const grant = await fetch(`${fake.loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: fake.refreshToken,
+        client_id: 'PlatformCLI',
+      }),
+    });
+    const token = (await grant.json()) as { access_token: string; instance_url: string };
+    expect(grant.status).toBe(200);
+    expect(token.instance_url).toBe(fake.instanceUrl);
+    const limits = await fetch(`${fake.instanceUrl}/services/data/v66.0/limits`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+    });
+    expect(limits.status).toBe(200);
+  });
+});
+
+describe('fake Salesforce org (protocol-level fake): a refresh-token login renews expired sessions', () => {
+  let fake: FakeOrg;
+  let sf: SfHome;
+
+  beforeAll(async () => {
+    fake = await startFakeOrg();
+    sf = await createSfHome(fake, { alias: 'fake-org', login: 'refreshToken' });
+  });
+
+  afterAll(async () => {
+    await fake?.close();
+    await sf?.remove();
+  });
+
+  it('@salesforce/core refreshes on 401, and a jsforce Connection wired to org.refreshAuth retries SOAP', async () => {
+    const grants = (): number =>
+      fake.requests().filter((r) => r.path === '/services/oauth2/token').length;
+    // The login itself was a refresh-token grant.
+    expect(grants()).toBe(1);
+    fake.expireSession();
+    const out = await inOrg<{ users: number }>(
+      sf,
+      `
+const users = (await conn.query('SELECT Id FROM User')).totalSize;
+return { users };`,
+    );
+    expect(out.users).toBe(1);
+    expect(grants()).toBe(2);
+
+    // The wiring of src/deploy/org.ts: the jsforce package's own Connection with the core session,
+    // renewing through org.refreshAuth() when the Metadata API answers INVALID_SESSION_ID.
+    fake.expireSession();
+    fake.setScenario('success', { pollsToFinish: 0 });
+    const soap = await inOrg<{ status: string }>(
+      sf,
+      `
+const jsforce = (await import(${JSON.stringify(JSFORCE_URL)})).default;
+const c = new jsforce.Connection({
+  instanceUrl: conn.instanceUrl,
+  accessToken: conn.accessToken,
+  version: conn.getApiVersion(),
+  refreshFn: (_c, callback) => {
+    org.refreshAuth().then(() => callback(null, conn.accessToken), (e) => callback(e));
+  },
+});
+const { id } = await c.metadata.deploy(Buffer.from(input.zip, 'base64'), {});
+return { status: (await c.metadata.checkDeployStatus(id)).status };`,
+      { zip: (await testZip()).toString('base64') },
+    );
+    expect(soap.status).toBe('Succeeded');
+    expect(grants()).toBe(3);
+    const deployCalls = fake.requests().filter((r) => r.soapMethod === 'deploy');
+    expect(deployCalls.map((r) => r.status)).toEqual([500, 200]);
+  });
+});
