@@ -249,6 +249,21 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/deploy.ts'),
   },
   {
+    name: 'doctor',
+    summary: "Check the local setup and the org's readiness, each with an action",
+    usage: 'callout doctor [--target-org ORG]',
+    flags: {
+      ...CONFIG_FLAG,
+      'target-org': {
+        type: 'string',
+        short: 'o',
+        valueName: 'ORG',
+        description: 'Alias or username of an sf login (default: the sf config target-org).',
+      },
+    },
+    load: () => import('./commands/doctor.ts'),
+  },
+  {
     name: 'check',
     summary: "Compile every Apex class of the project offline with Salesforce's own compiler",
     usage: 'callout check [DIRECTORY...]',

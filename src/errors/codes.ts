@@ -22,6 +22,7 @@ export const EXIT = {
   probe: 15,
   apexFit: 16,
   api: 17,
+  doctor: 18,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -131,6 +132,11 @@ export const ERROR_CODES = {
     exitCode: EXIT.org,
     summary: 'the org session expired or is invalid (INVALID_SESSION_ID)',
     actions: ['Log in again with `sf org login web --alias <alias>`.'],
+  },
+  DOCTOR_FAILED: {
+    exitCode: EXIT.doctor,
+    summary: 'doctor found a problem that stops the flow',
+    actions: ['Follow the action under each failed check.'],
   },
   CLIENT_AUTH_REJECTED: {
     exitCode: EXIT.clientAuth,

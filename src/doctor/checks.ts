@@ -1,0 +1,266 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findJava } from '../check/compile.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { OrgConnection } from '../deploy/org.ts';
+import { locatePackage } from '../generate/project.ts';
+import { renderArtifacts } from '../generate/render.ts';
+import { buildProjectVM } from '../generate/viewModel.ts';
+import { planWrite } from '../generate/writer.ts';
+
+/**
+ * `callout doctor`: the local setup and the org's readiness, one check at a time, each with what
+ * to do about it. Checks are data; a failing one never stops the others.
+ */
+export type DoctorStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface DoctorCheck {
+  id: string;
+  status: DoctorStatus;
+  message: string;
+  action?: string;
+}
+
+const check = (id: string, status: DoctorStatus, message: string, action?: string): DoctorCheck =>
+  action ? { id, status, message, action } : { id, status, message };
+
+export async function localChecks(
+  loaded: LoadedConfig,
+  context: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const [major = 0] = process.versions.node.split('.').map(Number);
+  checks.push(
+    major >= 22
+      ? check('node', 'pass', `Node.js ${process.version}.`)
+      : check(
+          'node',
+          'fail',
+          `Node.js ${process.version} is older than 22.`,
+          'Install Node.js 24 LTS.',
+        ),
+  );
+  checks.push(
+    check(
+      'config',
+      'pass',
+      `${loaded.path} is valid (${Object.keys(loaded.config.services).length} service(s), ${loaded.config.secretStorage}).`,
+    ),
+  );
+  for (const [name, service] of Object.entries(loaded.config.services)) {
+    const source = service.clientSecret;
+    let present: boolean;
+    if ('env' in source) {
+      present = Boolean(context.env[source.env]);
+    } else {
+      present = await access(join(loaded.root, source.file)).then(
+        () => true,
+        () => false,
+      );
+    }
+    const where = 'env' in source ? `environment variable ${source.env}` : `file ${source.file}`;
+    checks.push(
+      present
+        ? check(`secret.${name}`, 'pass', `The secret of ${name} is available (${where}).`)
+        : check(
+            `secret.${name}`,
+            'warn',
+            `The secret of ${name} is not available: ${where} is missing or empty.`,
+            `Set ${where}, or pass --secret-stdin to commands that need it.`,
+          ),
+    );
+  }
+  try {
+    const location = await locatePackage(context.cwd, loaded.root);
+    const rendered = await renderArtifacts(buildProjectVM(loaded.config));
+    const plan = await planWrite(
+      location.root,
+      rendered.map((f) => ({ path: `${location.packageDir}/${f.path}`, content: f.content })),
+    );
+    const drift = plan.files.filter((f) => f.state !== 'unchanged');
+    checks.push(
+      drift.length === 0
+        ? check(
+            'generated',
+            'pass',
+            `The generated output in ${location.packageDir} is up to date.`,
+          )
+        : check(
+            'generated',
+            'warn',
+            `${drift.length} generated file(s) differ from what the config produces.`,
+            'Run `callout generate`.',
+          ),
+    );
+  } catch (error) {
+    checks.push(
+      check(
+        'generated',
+        'fail',
+        `The config cannot be generated: ${(error as Error).message}`,
+        'Fix callout.config.json.',
+      ),
+    );
+  }
+  const java = await findJava(context.env);
+  checks.push(
+    java
+      ? check(
+          'java',
+          'pass',
+          `Java ${java.major} found: the offline Apex compile check is available.`,
+        )
+      : check(
+          'java',
+          'warn',
+          'No Java 11+: the offline Apex compile check will be skipped.',
+          'Install a JDK (e.g. apt-get install openjdk-17-jdk-headless).',
+        ),
+  );
+  return checks;
+}
+
+interface QueryResult<T> {
+  totalSize: number;
+  records: T[];
+}
+
+export async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promise<DoctorCheck[]> {
+  const { config } = loaded;
+  const project = buildProjectVM(config);
+  const checks: DoctorCheck[] = [];
+  const version = config.apiVersion;
+  const query = <T>(soql: string, tooling = false) =>
+    org.request<QueryResult<T>>(
+      'GET',
+      `/services/data/v${version}/${tooling ? 'tooling/' : ''}query?q=${encodeURIComponent(soql)}`,
+    );
+  const attempt = async (id: string, run: () => Promise<DoctorCheck>) => {
+    try {
+      checks.push(await run());
+    } catch (error) {
+      checks.push(
+        check(
+          id,
+          'warn',
+          `Could not check: ${(error as Error).message.trim().split('\n').at(-1) ?? ''}`,
+        ),
+      );
+    }
+  };
+  await attempt('org.apiVersion', async () => {
+    const versions = await org.request<Array<{ version: string }>>('GET', '/services/data');
+    const max = Math.max(...versions.map((v) => Number(v.version)));
+    return Number(version) <= max
+      ? check(
+          'org.apiVersion',
+          'pass',
+          `The org supports API ${version} (up to ${max.toFixed(1)}).`,
+        )
+      : check(
+          'org.apiVersion',
+          'fail',
+          `The org supports API versions up to ${max.toFixed(1)}, not ${version}.`,
+          `Set "apiVersion" to "${max.toFixed(1)}" or lower, then run callout generate.`,
+        );
+  });
+  await attempt('org.edition', async () => {
+    const [orgInfo] = (
+      await query<{ OrganizationType?: string; IsSandbox?: boolean }>(
+        'SELECT OrganizationType, IsSandbox FROM Organization',
+      )
+    ).records;
+    const type = orgInfo?.OrganizationType ?? 'unknown';
+    return /Developer Edition/i.test(type) && config.cache.capacityMb > 0
+      ? check(
+          'org.cache',
+          'warn',
+          `A ${type} org has 0 MB of Platform Cache unless a trial is active; the partition asks for ${config.cache.capacityMb} MB and the deploy may fail.`,
+          'Request a Platform Cache trial (Setup, Platform Cache), or set cache.capacityMb to 0 (tokens then cached per transaction only).',
+        )
+      : check('org.cache', 'pass', `${type} org${orgInfo?.IsSandbox ? ' (sandbox)' : ''}.`);
+  });
+  await attempt('org.partition', async () => {
+    const partitions = (
+      await query<{ DeveloperName: string }>(
+        `SELECT DeveloperName FROM PlatformCachePartition WHERE DeveloperName = '${project.cache.partition}'`,
+        true,
+      )
+    ).records;
+    return partitions.length > 0
+      ? check(
+          'org.partition',
+          'pass',
+          `Platform Cache partition ${project.cache.partition} exists.`,
+        )
+      : check(
+          'org.partition',
+          'warn',
+          `Platform Cache partition ${project.cache.partition} is not in the org yet.`,
+          '`callout deploy` creates it.',
+        );
+  });
+  if (config.secretStorage === 'customMetadata') {
+    await attempt('org.remoteSites', async () => {
+      const sites = (
+        await query<{ SiteName: string }>('SELECT SiteName FROM RemoteProxy', true)
+      ).records.map((r) => r.SiteName);
+      const missing = project.services
+        .flatMap((s) => s.remoteSites.map((r) => r.name))
+        .filter((name) => !sites.includes(name));
+      return missing.length === 0
+        ? check(
+            'org.remoteSites',
+            'pass',
+            'The remote site settings for every token and API host are in the org.',
+          )
+        : check(
+            'org.remoteSites',
+            'warn',
+            `Remote site settings not in the org yet: ${missing.join(', ')}.`,
+            '`callout deploy` creates them.',
+          );
+    });
+  } else {
+    await attempt('org.namedCredentials', async () => {
+      const names = (
+        await query<{ DeveloperName: string }>('SELECT DeveloperName FROM NamedCredential', true)
+      ).records.map((r) => r.DeveloperName);
+      const missing = project.services
+        .flatMap((s) =>
+          s.externalCredential
+            ? [s.externalCredential.tokenNamedCredential, s.externalCredential.apiNamedCredential]
+            : [],
+        )
+        .filter((n) => !names.includes(n));
+      return missing.length === 0
+        ? check(
+            'org.namedCredentials',
+            'pass',
+            'The named credentials of every service are in the org.',
+          )
+        : check(
+            'org.namedCredentials',
+            'warn',
+            `Named credentials not in the org yet: ${missing.join(', ')}.`,
+            '`callout deploy` creates them and sets the credentials.',
+          );
+    });
+  }
+  await attempt('org.user', async () => {
+    const [user] = (
+      await query<{ Id: string; IsActive?: boolean }>(
+        `SELECT Id, IsActive FROM User WHERE Username = '${org.username.replace(/'/g, "\\'")}'`,
+      )
+    ).records;
+    return user
+      ? check('org.user', 'pass', `Logged in as ${org.username}.`)
+      : check(
+          'org.user',
+          'fail',
+          `The org does not know the user ${org.username}.`,
+          'Log in again with `sf org login web`.',
+        );
+  });
+  return checks;
+}

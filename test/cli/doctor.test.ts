@@ -1,0 +1,98 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOrg, type FakeOrg } from '../servers/fakeOrg.ts';
+import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
+import { parseJson, runCli } from '../helpers/cli.ts';
+import { CANARY_ENV, CANARY_SECRET, canaryForms, exampleConfig } from '../helpers/fixtures.ts';
+
+/** callout doctor against a protocol-level fake org (not Salesforce), through the real sf login lookup. */
+let org: FakeOrg;
+let sf: SfHome;
+
+beforeAll(async () => {
+  org = await startFakeOrg({
+    toolingRecords: {
+      RemoteProxy: [{ Id: '0rp000000000001', SiteName: 'ExternalApp_ExternalAppStage_Token' }],
+    },
+  });
+  sf = await createSfHome(org, { alias: 'fake' });
+});
+
+afterAll(async () => {
+  await Promise.all([org?.close(), sf?.remove()]);
+});
+
+async function project(apiVersion = '64.0'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'callout-doctor-'));
+  await writeFile(
+    join(dir, 'callout.config.json'),
+    JSON.stringify({ ...exampleConfig(), apiVersion }),
+  );
+  await writeFile(
+    join(dir, 'sfdx-project.json'),
+    JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
+  );
+  return dir;
+}
+
+type Checks = Array<{ id: string; status: string; message: string; action?: string }>;
+
+async function doctor(dir: string, env: NodeJS.ProcessEnv) {
+  const result = await runCli(['doctor', '--json'], {
+    cwd: dir,
+    env: { ...env, [CANARY_ENV]: CANARY_SECRET, XDG_CACHE_HOME: join(dir, '.cache') },
+  });
+  for (const form of canaryForms(CANARY_SECRET))
+    expect(result.stdout + result.stderr).not.toContain(form);
+  return result;
+}
+
+describe('callout doctor', () => {
+  it('checks the local setup and the org, with an action for each problem', async () => {
+    const dir = await project();
+    const result = await doctor(dir, sf.env);
+    expect(result.code).toBe(0);
+    const checks = (parseJson(result.stdout).result as { checks: Checks }).checks;
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(byId.node?.status).toBe('pass');
+    expect(byId['secret.ExternalAppStage']?.status).toBe('pass');
+    expect(byId.generated).toMatchObject({ status: 'warn', action: 'Run `callout generate`.' });
+    expect(byId['org.apiVersion']?.status).toBe('pass');
+    expect(byId['org.cache']).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('Developer Edition'),
+    });
+    expect(byId['org.partition']?.status).toBe('warn');
+    expect(byId['org.remoteSites']).toMatchObject({
+      status: 'warn',
+      message: 'Remote site settings not in the org yet: ExternalApp_ExternalAppStage_Api.',
+    });
+    expect(byId['org.user']?.status).toBe('pass');
+  });
+
+  it('fails on an API version the org does not support', async () => {
+    const dir = await project('99.0');
+    const result = await doctor(dir, sf.env);
+    expect(result.code).toBe(18);
+    const json = parseJson(result.stdout) as { name: string; data: { checks: Checks } };
+    expect(json.name).toBe('DOCTOR_FAILED');
+    expect(json.data.checks.find((c) => c.id === 'org.apiVersion')).toMatchObject({
+      status: 'fail',
+      action: expect.stringContaining('"apiVersion"'),
+    });
+  });
+
+  it('fails without an sf login and says how to log in', async () => {
+    const dir = await project();
+    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
+    const result = await doctor(dir, { ...sf.env, HOME: home, USERPROFILE: home });
+    expect(result.code).toBe(18);
+    const checks = (parseJson(result.stdout) as { data: { checks: Checks } }).data.checks;
+    expect(checks.find((c) => c.id === 'org.login')).toMatchObject({
+      status: 'fail',
+      action: expect.stringContaining('sf org login web'),
+    });
+  });
+});
