@@ -112,6 +112,9 @@ export interface RecordedRequest {
   soapMethod?: string;
   /** HTTP status answered (0 until the answer is sent). */
   status: number;
+  /** When the request arrived and when its answer was sent (performance.now(), ms). */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 export type FakeRecord = Record<string, unknown>;
@@ -1554,10 +1557,12 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       path: url.pathname,
       search: url.searchParams.has('oauth_token') ? `?${search.toString()}` : url.search,
       status: 0,
+      receivedAt: performance.now(),
     };
     requestLog.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
+      entry.answeredAt = performance.now();
     });
     const soap = /^\/services\/Soap\/m\/(\d+\.\d)\/?$/.exec(url.pathname);
     const work =
