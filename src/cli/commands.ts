@@ -245,6 +245,25 @@ export const COMMANDS: CommandSpec[] = [
         valueName: 'MIN',
         description: 'Minutes to wait for the deploy (default 33).',
       },
+      scratch: {
+        type: 'boolean',
+        description:
+          'Create a scratch org on the Dev Hub (PlatformCache feature on) and deploy to it.',
+      },
+      'definition-file': {
+        type: 'string',
+        valueName: 'FILE',
+        description: `Scratch org definition (default: config/callout-scratch-def.json, written when absent).`,
+      },
+      'target-dev-hub': {
+        type: 'string',
+        valueName: 'HUB',
+        description: 'Dev Hub alias or username (default: the sf config target-dev-hub).',
+      },
+      'delete-after': {
+        type: 'boolean',
+        description: 'Delete the scratch org after the deploy and tests.',
+      },
     },
     load: () => import('./commands/deploy.ts'),
   },

@@ -293,3 +293,49 @@ describe('callout deploy against a protocol-level fake org', () => {
     expect(code).toBe(8);
   });
 });
+
+describe('callout deploy --scratch (no Dev Hub is reachable here: only the parts before the org is created)', () => {
+  it('writes a default definition with the PlatformCache feature, then asks for a Dev Hub login', async () => {
+    const dir = await project();
+    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
+    const result = await deploy(dir, ['--scratch', '--skip-verify', '--json'], {
+      ...sf.env,
+      HOME: home,
+      USERPROFILE: home,
+    });
+    expect(result.code).toBe(9);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'ORG_LOGIN_MISSING',
+      actions: [expect.stringContaining('--set-default-dev-hub')],
+    });
+    const definition = JSON.parse(
+      await readFile(join(dir, 'config/callout-scratch-def.json'), 'utf8'),
+    ) as { features: string[]; edition: string };
+    expect(definition).toMatchObject({ edition: 'Developer', features: ['PlatformCache'] });
+  });
+
+  it('refuses a definition without PlatformCache, and --scratch with --target-org', async () => {
+    const dir = await project();
+    await writeFile(join(dir, 'def.json'), JSON.stringify({ edition: 'Developer', features: [] }));
+    const noCache = await deploy(dir, [
+      '--scratch',
+      '--definition-file',
+      'def.json',
+      '--skip-verify',
+      '--json',
+    ]);
+    expect(noCache.code).toBe(2);
+    expect(parseJson(noCache.stdout)).toMatchObject({
+      name: 'USAGE',
+      message: expect.stringContaining('PlatformCache'),
+    });
+    const both = await deploy(dir, [
+      '--scratch',
+      '--target-org',
+      'fake',
+      '--skip-verify',
+      '--json',
+    ]);
+    expect(both.code).toBe(2);
+  });
+});

@@ -10,6 +10,7 @@ import {
 } from '../../deploy/deploy.ts';
 import { connectOrg } from '../../deploy/org.ts';
 import { buildDeployPackage } from '../../deploy/package.ts';
+import { createScratchOrg, definitionFile, deleteScratchOrg } from '../../deploy/scratch.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { locatePackage } from '../../generate/project.ts';
 import { renderArtifacts } from '../../generate/render.ts';
@@ -47,6 +48,7 @@ function displayReport(report: DeployReport, output: Output, generated: Set<stri
 
 export const run: CommandRun = async (context, output) => {
   const project = await Project.open(context);
+  let scratchOrg: { username: string } | undefined;
   try {
     const { config } = project;
     const location = await locatePackage(context.cwd, project.loaded.root);
@@ -112,9 +114,38 @@ export const run: CommandRun = async (context, output) => {
         required: false,
       });
     }
-    // 3. The org and the package.
-    const targetOrg =
+    // 3. The org (a new scratch org with --scratch) and the package.
+    let targetOrg =
       typeof context.flags['target-org'] === 'string' ? context.flags['target-org'] : undefined;
+    if (context.flags.scratch === true) {
+      if (targetOrg)
+        throw new CalloutError(
+          'USAGE',
+          '--scratch creates the target org; leave out --target-org.',
+        );
+      const definitionFlag =
+        typeof context.flags['definition-file'] === 'string'
+          ? context.flags['definition-file']
+          : undefined;
+      const definition = await definitionFile(location.root, definitionFlag);
+      if (definition.created)
+        output.info(`Wrote ${definition.path} (Developer edition with the PlatformCache feature).`);
+      output.info('Creating a scratch org on the Dev Hub (this takes a few minutes)...');
+      const devHub =
+        typeof context.flags['target-dev-hub'] === 'string'
+          ? context.flags['target-dev-hub']
+          : undefined;
+      scratchOrg = await createScratchOrg({
+        devHub,
+        definition: definition.definition,
+        waitMinutes,
+        apiVersion: config.apiVersion,
+      });
+      targetOrg = scratchOrg.username;
+      output.info(
+        `Scratch org ${scratchOrg.username} created; open it with \`sf org open --target-org ${scratchOrg.username}\`.`,
+      );
+    }
     output.info(`Connecting to ${targetOrg ?? 'the default target-org'} with your sf login...`);
     const org = await connectOrg(targetOrg, config.apiVersion);
     const pkg = await buildDeployPackage({
@@ -163,6 +194,15 @@ export const run: CommandRun = async (context, output) => {
     output.result(displayReport(report, output, generated));
     const result = {
       targetOrg: org.username,
+      ...(scratchOrg
+        ? {
+            scratchOrg: {
+              username: scratchOrg.username,
+              open: `sf org open --target-org ${scratchOrg.username}`,
+              deleted: context.flags['delete-after'] === true,
+            },
+          }
+        : {}),
       ...report,
       components: { ...report.components, names: pkg.components },
     };
@@ -206,6 +246,12 @@ export const run: CommandRun = async (context, output) => {
     }
     output.success({ ...result, credentials });
   } finally {
+    if (scratchOrg && context.flags['delete-after'] === true) {
+      output.info(`Deleting the scratch org ${scratchOrg.username}...`);
+      await deleteScratchOrg(scratchOrg.username).catch((error: Error) =>
+        output.warn(`The scratch org could not be deleted: ${error.message}`),
+      );
+    }
     await project.close();
   }
 };
