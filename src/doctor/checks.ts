@@ -262,5 +262,27 @@ export async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promi
           'Log in again with `sf org login web`.',
         );
   });
+  // UserPermissionAccess holds the running user's effective permissions.
+  await attempt('org.canDeploy', async () => {
+    const [access] = (
+      await query<{ PermissionsAuthorApex?: boolean; PermissionsCustomizeApplication?: boolean }>(
+        'SELECT PermissionsAuthorApex, PermissionsCustomizeApplication FROM UserPermissionAccess',
+      )
+    ).records;
+    const can =
+      access?.PermissionsAuthorApex === true && access.PermissionsCustomizeApplication === true;
+    return can
+      ? check(
+          'org.canDeploy',
+          'pass',
+          `${org.username} may deploy Apex and metadata (Author Apex, Customize Application).`,
+        )
+      : check(
+          'org.canDeploy',
+          'fail',
+          `${org.username} lacks Author Apex or Customize Application, which deploying Apex and metadata needs.`,
+          'Deploy as a System Administrator, or ask one for a permission set with Author Apex and Customize Application.',
+        );
+  });
   return checks;
 }

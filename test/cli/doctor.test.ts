@@ -17,6 +17,9 @@ beforeAll(async () => {
       RemoteProxy: [{ Id: '0rp000000000001', SiteName: 'ExternalApp_ExternalAppStage_Token' }],
     },
   });
+  org.setRecords('UserPermissionAccess', [
+    { PermissionsAuthorApex: true, PermissionsCustomizeApplication: true },
+  ]);
   sf = await createSfHome(org, { alias: 'fake' });
 });
 
@@ -70,6 +73,7 @@ describe('callout doctor', () => {
       message: 'Remote site settings not in the org yet: ExternalApp_ExternalAppStage_Api.',
     });
     expect(byId['org.user']?.status).toBe('pass');
+    expect(byId['org.canDeploy']?.status).toBe('pass');
   });
 
   it('fails on an API version the org does not support', async () => {
@@ -81,6 +85,22 @@ describe('callout doctor', () => {
     expect(json.data.checks.find((c) => c.id === 'org.apiVersion')).toMatchObject({
       status: 'fail',
       action: expect.stringContaining('"apiVersion"'),
+    });
+  });
+
+  it('fails when the user may not deploy Apex', async () => {
+    org.setRecords('UserPermissionAccess', [
+      { PermissionsAuthorApex: false, PermissionsCustomizeApplication: true },
+    ]);
+    const result = await doctor(await project(), sf.env);
+    org.setRecords('UserPermissionAccess', [
+      { PermissionsAuthorApex: true, PermissionsCustomizeApplication: true },
+    ]);
+    expect(result.code).toBe(18);
+    const checks = (parseJson(result.stdout) as { data: { checks: Checks } }).data.checks;
+    expect(checks.find((c) => c.id === 'org.canDeploy')).toMatchObject({
+      status: 'fail',
+      action: expect.stringContaining('Author Apex'),
     });
   });
 
