@@ -27,6 +27,8 @@ function spec<T extends ArtifactItem>(s: ArtifactSpec<T>): ArtifactSpec {
 }
 
 const project = (p: ProjectVM) => [p];
+const externalCredentials = (p: ProjectVM) =>
+  p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : []));
 const apexClass = (template: string, name: (p: ProjectVM) => string): ArtifactSpec[] => [
   spec({
     template: `classes/${template}.cls.hbs`,
@@ -81,25 +83,25 @@ export const ARTIFACTS: readonly ArtifactSpec[] = [
   }),
   spec<ExternalCredentialVM>({
     template: 'externalCredentials/token.externalCredential-meta.xml.hbs',
-    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    items: externalCredentials,
     output: (_p, e) => `externalCredentials/${e.name}.externalCredential-meta.xml`,
     kind: 'xml',
   }),
   spec<ExternalCredentialVM>({
     template: 'externalCredentials/api.externalCredential-meta.xml.hbs',
-    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    items: externalCredentials,
     output: (_p, e) => `externalCredentials/${e.apiExternalCredential}.externalCredential-meta.xml`,
     kind: 'xml',
   }),
   spec<ExternalCredentialVM>({
     template: 'namedCredentials/token.namedCredential-meta.xml.hbs',
-    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    items: externalCredentials,
     output: (_p, e) => `namedCredentials/${e.tokenNamedCredential}.namedCredential-meta.xml`,
     kind: 'xml',
   }),
   spec<ExternalCredentialVM>({
     template: 'namedCredentials/api.namedCredential-meta.xml.hbs',
-    items: (p) => p.services.flatMap((s) => (s.externalCredential ? [s.externalCredential] : [])),
+    items: externalCredentials,
     output: (_p, e) => `namedCredentials/${e.apiNamedCredential}.namedCredential-meta.xml`,
     kind: 'xml',
   }),

@@ -181,17 +181,21 @@ describe('callout verify', () => {
   });
 });
 
+/** A fresh project (own token cache) whose service is the oidc-provider basic client. */
+const oidcWorkspace = () =>
+  workspace(
+    exampleConfig({
+      tokenUrl: oidc.tokenUrl,
+      apiBaseUrl: api.baseUrl,
+      clientId: 'basic-client',
+      audience: DEFAULT_AUDIENCE,
+    }),
+    secretEnv,
+  );
+
 describe('callout token', () => {
   it('prints only the token; a second run reuses it without a token request; the cache file is 0600', async () => {
-    const local = await workspace(
-      exampleConfig({
-        tokenUrl: oidc.tokenUrl,
-        apiBaseUrl: api.baseUrl,
-        clientId: 'basic-client',
-        audience: DEFAULT_AUDIENCE,
-      }),
-      secretEnv,
-    );
+    const local = await oidcWorkspace();
     const before = oidc.tokenRequests();
     const first = await runCli(['token'], { cwd: local.dir, env: local.env });
     expect(first.code).toBe(0);
@@ -207,15 +211,7 @@ describe('callout token', () => {
   });
 
   it('replaces an expired token and a corrupt file', async () => {
-    const local = await workspace(
-      exampleConfig({
-        tokenUrl: oidc.tokenUrl,
-        apiBaseUrl: api.baseUrl,
-        clientId: 'basic-client',
-        audience: DEFAULT_AUDIENCE,
-      }),
-      secretEnv,
-    );
+    const local = await oidcWorkspace();
     await runCli(['token'], { cwd: local.dir, env: local.env });
     const file = join(local.cache, 'callout-kit', 'tokens.json');
     const content = JSON.parse(await readFile(file, 'utf8')) as {

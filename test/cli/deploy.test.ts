@@ -84,6 +84,12 @@ async function deploy(dir: string, args: string[] = [], env: NodeJS.ProcessEnv =
   return result;
 }
 
+/** The sf environment with an empty HOME: no login at all. */
+async function noLoginEnv(): Promise<NodeJS.ProcessEnv> {
+  const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
+  return { ...sf.env, HOME: home, USERPROFILE: home };
+}
+
 function expectNoSecret(text: string) {
   for (const form of [...canaryForms(CANARY_SECRET), SECRETS.PARTNER_PROD, SECRETS.VAULT_SECRET])
     expect(text).not.toContain(form);
@@ -208,12 +214,7 @@ describe('callout deploy against a protocol-level fake org', () => {
 
   it('says how to log in when there is no sf login', async () => {
     const dir = await project();
-    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
-    const result = await deploy(dir, ['--target-org', 'nobody', '--json'], {
-      ...sf.env,
-      HOME: home,
-      USERPROFILE: home,
-    });
+    const result = await deploy(dir, ['--target-org', 'nobody', '--json'], await noLoginEnv());
     expect(result.code).toBe(9);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'ORG_LOGIN_MISSING',
@@ -297,12 +298,7 @@ describe('callout deploy against a protocol-level fake org', () => {
 describe('callout deploy --scratch (no Dev Hub is reachable here: only the parts before the org is created)', () => {
   it('writes a default definition with the PlatformCache feature, then asks for a Dev Hub login', async () => {
     const dir = await project();
-    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
-    const result = await deploy(dir, ['--scratch', '--skip-verify', '--json'], {
-      ...sf.env,
-      HOME: home,
-      USERPROFILE: home,
-    });
+    const result = await deploy(dir, ['--scratch', '--skip-verify', '--json'], await noLoginEnv());
     expect(result.code).toBe(9);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'ORG_LOGIN_MISSING',
