@@ -210,7 +210,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'Verify, compile-check and deploy the generated package with your sf login; run the generated tests',
     usage:
-      'callout deploy [--target-org ORG] [--check-only] [--test-level L] [--skip-verify] [--wait MIN]',
+      'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--check-only] [--test-level L] [--skip-verify] [--skip-compile-check] [--wait MIN]',
     flags: {
       ...CONFIG_FLAG,
       ...SECRET_FLAG,
