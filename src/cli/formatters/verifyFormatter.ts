@@ -102,7 +102,6 @@ export function displayServiceReport(
   }
   if (report.error) {
     lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
-    for (const action of report.error.actions) lines.push(`  Try: ${action}`);
   }
   return lines.join('\n');
 }
