@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
@@ -295,7 +295,7 @@ describe('callout deploy against a protocol-level fake org', () => {
   });
 });
 
-describe('callout deploy --scratch (no Dev Hub is reachable here: only the parts before the org is created)', () => {
+describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: protocol-level fakes, not Salesforce)', () => {
   it('writes a default definition with the PlatformCache feature, then asks for a Dev Hub login', async () => {
     const dir = await project();
     const result = await deploy(dir, ['--scratch', '--skip-verify', '--json'], await noLoginEnv());
@@ -334,4 +334,76 @@ describe('callout deploy --scratch (no Dev Hub is reachable here: only the parts
     ]);
     expect(both.code).toBe(2);
   });
+
+  it('creates a scratch org on a fake Dev Hub, deploys to it and deletes it with --delete-after', async () => {
+    // Two fakes: the Dev Hub, and the org its ScratchOrgInfo signup "creates" (core logs in to it
+    // with the signup's AuthCode, then callout-kit deploys there through that stored login).
+    const scratch = await startFakeOrg({
+      username: 'scratch@callout-kit.test',
+      toolingRecords: { SourceMember: [] },
+    });
+    const hub = await startFakeOrg({
+      username: 'hub@callout-kit.test',
+      devHub: true,
+      scratchOrg: scratch,
+    });
+    const hubHome = await createSfHome(hub, { alias: 'hub', setDefault: false, devHub: true });
+    try {
+      const dir = await project();
+      const result = await deploy(
+        dir,
+        ['--scratch', '--delete-after', '--skip-verify', '--json'],
+        hubHome.env,
+      );
+      // On failure the diff shows the error JSON and core's messages.
+      expect({ code: result.code, output: result.stdout + result.stderr }).toMatchObject({
+        code: 0,
+      });
+      const json = parseJson(result.stdout) as {
+        result: { targetOrg: string; scratchOrg: { username: string; open: string } };
+      };
+      expect(json.result.scratchOrg).toMatchObject({
+        username: scratch.username,
+        open: `sf org open --target-org ${scratch.username}`,
+        deleted: true,
+      });
+      expect(json.result.targetOrg).toBe(scratch.username);
+      // The signup on the hub, the authorization-code login to the new org, the package deploy there.
+      const signups = hub
+        .requests()
+        .filter((r) => r.method === 'POST' && /\/sobjects\/ScratchOrgInfo$/.test(r.path));
+      expect(signups.map((r) => r.status)).toEqual([201]);
+      const packageDeploy = scratch
+        .deploys()
+        .find((d) => d.options.runTests.includes('PartnerTokenServiceTest'));
+      expect(packageDeploy?.options).toMatchObject({
+        testLevel: 'RunSpecifiedTests',
+        checkOnly: false,
+      });
+      expect(hub.deploys()).toEqual([]);
+      // The definition's settings block (the default definition has one): core deploys it to the
+      // new org first, as a settings package without tests.
+      const settingsDeploy = scratch.deploys()[0]!;
+      expect(settingsDeploy.options.runTests).toEqual([]);
+      const settingsFiles = Object.keys((await JSZip.loadAsync(settingsDeploy.zip)).files);
+      expect(settingsFiles).toContainEqual(
+        expect.stringMatching(/\/settings\/LightningExperience\.settings$/),
+      );
+      // --delete-after: the ActiveScratchOrg record deleted on the hub.
+      const deletes = hub
+        .requests()
+        .filter((r) => r.method === 'DELETE' && /\/sobjects\/ActiveScratchOrg\/\w+$/.test(r.path));
+      expect(deletes.map((r) => r.status)).toEqual([204]);
+      expect(result.stderr).not.toContain('could not be deleted');
+      // core removed the scratch org's local login too.
+      await expect(
+        access(join(hubHome.home, '.sfdx', `${scratch.username}.json`)),
+      ).rejects.toThrow();
+      expect(await readFile(join(hubHome.home, '.sfdx', `${hub.username}.json`), 'utf8')).toContain(
+        '"isDevHub": true',
+      );
+    } finally {
+      await Promise.all([scratch.close(), hub.close(), hubHome.remove()]);
+    }
+  }, 60_000);
 });

@@ -8,7 +8,8 @@
 // endpoints), save(), then the alias (~/.sfdx/alias.json) and the global target-org
 // (~/.sf/config.json). With login: 'refreshToken' it does what `sf org login sfdx-url` does
 // instead (AuthInfo.create({ oauth2Options: { refreshToken } }), one POST /services/oauth2/token
-// first). Tokens are encrypted with a key in ~/.sfdx/key.json (the generic keychain).
+// first). With devHub it also sets the global target-dev-hub, as `--set-default-dev-hub` does.
+// Tokens are encrypted with a key in ~/.sfdx/key.json (the generic keychain).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -117,12 +118,16 @@ const authInfo = input.refreshToken
 await authInfo.save();
 const username = authInfo.getUsername();
 if (input.alias) await authInfo.setAlias(input.alias);
-if (input.setDefault) {
+if (input.setDefault || input.devHub) {
   const config = await Config.create({ isGlobal: true });
-  config.set('target-org', input.alias ?? username);
+  if (input.setDefault) config.set('target-org', input.alias ?? username);
+  // As \`--set-default-dev-hub\` does; isDevHub in the auth file comes from core's own
+  // ScratchOrgInfo probe during AuthInfo.create.
+  if (input.devHub) config.set('target-dev-hub', input.alias ?? username);
   await config.write();
 }
-process.stdout.write(JSON.stringify({ username, orgId: authInfo.getFields().orgId }), () =>
+const { orgId, isDevHub } = authInfo.getFields();
+process.stdout.write(JSON.stringify({ username, orgId, isDevHub }), () =>
   process.exit(0),
 );
 `;
@@ -138,6 +143,11 @@ export interface SfHomeOptions {
    * leaves it; @salesforce/core then renews an expired session via POST /services/oauth2/token.
    */
   login?: 'accessToken' | 'refreshToken';
+  /**
+   * Also make the login the global target-dev-hub (default false). The fake must be started with
+   * devHub: true; the auth file's isDevHub is checked to be true.
+   */
+  devHub?: boolean;
 }
 
 /**
@@ -157,15 +167,20 @@ export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): P
       loginUrl: org.loginUrl,
       alias: options.alias,
       setDefault: options.setDefault ?? true,
+      devHub: options.devHub ?? false,
     }),
   });
-  let written: { username?: string; orgId?: string } = {};
+  let written: { username?: string; orgId?: string; isDevHub?: boolean } = {};
   try {
     written = JSON.parse(result.stdout) as typeof written;
   } catch {
     // reported below
   }
-  if (result.code !== 0 || written.username !== org.username) {
+  if (
+    result.code !== 0 ||
+    written.username !== org.username ||
+    (options.devHub === true && written.isDevHub !== true)
+  ) {
     await rm(home, { recursive: true, force: true });
     throw new Error(
       `writing the sf login for the fake org failed (exit ${String(result.code)}):\n` +

@@ -537,3 +537,43 @@ return { status: (await c.metadata.checkDeployStatus(id)).status };`,
     expect(deployCalls.map((r) => r.status)).toEqual([500, 200]);
   });
 });
+
+describe('fake Salesforce org (protocol-level fake): a Dev Hub', () => {
+  it('answers the ScratchOrgInfo probe only with devHub; a signup without scratchOrg ends in Error S-9999', async () => {
+    const [plain, hub] = await Promise.all([startFakeOrg(), startFakeOrg({ devHub: true })]);
+    const sf = await createSfHome(hub, { alias: 'fake-org', devHub: true });
+    try {
+      const probe = (org: FakeOrg) =>
+        fetch(
+          `${org.instanceUrl}/services/data/v51.0/query?q=SELECT+Id+FROM+ScratchOrgInfo+limit+1`,
+          {
+            headers: { Authorization: `Bearer ${org.accessToken}` },
+          },
+        ).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+      expect(await probe(plain)).toMatchObject({
+        status: 400,
+        body: [{ errorCode: 'INVALID_TYPE' }],
+      });
+      expect(await probe(hub)).toMatchObject({ status: 200, body: { totalSize: 0 } });
+      const out = await inOrg<{ isHub: boolean; create: { error?: Failure } }>(
+        sf,
+        `return {
+  isHub: await org.determineIfDevHubOrg(true),
+  create: await capture(org.scratchOrgCreate({ orgConfig: { edition: 'Developer' }, nonamespace: true })),
+};`,
+      );
+      expect(out.isHub).toBe(true);
+      expect(out.create.error).toMatchObject({
+        name: 'RemoteOrgSignupFailed',
+        message: expect.stringContaining('fatal signup error'),
+      });
+      expect(
+        hub
+          .requests()
+          .filter((r) => r.method === 'POST' && r.path.endsWith('/sobjects/ScratchOrgInfo')),
+      ).toHaveLength(1);
+    } finally {
+      await Promise.all([plain.close(), hub.close(), sf.remove()]);
+    }
+  });
+});

@@ -6,6 +6,12 @@
 //   (GET /services/oauth2/userinfo, GET /services/data/v51.0/sobjects/User/<id>, the ScratchOrgInfo
 //   dev-hub probe, GET /services/data, the Organization query), jsforce's identity() and a
 //   refresh-token grant on POST /services/oauth2/token;
+// - with devHub, what @salesforce/core's scratch org creation and deletion ask of a Dev Hub: the
+//   ScratchOrgInfo and ActiveScratchOrg tables (so the `SELECT Id FROM ScratchOrgInfo limit 1` probe
+//   answers 200 instead of INVALID_TYPE), the ScratchOrgInfo sobject create (the signup, Active at
+//   once, pointing at the scratchOrg option's fake by LoginUrl, SignupUsername and AuthCode) and
+//   DELETE of the ActiveScratchOrg record; every fake also accepts its own authCode in an
+//   authorization_code grant, which is how core logs in to a new scratch org;
 // - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy;
 // - REST: the resource map, a tiny SOQL subset on query/queryAll/tooling/query, limits, sobject
 //   GETs and the Connect named-credentials credential resource.
@@ -133,6 +139,14 @@ export interface FakeOrgOptions {
   limits?: Record<string, { Max: number; Remaining: number }>;
   scenario?: FakeOrgScenario;
   scenarioOptions?: FakeScenarioOptions;
+  /**
+   * Act as a Dev Hub (default false: the ScratchOrgInfo probe answers 400 INVALID_TYPE, "not a Dev
+   * Hub"). With scratchOrg set, a ScratchOrgInfo create signs up into that fake; without it the
+   * signup ends in Status 'Error' (S-9999).
+   */
+  devHub?: boolean;
+  /** The fake org a scratch org signup on this Dev Hub creates (another startFakeOrg()). */
+  scratchOrg?: Pick<FakeOrg, 'username' | 'orgId' | 'loginUrl' | 'authCode'>;
 }
 
 export interface FakeOrg {
@@ -147,6 +161,8 @@ export interface FakeOrg {
   accessToken: string;
   /** Accepted by POST /services/oauth2/token (grant_type=refresh_token). */
   refreshToken: string;
+  /** Accepted by POST /services/oauth2/token (grant_type=authorization_code), any number of times. */
+  authCode: string;
   maxApiVersion: string;
   setScenario(name: FakeOrgScenario, options?: FakeScenarioOptions): void;
   /** Invalidates every access token issued so far (refresh tokens keep working). */
@@ -521,7 +537,9 @@ function runSoql(
   if (where) {
     const conditions = where.split(/\s+AND\s+/i).map((part) => {
       const cond =
-        /^\s*(\w+)\s*(=|!=)\s*('(?:[^'\\]|\\.)*'|true|false|null|-?\d+(?:\.\d+)?)\s*$/i.exec(part);
+        /^\s*(\w+)\s*(=|!=|>=|<=|>|<)\s*('(?:[^'\\]|\\.)*'|true|false|null|-?\d+(?:\.\d+)?)\s*$/i.exec(
+          part,
+        );
       if (!cond) throw new SoqlError('MALFORMED_QUERY', `unexpected token: ${part.trim()}`);
       const [, field = '', op, literal = ''] = cond;
       checkField(field);
@@ -532,10 +550,19 @@ function runSoql(
           : /^null$/i.test(literal)
             ? null
             : Number(literal);
-      return { field, negate: op === '!=', value };
+      return { field, op: op ?? '=', value };
     });
+    const holds = (actual: unknown, op: string, value: unknown): boolean => {
+      if (op === '=') return actual === value;
+      if (op === '!=') return actual !== value;
+      // Ordering (e.g. core's `RevisionCounter > 0` on SourceMember): numbers or strings only.
+      if (actual === null || value === null || typeof actual !== typeof value) return false;
+      const a = actual as number | string;
+      const b = value as number | string;
+      return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : a <= b;
+    };
     rows = rows.filter((r) =>
-      conditions.every(({ field, negate, value }) => (fieldOf(r, field) === value) !== negate),
+      conditions.every(({ field, op, value }) => holds(fieldOf(r, field), op, value)),
     );
   }
   if (limit !== undefined) rows = rows.slice(0, Number(limit));
@@ -586,6 +613,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   const orgId = sfId('00D');
   const userId = sfId('005');
   const refreshToken = `5Aep${randomBytes(40).toString('base64url')}`;
+  const authCode = `aPrx${randomBytes(40).toString('base64url')}`;
   const validTokens = new Set<string>();
   const firstToken = randomToken(orgId);
   validTokens.add(firstToken);
@@ -627,6 +655,10 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     ['Organization', [organizationRecord]],
     ['ApexClass', []],
   ]);
+  if (options.devHub) {
+    restTables.set('ScratchOrgInfo', []);
+    restTables.set('ActiveScratchOrg', []);
+  }
   for (const [name, records] of Object.entries(options.records ?? {})) {
     restTables.set(name, records);
   }
@@ -1259,6 +1291,28 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
   async function handleToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const params = new URLSearchParams(await readBody(req));
     const grant = params.get('grant_type');
+    if (grant === 'authorization_code') {
+      if (params.get('code') !== authCode) {
+        sendJson(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'invalid authorization code',
+        });
+        return;
+      }
+      const token = randomToken(orgId);
+      validTokens.add(token);
+      sendJson(res, 200, {
+        access_token: token,
+        refresh_token: refreshToken,
+        signature: randomBytes(32).toString('base64'),
+        scope: 'refresh_token api web',
+        instance_url: baseUrl,
+        id: identityUrl(),
+        token_type: 'Bearer',
+        issued_at: String(Date.now()),
+      });
+      return;
+    }
     if (grant !== 'refresh_token') {
       sendJson(res, 400, {
         error: 'unsupported_grant_type',
@@ -1284,6 +1338,45 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       token_type: 'Bearer',
       issued_at: String(Date.now()),
     });
+  }
+
+  /**
+   * A ScratchOrgInfo signup on a Dev Hub: the record (Active at once, or Error without a
+   * scratchOrg) and, when Active, its ActiveScratchOrg. Returns the ScratchOrgInfo id.
+   */
+  function signUp(fields: FakeRecord): string {
+    const id = sfId('2SR');
+    const target = options.scratchOrg;
+    const now = new Date();
+    const expiration = new Date(now.getTime() + Number(fields.DurationDays ?? 1) * 86_400_000);
+    const record: FakeRecord = {
+      ...fields,
+      Id: id,
+      Status: target ? 'Active' : 'Error',
+      ErrorCode: target ? null : 'S-9999',
+      ScratchOrg: target ? target.orgId.slice(0, 15) : null,
+      SignupUsername: target?.username ?? null,
+      Username: target?.username ?? null,
+      LoginUrl: target?.loginUrl ?? null,
+      AuthCode: target?.authCode ?? null,
+      SignupInstance: null,
+      Namespace: null,
+      CreatedDate: now.toISOString(),
+      ExpirationDate: expiration.toISOString().slice(0, 10),
+    };
+    restTables.get('ScratchOrgInfo')?.push(record);
+    if (target) {
+      restTables.get('ActiveScratchOrg')?.push({
+        Id: sfId('2AS'),
+        ScratchOrg: record.ScratchOrg,
+        ScratchOrgInfoId: id,
+        SignupUsername: target.username,
+        Edition: fields.Edition ?? 'Developer',
+        ExpirationDate: record.ExpirationDate,
+        CreatedDate: record.CreatedDate,
+      });
+    }
+    return id;
   }
 
   async function handleCredential(
@@ -1465,6 +1558,11 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       return;
     }
     const create = /^\/sobjects\/(\w+)$/.exec(rest);
+    if (method === 'POST' && create?.[1] === 'ScratchOrgInfo' && options.devHub) {
+      const fields = JSON.parse((await readBody(req)) || '{}') as FakeRecord;
+      sendJson(res, 201, { id: signUp(fields), success: true, errors: [] });
+      return;
+    }
     if (method === 'POST' && create) {
       // sObject create (e.g. PermissionSetAssignment): stored in the REST table; a second identical
       // PermissionSetAssignment answers DUPLICATE_VALUE as Salesforce does.
@@ -1492,6 +1590,30 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       table.push({ ...fields, Id: id });
       restTables.set(type, table);
       sendJson(res, 201, { id, success: true, errors: [] });
+      return;
+    }
+    const remove = /^\/sobjects\/(\w+)\/(\w+)$/.exec(rest);
+    if (method === 'DELETE' && remove) {
+      // sObject delete: the record leaves its REST table; deleting an ActiveScratchOrg marks its
+      // ScratchOrgInfo Deleted, as a Dev Hub does.
+      const [, type = '', id = ''] = remove;
+      const table = restTables.get(type);
+      const index = table?.findIndex((r) => r.Id === id) ?? -1;
+      if (!table || index < 0) {
+        sendJson(res, 404, [
+          { errorCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] },
+        ]);
+        return;
+      }
+      const [removed] = table.splice(index, 1);
+      if (type === 'ActiveScratchOrg') {
+        const info = restTables
+          .get('ScratchOrgInfo')
+          ?.find((r) => r.Id === removed?.ScratchOrgInfoId);
+        if (info) info.Status = 'Deleted';
+      }
+      entry.status = 204;
+      res.writeHead(204).end();
       return;
     }
     if (method !== 'GET') {
@@ -1590,6 +1712,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     orgId,
     accessToken: firstToken,
     refreshToken,
+    authCode,
     maxApiVersion,
     setScenario(name, opts = {}) {
       scenario = name;

@@ -48,7 +48,20 @@ function displayReport(report: DeployReport, output: Output, generated: Set<stri
 
 export const run: CommandRun = async (context, output) => {
   const project = await Project.open(context);
-  let scratchOrg: { username: string } | undefined;
+  let scratchOrg: { username: string; deleted: boolean } | undefined;
+  /** --delete-after: once, after the report (success or failure); the result says whether it worked. */
+  const deleteScratch = async () => {
+    if (!scratchOrg || scratchOrg.deleted || context.flags['delete-after'] !== true) return;
+    output.info(`Deleting the scratch org ${scratchOrg.username}...`);
+    try {
+      await deleteScratchOrg(scratchOrg.username);
+      scratchOrg.deleted = true;
+    } catch (error) {
+      output.warn(
+        `The scratch org ${scratchOrg.username} could not be deleted: ${(error as Error).message}. Delete it with \`sf org delete scratch --target-org ${scratchOrg.username}\`.`,
+      );
+    }
+  };
   try {
     const { config } = project;
     const location = await locatePackage(context.cwd, project.loaded.root);
@@ -135,12 +148,15 @@ export const run: CommandRun = async (context, output) => {
         typeof context.flags['target-dev-hub'] === 'string'
           ? context.flags['target-dev-hub']
           : undefined;
-      scratchOrg = await createScratchOrg({
-        devHub,
-        definition: definition.definition,
-        waitMinutes,
-        apiVersion: config.apiVersion,
-      });
+      scratchOrg = {
+        deleted: false,
+        ...(await createScratchOrg({
+          devHub,
+          definition: definition.definition,
+          waitMinutes,
+          apiVersion: config.apiVersion,
+        })),
+      };
       targetOrg = scratchOrg.username;
       output.info(
         `Scratch org ${scratchOrg.username} created; open it with \`sf org open --target-org ${scratchOrg.username}\`.`,
@@ -199,7 +215,7 @@ export const run: CommandRun = async (context, output) => {
             scratchOrg: {
               username: scratchOrg.username,
               open: `sf org open --target-org ${scratchOrg.username}`,
-              deleted: context.flags['delete-after'] === true,
+              deleted: scratchOrg.deleted,
             },
           }
         : {}),
@@ -244,14 +260,17 @@ export const run: CommandRun = async (context, output) => {
           `Permission set ${vm.permissionSet.name}: ${await assignPermissionSet(org, config.apiVersion, vm.permissionSet.name)} to ${org.username}.`,
         );
     }
-    output.success({ ...result, credentials });
+    // After the credentials step, which needs the (scratch) org; on failure `finally` deletes it.
+    await deleteScratch();
+    output.success({
+      ...result,
+      ...(scratchOrg && result.scratchOrg
+        ? { scratchOrg: { ...result.scratchOrg, deleted: scratchOrg.deleted } }
+        : {}),
+      credentials,
+    });
   } finally {
-    if (scratchOrg && context.flags['delete-after'] === true) {
-      output.info(`Deleting the scratch org ${scratchOrg.username}...`);
-      await deleteScratchOrg(scratchOrg.username).catch((error: Error) =>
-        output.warn(`The scratch org could not be deleted: ${error.message}`),
-      );
-    }
+    await deleteScratch();
     await project.close();
   }
 };
