@@ -1288,6 +1288,21 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     };
   }
 
+  /** A new valid access token, in the OAuth token response shape Salesforce answers with. */
+  function issueToken(): Record<string, string> {
+    const token = randomToken(orgId);
+    validTokens.add(token);
+    return {
+      access_token: token,
+      signature: randomBytes(32).toString('base64'),
+      scope: 'refresh_token api web',
+      instance_url: baseUrl,
+      id: identityUrl(),
+      token_type: 'Bearer',
+      issued_at: String(Date.now()),
+    };
+  }
+
   async function handleToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const params = new URLSearchParams(await readBody(req));
     const grant = params.get('grant_type');
@@ -1299,18 +1314,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         });
         return;
       }
-      const token = randomToken(orgId);
-      validTokens.add(token);
-      sendJson(res, 200, {
-        access_token: token,
-        refresh_token: refreshToken,
-        signature: randomBytes(32).toString('base64'),
-        scope: 'refresh_token api web',
-        instance_url: baseUrl,
-        id: identityUrl(),
-        token_type: 'Bearer',
-        issued_at: String(Date.now()),
-      });
+      sendJson(res, 200, { ...issueToken(), refresh_token: refreshToken });
       return;
     }
     if (grant !== 'refresh_token') {
@@ -1327,17 +1331,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       });
       return;
     }
-    const token = randomToken(orgId);
-    validTokens.add(token);
-    sendJson(res, 200, {
-      access_token: token,
-      signature: randomBytes(32).toString('base64'),
-      scope: 'refresh_token api web',
-      instance_url: baseUrl,
-      id: identityUrl(),
-      token_type: 'Bearer',
-      issued_at: String(Date.now()),
-    });
+    sendJson(res, 200, issueToken());
   }
 
   /**
