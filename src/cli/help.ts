@@ -1,14 +1,13 @@
 import { ERROR_CODES, EXIT } from '../errors/codes.ts';
-import { COMMANDS, GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from './commands.ts';
+import { COMMANDS, type CommandSpec } from './commands.ts';
+import type { FlagDefs } from './flags.ts';
+import { GLOBAL_FLAGS } from './specs.ts';
 
-/** Boolean flags that default to on. */
-const NEGATABLE = new Set(['probe', 'compile-check']);
-
-function flagLines(flags: Record<string, FlagSpec>): string[] {
+function flagLines(flags: FlagDefs): string[] {
   return Object.entries(flags).map(([name, flag]) => {
-    const negatable =
-      flag.type === 'boolean' && NEGATABLE.has(name) ? `--[no-]${name}` : `--${name}`;
-    const left = `${flag.short ? `-${flag.short}, ` : '    '}${negatable}${flag.valueName ? ` ${flag.valueName}` : ''}`;
+    const negatable = flag.negatable ? `--[no-]${name}` : `--${name}`;
+    const value = flag.kind === 'boolean' ? '' : ` ${flag.valueName ?? 'VALUE'}`;
+    const left = `${flag.short ? `-${flag.short}, ` : '    '}${negatable}${value}`;
     return `  ${left.padEnd(34)} ${flag.description}`;
   });
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { CalloutError } from '../errors/calloutError.ts';
-import { COMMANDS, parseArgsOptions } from './commands.ts';
+import { CalloutError } from '../errors/index.ts';
+import { COMMANDS } from './commands.ts';
+import type { CliIo } from './context.ts';
+import { closest, parseFlags } from './flags.ts';
 import { commandHelp, mainHelp } from './help.ts';
 import { Output } from './output.ts';
+import { GLOBAL_FLAGS } from './specs.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -12,60 +14,86 @@ function version(): string {
   return pkg.version;
 }
 
-/** Runs one command line; returns the exit code. Exported for in-process tests. */
-export async function main(
-  argv: string[],
-  env: NodeJS.ProcessEnv = process.env,
-  cwd = process.cwd(),
-): Promise<number> {
+/** Global flags that take a value, so that `--config PATH verify` finds the command after PATH. */
+const GLOBAL_VALUE_FLAGS = new Set(['--config']);
+
+/** The command word: the first argument that is neither a flag nor a global flag's value. */
+function findCommand(argv: string[]): { index: number; name: string | undefined } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (GLOBAL_VALUE_FLAGS.has(arg)) {
+      i += 1;
+      continue;
+    }
+    if (!arg.startsWith('-')) return { index: i, name: arg };
+  }
+  return { index: -1, name: undefined };
+}
+
+/**
+ * Runs one command line and returns the exit code. Everything the process touches comes in
+ * through `io`, so tests run the CLI in-process; bin.ts passes the real process.
+ */
+export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = {
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+    stdin: io.stdin ?? process.stdin,
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+  };
+  const { index, name } = findCommand(argv);
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
-  const first = argv[0];
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    const topic = first === 'help' ? COMMANDS.find((c) => c.name === argv[1]) : undefined;
-    process.stdout.write(`${topic ? commandHelp(topic) : mainHelp(version())}\n`);
+  const output = new Output({
+    json,
+    debug,
+    streams: { stdout: full.stdout, stderr: full.stderr },
+    env: full.env,
+  });
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (name === undefined || name === 'help') {
+    if (argv.includes('--version') || argv.includes('-v')) {
+      output.print(version());
+      return 0;
+    }
+    if (name === undefined && !wantsHelp && argv.length > 0) {
+      return output.failure(
+        new CalloutError('USAGE', `No command given (${argv.join(' ')}).`, {
+          actions: ['Run `callout --help` for the commands.'],
+        }),
+      );
+    }
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === argv[index + 1]) : undefined;
+    output.print(topic ? commandHelp(topic) : mainHelp(version()));
     return 0;
   }
-  if (first === '--version' || first === '-v') {
-    process.stdout.write(`${version()}\n`);
-    return 0;
-  }
-  const output = new Output({ json, debug });
-  const spec = COMMANDS.find((c) => c.name === first);
+  const spec = COMMANDS.find((c) => c.name === name);
   if (!spec) {
+    const guess = closest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
     return output.failure(
       new CalloutError(
         'USAGE',
-        `Unknown command "${first}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`,
+        `Unknown command "${name}".${guess ? ` Did you mean \`callout ${guess}\`?` : ''}`,
+        {
+          actions: [`Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See \`callout --help\`.`],
+        },
       ),
     );
   }
-  let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({
-      args: argv.slice(1),
-      options: parseArgsOptions(spec),
-      allowPositionals: true,
-      allowNegative: true,
-      strict: true,
-    });
-  } catch (error) {
-    return output.failure(
-      new CalloutError('USAGE', `${(error as Error).message.split('\n')[0]}`, {
-        actions: [`Run \`callout ${spec.name} --help\` for its options.`],
-      }),
-    );
-  }
-  if (parsed.values.help) {
-    process.stdout.write(`${commandHelp(spec)}\n`);
-    return 0;
-  }
-  try {
+    const args = [...argv.slice(0, index), ...argv.slice(index + 1)];
+    const parsed = parseFlags(args, { ...GLOBAL_FLAGS, ...spec.flags }, spec.name);
+    if (parsed.flags.help) {
+      output.print(commandHelp(spec));
+      return 0;
+    }
     const { run } = await spec.load();
-    const code = await run(
-      { positionals: parsed.positionals, flags: parsed.values, cwd, env },
-      output,
-    );
+    const code = await run({ ...full, ...parsed, json, debug }, output);
     return code ?? 0;
   } catch (error) {
     return output.failure(error);

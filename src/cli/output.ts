@@ -1,32 +1,42 @@
 import { CalloutError } from '../errors/index.ts';
-import { redactor as defaultRedactor, type Redactor } from '../util/redact.ts';
+import type { Reporter } from '../flows/reporter.ts';
+import { Redactor } from '../util/redact.ts';
 
 export interface Streams {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 /**
  * All that the CLI prints goes through here: people's text and progress to stderr, results to
  * stdout, `--json` as exactly one document on stdout, every byte through the secret redactor.
  */
-export class Output {
+export class Output implements Reporter {
   readonly json: boolean;
   readonly debug: boolean;
   private readonly streams: Streams;
-  private readonly redactor: Redactor;
+  /** Knows every secret this run has read; one per run, so runs in one process never share. */
+  readonly redactor: Redactor;
   private readonly warnings: string[] = [];
   private readonly color: boolean;
 
-  constructor(options: { json: boolean; debug: boolean; streams?: Streams; redactor?: Redactor }) {
+  constructor(options: {
+    json: boolean;
+    debug: boolean;
+    streams: Streams;
+    env?: NodeJS.ProcessEnv;
+    redactor?: Redactor;
+  }) {
     this.json = options.json;
     this.debug = options.debug;
-    this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr };
-    this.redactor = options.redactor ?? defaultRedactor;
-    this.color =
-      !this.json &&
-      Boolean((this.streams.stderr as { isTTY?: boolean }).isTTY) &&
-      !process.env.NO_COLOR;
+    this.streams = options.streams;
+    this.redactor = options.redactor ?? new Redactor();
+    this.color = !this.json && Boolean(this.streams.stderr.isTTY) && !options.env?.NO_COLOR;
+  }
+
+  /** Plain text to stdout, outside the result protocol (help, version). */
+  print(text: string): void {
+    this.write(this.streams.stdout, text.endsWith('\n') ? text : `${text}\n`);
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {
@@ -51,6 +61,15 @@ export class Output {
     if (!this.json) this.write(this.streams.stderr, `${text}\n`);
   }
 
+  private lastProgress = '';
+
+  /** A long step's state; printed when it changes, silent under --json. */
+  progress(text: string): void {
+    if (text === this.lastProgress) return;
+    this.lastProgress = text;
+    this.info(`  ${text}`);
+  }
+
   /** A warning, always in --json; for people unless `shown` says their output already has it. */
   warn(text: string, options: { shown?: boolean } = {}): void {
     this.warnings.push(text);
@@ -72,12 +91,18 @@ export class Output {
       );
   }
 
-  failure(error: unknown): number {
+  /**
+   * Prints a failure (the only place a CalloutError becomes text or JSON) and returns its exit
+   * code. `report`: the command's result so far, merged into `data` for scripts.
+   */
+  failure(error: unknown, report?: object): number {
     const failure = CalloutError.wrap(error);
     if (this.json) {
+      const json = failure.toObject(this.debug);
+      if (report) json.data = { ...report, ...json.data };
       this.write(
         this.streams.stdout,
-        `${JSON.stringify({ ...failure.toObject(this.debug), warnings: this.warnings }, null, 2)}\n`,
+        `${JSON.stringify({ ...json, warnings: this.warnings }, null, 2)}\n`,
       );
     } else {
       const lines = [`${this.style(`Error (${failure.name}):`, 'red')} ${failure.message}`];

@@ -72,9 +72,7 @@ export async function resolveSecret(
 }
 
 /** Reads the whole of standard input as one secret (for `--secret-stdin`). */
-export async function readSecretFromStdin(
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<Secret> {
+export async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<Secret> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin)
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -94,11 +92,17 @@ export async function readSecretFromStdin(
 }
 
 /** A hidden-input prompt on the terminal, or undefined when stdin or stderr is not a terminal. */
-export function terminalPrompt(): SecretInputs['prompt'] {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+export function terminalPrompt(streams: {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}): SecretInputs['prompt'] {
+  if (!streams.stdin.isTTY || !streams.stderr.isTTY) return undefined;
   return async (message: string) => {
     const { password } = await import('@inquirer/prompts');
     // No echo at all, and no key that would reveal it on screen.
-    return password({ message, mask: false, toggleMask: false }, { output: process.stderr });
+    return password(
+      { message, mask: false, toggleMask: false },
+      { input: streams.stdin, output: streams.stderr },
+    );
   };
 }

@@ -47,6 +47,28 @@ export class CalloutError extends Error {
     return json;
   }
 
+  /** The same failure with more said: a prefix to the message, actions before or after, data. */
+  extend(more: {
+    prefix?: string;
+    actionsBefore?: readonly string[];
+    actionsAfter?: readonly string[];
+    data?: Record<string, unknown>;
+  }): CalloutError {
+    const cause = this.cause instanceof Error ? this.cause : undefined;
+    const extended = new CalloutError(this.name, `${more.prefix ?? ''}${this.message}`, {
+      actions: [...(more.actionsBefore ?? []), ...this.actions, ...(more.actionsAfter ?? [])],
+      data: { ...this.data, ...more.data },
+      ...(cause ? { cause } : {}),
+    });
+    if (this.stack) extended.stack = this.stack;
+    return extended;
+  }
+
+  /** Reports hold CalloutErrors; their JSON form is the one `--json` prints (no stack). */
+  toJSON(): ErrorJson {
+    return this.toObject();
+  }
+
   /** Wraps anything thrown into a CalloutError, keeping a CalloutError as it is. */
   static wrap(error: unknown): CalloutError {
     if (error instanceof CalloutError) return error;

@@ -1,6 +1,6 @@
 import type { CalloutConfig, ClientAuth, ServiceConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
-import { CalloutError, type ErrorJson } from '../errors/index.ts';
+import { CalloutError } from '../errors/index.ts';
 import {
   buildTokenRequest,
   formUrlEncode,
@@ -54,7 +54,7 @@ export interface DetectAuthReport {
   tried: ClientAuth;
   worked: boolean;
   change?: string;
-  error?: ErrorJson;
+  error?: CalloutError;
 }
 
 export interface ServiceReport {
@@ -65,7 +65,7 @@ export interface ServiceReport {
   apexFit: FitCheck[];
   probe?: ProbeReport;
   detectAuth?: DetectAuthReport;
-  error?: ErrorJson;
+  error?: CalloutError;
 }
 
 function secretVariableName(service: ServiceConfig): string {
@@ -237,18 +237,20 @@ export async function verifyService(
     result = await exchangeToken(client, buildTokenRequest(service, secret, service.clientAuth));
   } catch (error) {
     const failure = CalloutError.wrap(error);
-    report.error = failure.toObject();
+    const before: string[] = [];
+    const after: string[] = [];
     if (
       failure.name === 'CLIENT_AUTH_REJECTED' &&
       service.clientAuth === 'basic' &&
       needsFormEncoding(service.clientId, secret)
     ) {
-      report.error.actions.push(BASIC_ENCODING_HINT);
+      after.push(BASIC_ENCODING_HINT);
     }
     if (options.detectAuth && DETECTABLE.has(failure.name)) {
       report.detectAuth = await detectAuth(client, name, service, secret);
-      if (report.detectAuth.change) report.error.actions.unshift(report.detectAuth.change);
+      if (report.detectAuth.change) before.push(report.detectAuth.change);
     }
+    report.error = failure.extend({ actionsBefore: before, actionsAfter: after });
     return report;
   }
   report.response = describeResponse(service, result);
@@ -291,7 +293,7 @@ export async function verifyService(
       { data: { check: fitFailure.id } },
     );
   }
-  if (failure) report.error = failure.toObject();
+  if (failure) report.error = failure;
   report.ok = !failure;
   return report;
 }
@@ -311,6 +313,6 @@ async function detectAuth(
       change: `Set "clientAuth": "${other}" in services.${name} of callout.config.json.`,
     };
   } catch (error) {
-    return { tried: other, worked: false, error: CalloutError.wrap(error).toObject() };
+    return { tried: other, worked: false, error: CalloutError.wrap(error) };
   }
 }

@@ -1,4 +1,4 @@
-import { formUrlEncode } from '../exchange/tokenRequest.ts';
+import { formUrlEncode } from './encoding.ts';
 
 const MASK = '****';
 /** Variants shorter than this are not replaced: redacting "a" everywhere would garble output. */
@@ -35,6 +35,3 @@ export class Redactor {
     return out;
   }
 }
-
-/** The process-wide redactor that the CLI output goes through. */
-export const redactor = new Redactor();

@@ -78,6 +78,7 @@ async function project(
 async function deploy(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = sf.env) {
   const result = await runCli(['deploy', '--skip-compile-check', ...args], {
     cwd: dir,
+    spawn: true,
     env: { ...env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
   });
   expectNoSecret(result.stdout + result.stderr);

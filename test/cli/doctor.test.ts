@@ -45,6 +45,7 @@ type Checks = Array<{ id: string; status: string; message: string; action?: stri
 async function doctor(dir: string, env: NodeJS.ProcessEnv) {
   const result = await runCli(['doctor', '--json'], {
     cwd: dir,
+    spawn: true,
     env: { ...env, [CANARY_ENV]: CANARY_SECRET, XDG_CACHE_HOME: join(dir, '.cache') },
   });
   for (const form of canaryForms(CANARY_SECRET))

@@ -213,7 +213,7 @@ describe('verify failure classes (fault server)', () => {
     });
     expect(report.error).toMatchObject({
       name: code,
-      status,
+      exitCode: status,
       message: expect.stringContaining(text),
     });
     expect(report.error?.actions.length).toBeGreaterThan(0);
@@ -241,21 +241,21 @@ describe('verify failure classes (fault server)', () => {
     });
     expect(report.response?.httpStatus).toBe(200);
     expect(report.error?.name).toBe(code);
-    expect(report.error?.status).toBe(15);
+    expect(report.error?.exitCode).toBe(15);
   });
 
   it('times out a slow server at timeoutMs', async () => {
     const report = await verify({ tokenUrl: faults.url('/slow?ms=3000'), timeoutMs: 300 });
     expect(report.error).toMatchObject({
       name: 'TIMEOUT',
-      status: 14,
+      exitCode: 14,
       message: expect.stringContaining('300 ms'),
     });
   });
 
   it('reports connection refused', async () => {
     const report = await verify({ tokenUrl: await refusedUrl() });
-    expect(report.error).toMatchObject({ name: 'CONNECTION_REFUSED', status: 14 });
+    expect(report.error).toMatchObject({ name: 'CONNECTION_REFUSED', exitCode: 14 });
   });
 
   it('reports an unresolvable host (DNS answered by an injected resolver, no traffic leaves the machine)', async () => {
@@ -287,7 +287,7 @@ describe('verify failure classes (fault server)', () => {
       const report = await verify({ tokenUrl: `${tls.baseUrl}/ok` });
       expect(report.error).toMatchObject({
         name: 'TLS_FAILURE',
-        status: 14,
+        exitCode: 14,
         message: expect.stringContaining('SELF_SIGNED'),
       });
     } finally {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.ts';
+import { main } from '../../src/cli/main.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
 
@@ -12,11 +14,46 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `callout` binary (async, so servers in this process keep answering). */
-export function runCli(
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; nodeArgs?: string[] },
-): Promise<CliResult> {
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Run the built binary in a child process (Node flags, signals, the version gate, sf logins). */
+  spawn?: boolean;
+  nodeArgs?: string[];
+}
+
+/**
+ * Runs `callout` with these arguments: in this process through `main()` (fast; servers in this
+ * process keep answering), or as the built binary in a child process when asked.
+ */
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  return options.spawn || options.nodeArgs ? spawnCli(args, options) : runInProcess(args, options);
+}
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function runInProcess(args: string[], options: RunOptions): Promise<CliResult> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    stdout,
+    stderr,
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** The built binary in a child process (async, so servers in this process keep answering). */
+export function spawnCli(args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd,

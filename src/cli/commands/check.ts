@@ -1,18 +1,20 @@
-import { runCompileCheck } from '../../check/run.ts';
-import { locatePackage } from '../../generate/project.ts';
-import type { CommandRun } from '../commands.ts';
+import { checkProject } from '../../flows/check.ts';
+import type { CommandRun } from '../context.ts';
+import type { checkFlags } from '../specs.ts';
 
-export const run: CommandRun = async (context, output) => {
-  const location = await locatePackage(context.cwd, context.cwd);
-  const dirs = context.positionals.length > 0 ? context.positionals : location.packageDirectories;
-  const outcome = await runCompileCheck(dirs, {
-    root: location.root,
-    env: context.env,
+export const run: CommandRun<typeof checkFlags> = async (context, output) => {
+  const outcome = await checkProject(
+    {
+      cwd: context.cwd,
+      env: context.env,
+      directories: context.positionals,
+      required: true,
+    },
     output,
-    required: true,
-  });
-  output.result(
-    `No Apex compile errors in ${outcome.result?.files ?? 0} classes under ${dirs.join(', ')}.`,
   );
-  output.success({ directories: dirs, files: outcome.result?.files ?? 0, diagnostics: [] });
+  const files = outcome.result?.files ?? 0;
+  output.result(
+    `No Apex compile errors in ${files} classes under ${outcome.directories.join(', ')}.`,
+  );
+  output.success({ directories: outcome.directories, files, diagnostics: [] });
 };

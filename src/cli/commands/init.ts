@@ -1,51 +1,26 @@
-import { access, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { CONFIG_FILE, parseConfig } from '../../config/load.ts';
-import type { ConfigInput } from '../../config/schema.ts';
 import { CalloutError } from '../../errors/index.ts';
-import type { CommandContext, CommandRun } from '../commands.ts';
+import { envNameFor, initProject, initTarget, type InitAnswers } from '../../flows/init.ts';
+import type { CommandContext, CommandRun } from '../context.ts';
+import type { initFlags } from '../specs.ts';
 
-const SCHEMA_REF = './node_modules/callout-kit/schema/callout.config.schema.json';
+type InitContext = CommandContext<typeof initFlags>;
 
-interface Answers {
-  prefix: string;
-  apiVersion: string;
-  secretStorage: 'customMetadata' | 'externalCredential';
-  service: string;
-  tokenUrl: string;
-  apiBaseUrl: string;
-  clientId: string;
-  clientAuth: 'basic' | 'body';
-  secret: { env: string } | { file: string };
-  audience?: string;
-  scope?: string;
-  probePath?: string;
-}
+/** A flag's value, with an empty string counted as not given. */
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function flag(context: CommandContext, name: string): string | undefined {
-  const value = context.flags[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function envNameFor(service: string): string {
-  return `${service.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_CLIENT_SECRET`;
-}
-
-function fromFlags(context: CommandContext): Answers {
-  const service = flag(context, 'service') ?? 'ExternalAppStage';
-  const missing = ['token-url', 'api-base-url', 'client-id', 'client-auth'].filter(
-    (name) => !flag(context, name),
-  );
-  if (missing.length > 0) {
+function fromFlags({ flags }: InitContext): InitAnswers {
+  const service = text(flags.service) ?? 'ExternalAppStage';
+  const given = {
+    'token-url': text(flags.tokenUrl),
+    'api-base-url': text(flags.apiBaseUrl),
+    'client-id': text(flags.clientId),
+    'client-auth': flags.clientAuth,
+  };
+  const missing = Object.entries(given)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0 || !flags.clientAuth) {
     throw new CalloutError(
       'USAGE',
       `Without a terminal to ask on, init needs ${missing.map((m) => `--${m}`).join(', ')}.`,
@@ -56,41 +31,34 @@ function fromFlags(context: CommandContext): Answers {
       },
     );
   }
-  const clientAuth = flag(context, 'client-auth');
-  if (clientAuth !== 'basic' && clientAuth !== 'body') {
-    throw new CalloutError(
-      'USAGE',
-      `--client-auth must be "basic" or "body", got "${clientAuth}".`,
-    );
-  }
-  const secretFile = flag(context, 'secret-file');
-  const storage = flag(context, 'secret-storage') ?? 'customMetadata';
-  const answers: Answers = {
-    prefix: flag(context, 'prefix') ?? 'ExternalApp',
-    apiVersion: flag(context, 'api-version') ?? '64.0',
-    secretStorage: storage as Answers['secretStorage'],
+  const secretFile = text(flags.secretFile);
+  const answers: InitAnswers = {
+    prefix: text(flags.prefix) ?? 'ExternalApp',
+    apiVersion: text(flags.apiVersion) ?? '64.0',
+    secretStorage: flags.secretStorage ?? 'customMetadata',
     service,
-    tokenUrl: flag(context, 'token-url')!,
-    apiBaseUrl: flag(context, 'api-base-url')!,
-    clientId: flag(context, 'client-id')!,
-    clientAuth,
+    tokenUrl: given['token-url']!,
+    apiBaseUrl: given['api-base-url']!,
+    clientId: given['client-id']!,
+    clientAuth: flags.clientAuth,
     secret: secretFile
       ? { file: secretFile }
-      : { env: flag(context, 'secret-env') ?? envNameFor(service) },
+      : { env: text(flags.secretEnv) ?? envNameFor(service) },
   };
-  const audience = flag(context, 'audience');
-  const scope = flag(context, 'scope');
-  const probePath = flag(context, 'probe-path');
+  const audience = text(flags.audience);
+  const scope = text(flags.scope);
+  const probePath = text(flags.probePath);
   if (audience) answers.audience = audience;
   if (scope) answers.scope = scope;
   if (probePath) answers.probePath = probePath;
   return answers;
 }
 
-async function ask(context: CommandContext): Promise<Answers> {
+async function ask(context: InitContext): Promise<InitAnswers> {
   const { input, select } = await import('@inquirer/prompts');
-  const io = { output: process.stderr };
-  const seed = (name: string, fallback = '') => flag(context, name) ?? fallback;
+  const io = { input: context.stdin, output: context.stderr };
+  const seed = (name: keyof InitContext['flags'], fallback = '') =>
+    text(context.flags[name]) ?? fallback;
   const prefix = await input(
     {
       message: 'Prefix for generated Apex and metadata names',
@@ -106,15 +74,15 @@ async function ask(context: CommandContext): Promise<Answers> {
     io,
   );
   const tokenUrl = await input(
-    { message: 'Token endpoint URL', default: seed('token-url'), required: true },
+    { message: 'Token endpoint URL', default: seed('tokenUrl'), required: true },
     io,
   );
   const apiBaseUrl = await input(
-    { message: 'API base URL', default: seed('api-base-url'), required: true },
+    { message: 'API base URL', default: seed('apiBaseUrl'), required: true },
     io,
   );
   const clientId = await input(
-    { message: 'Client id (not the secret)', default: seed('client-id'), required: true },
+    { message: 'Client id (not the secret)', default: seed('clientId'), required: true },
     io,
   );
   const clientAuth = await select<'basic' | 'body'>(
@@ -124,7 +92,7 @@ async function ask(context: CommandContext): Promise<Answers> {
         { name: 'basic: Authorization: Basic base64(client_id:client_secret)', value: 'basic' },
         { name: 'body: client_id and client_secret as form parameters', value: 'body' },
       ],
-      default: seed('client-auth', 'basic') as 'basic' | 'body',
+      default: seed('clientAuth', 'basic') as 'basic' | 'body',
     },
     io,
   );
@@ -136,7 +104,7 @@ async function ask(context: CommandContext): Promise<Answers> {
   const probePath = await input(
     {
       message: 'A GET path verify may call with the token, e.g. /loans (optional)',
-      default: seed('probe-path'),
+      default: seed('probePath'),
     },
     io,
   );
@@ -144,11 +112,11 @@ async function ask(context: CommandContext): Promise<Answers> {
     {
       message:
         'Environment variable that will hold the client secret (the secret is never written)',
-      default: seed('secret-env', envNameFor(service)),
+      default: seed('secretEnv', envNameFor(service)),
     },
     io,
   );
-  const secretStorage = await select<Answers['secretStorage']>(
+  const secretStorage = await select<InitAnswers['secretStorage']>(
     {
       message: 'Where should the secret live in Salesforce?',
       choices: [
@@ -161,13 +129,13 @@ async function ask(context: CommandContext): Promise<Answers> {
           value: 'externalCredential',
         },
       ],
-      default: seed('secret-storage', 'customMetadata') as Answers['secretStorage'],
+      default: seed('secretStorage', 'customMetadata') as InitAnswers['secretStorage'],
     },
     io,
   );
-  const answers: Answers = {
+  const answers: InitAnswers = {
     prefix,
-    apiVersion: seed('api-version', '64.0'),
+    apiVersion: seed('apiVersion', '64.0'),
     secretStorage,
     service,
     tokenUrl,
@@ -182,65 +150,19 @@ async function ask(context: CommandContext): Promise<Answers> {
   return answers;
 }
 
-export function configFromAnswers(answers: Answers): ConfigInput {
-  return {
-    $schema: SCHEMA_REF,
-    prefix: answers.prefix,
-    apiVersion: answers.apiVersion,
-    secretStorage: answers.secretStorage,
-    cache: { partition: answers.prefix, capacityMb: 1, refreshMarginSeconds: 60 },
-    services: {
-      [answers.service]: {
-        tokenUrl: answers.tokenUrl,
-        apiBaseUrl: answers.apiBaseUrl,
-        clientId: answers.clientId,
-        clientSecret: answers.secret,
-        clientAuth: answers.clientAuth,
-        ...(answers.audience ? { audience: answers.audience } : {}),
-        ...(answers.scope ? { scope: answers.scope } : {}),
-        params: {},
-        timeoutMs: 10_000,
-        ...(answers.probePath
-          ? { probe: { method: 'GET' as const, path: answers.probePath } }
-          : {}),
-      },
-    },
-  };
-}
-
-export const run: CommandRun = async (context, output) => {
-  const configPath = resolve(context.cwd, flag(context, 'config') ?? CONFIG_FILE);
-  if ((await exists(configPath)) && context.flags.force !== true) {
-    throw new CalloutError('CONFIG_EXISTS', `${configPath} already exists.`, {
-      data: { file: configPath },
-    });
-  }
+export const run: CommandRun<typeof initFlags> = async (context, output) => {
+  const configPath = await initTarget(context.cwd, context.flags.config, context.flags.force);
   const interactive =
-    context.flags.yes !== true &&
-    Boolean(process.stdin.isTTY) &&
-    Boolean(process.stderr.isTTY) &&
+    !context.flags.yes &&
+    Boolean(context.stdin.isTTY) &&
+    Boolean(context.stderr.isTTY) &&
     !output.json;
   const answers = interactive ? await ask(context) : fromFlags(context);
-  const config = configFromAnswers(answers);
-  parseConfig(config, configPath); // the same validation every other command applies
-  await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  const written = [configPath];
-  const sfdxProject = join(context.cwd, 'sfdx-project.json');
-  if (!(await exists(sfdxProject))) {
-    const project = {
-      packageDirectories: [{ path: 'force-app', default: true }],
-      name: answers.prefix.toLowerCase(),
-      namespace: '',
-      sfdcLoginUrl: 'https://login.salesforce.com',
-      sourceApiVersion: answers.apiVersion,
-    };
-    await writeFile(sfdxProject, `${JSON.stringify(project, null, 2)}\n`);
-    written.push(sfdxProject);
-  }
+  const result = await initProject({ cwd: context.cwd, configPath, answers });
   const secretHint =
-    'env' in answers.secret
-      ? `export ${answers.secret.env}=...  (or: read -rs ${answers.secret.env} && export ${answers.secret.env})`
-      : `put the secret alone in ${answers.secret.file} (chmod 600)`;
-  output.result(`Wrote ${written.join(' and ')}.\nNext: ${secretHint}\nThen: callout verify`);
-  output.success({ files: written, service: answers.service });
+    'env' in result.secret
+      ? `export ${result.secret.env}=...  (or: read -rs ${result.secret.env} && export ${result.secret.env})`
+      : `put the secret alone in ${result.secret.file} (chmod 600)`;
+  output.result(`Wrote ${result.files.join(' and ')}.\nNext: ${secretHint}\nThen: callout verify`);
+  output.success({ files: result.files, service: result.service });
 };

@@ -1,18 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { selectService } from '../../config/load.ts';
 import { CalloutError } from '../../errors/index.ts';
-import { header } from '../../exchange/tokenResponse.ts';
-import type { TimedAnswer } from '../../harness/http.ts';
-import type { CommandContext, CommandRun } from '../commands.ts';
-import { Project } from '../project.ts';
+import { withProject } from '../../flows/project.ts';
+import { callApi, type ApiResult } from '../../flows/token.ts';
+import type { CommandRun } from '../context.ts';
+import { projectOptions } from '../projectOptions.ts';
+import type { requestFlags } from '../specs.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
-function parseHeaders(values: unknown): Record<string, string> {
+function parseHeaders(values: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const raw of Array.isArray(values) ? values : []) {
-    const text = String(raw);
+  for (const text of values) {
     const colon = text.indexOf(':');
     if (colon <= 0) throw new CalloutError('USAGE', `--header "${text}" is not "Name: value".`);
     const name = text.slice(0, colon).trim();
@@ -32,25 +29,7 @@ function parseHeaders(values: unknown): Record<string, string> {
   return headers;
 }
 
-async function readData(context: CommandContext): Promise<string | undefined> {
-  const data = context.flags.data;
-  if (typeof data !== 'string') return undefined;
-  if (!data.startsWith('@')) return data;
-  try {
-    return await readFile(resolve(context.cwd, data.slice(1)), 'utf8');
-  } catch (error) {
-    throw new CalloutError(
-      'USAGE',
-      `Cannot read --data file ${data.slice(1)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-    );
-  }
-}
-
-function parseTarget(positionals: string[]): {
-  service: string | undefined;
-  method: string;
-  path: string;
-} {
+function parseTarget(positionals: string[]) {
   const args = [...positionals];
   const service = args.length === 3 ? args.shift() : undefined;
   const [method, path] = args;
@@ -74,86 +53,16 @@ function parseTarget(positionals: string[]): {
   return { service, method: upper, path };
 }
 
-function bodyForJson(answer: TimedAnswer): unknown {
-  if (/json/i.test(header(answer, 'content-type') ?? '')) {
-    try {
-      return JSON.parse(answer.body);
-    } catch {
-      return answer.body;
-    }
-  }
-  return answer.body;
-}
+const requestJson = ({ text: _text, error: _error, ...json }: ApiResult) => json;
 
-export const run: CommandRun = async (context, output) => {
+export const run: CommandRun<typeof requestFlags> = async (context, output) => {
   const target = parseTarget(context.positionals);
-  const extraHeaders = parseHeaders(context.flags.header);
-  const body = await readData(context);
-  const project = await Project.open(context);
-  try {
-    const { name, service } = selectService(project.config, target.service);
-    const source = project.tokenSource(name, service);
-    const url = `${service.apiBaseUrl.replace(/\/$/, '')}${target.path}`;
-    const send = async (fresh: boolean) => {
-      const token = await source.token({ fresh });
-      const headers: Record<string, string> = {
-        Accept: 'application/json',
-        ...extraHeaders,
-        Authorization: `Bearer ${token.accessToken.reveal()}`,
-      };
-      if (
-        body !== undefined &&
-        !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
-      )
-        headers['Content-Type'] = 'application/json';
-      output.info(`${target.method} ${url} (${token.fromCache ? 'cached' : 'new'} token)`);
-      return project.client.send(
-        {
-          method: target.method,
-          url,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          timeoutMs: service.timeoutMs,
-        },
-        'the API',
-      );
-    };
-    let answer = await send(false);
-    let retried = false;
-    if (answer.status === 401) {
-      // The token may have been revoked or rotated before its expiry: one fresh try, as the Apex does.
-      output.info('HTTP 401: getting a fresh token and retrying once.');
-      await source.invalidate();
-      answer = await send(true);
-      retried = true;
-    }
-    output.info(`HTTP ${answer.status} in ${answer.latencyMs} ms`);
-    const result = {
-      service: name,
-      method: target.method,
-      url,
-      httpStatus: answer.status,
-      retried,
-      headers: answer.headers,
-      body: bodyForJson(answer),
-    };
-    if (answer.status === 401) {
-      throw new CalloutError(
-        'API_UNAUTHORIZED',
-        `The API answered HTTP 401 twice, the second time with a fresh token.`,
-        {
-          data: { ...result, wwwAuthenticate: header(answer, 'www-authenticate') },
-        },
-      );
-    }
-    output.result(answer.body);
-    if (answer.status >= 400) {
-      throw new CalloutError('API_ERROR', `The API answered HTTP ${answer.status}.`, {
-        data: result,
-      });
-    }
-    output.success(result);
-  } finally {
-    await project.close();
-  }
+  const headers = parseHeaders(context.flags.header);
+  const result = await withProject(projectOptions(context, output), (project) =>
+    callApi(project, { ...target, headers, data: context.flags.data }, output),
+  );
+  // A body after a second 401 is the API's complaint, not a result: it stays in --json only.
+  if (result.error?.name !== 'API_UNAUTHORIZED') output.result(result.text);
+  if (result.error) return output.failure(result.error, requestJson(result));
+  output.success(requestJson(result));
 };

@@ -1,32 +1,20 @@
-import { selectService } from '../../config/load.ts';
-import type { CommandRun } from '../commands.ts';
-import { Project } from '../project.ts';
 import { CalloutError } from '../../errors/index.ts';
+import { withProject } from '../../flows/project.ts';
+import { getToken } from '../../flows/token.ts';
+import type { CommandRun } from '../context.ts';
+import { projectOptions } from '../projectOptions.ts';
+import type { tokenFlags } from '../specs.ts';
 
-export const run: CommandRun = async (context, output) => {
+export const run: CommandRun<typeof tokenFlags> = async (context, output) => {
   if (context.positionals.length > 1) {
     throw new CalloutError(
       'USAGE',
       `token takes at most one SERVICE, got ${context.positionals.length} arguments.`,
     );
   }
-  const project = await Project.open(context);
-  try {
-    const { name, service } = selectService(project.config, context.positionals[0]);
-    const source = project.tokenSource(name, service);
-    const token = await source.token({ fresh: context.flags.fresh === true });
-    const minutes = Math.round((token.expiresAt - Date.now()) / 60_000);
-    output.info(
-      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`,
-    );
-    output.result(token.accessToken.reveal());
-    output.success({
-      service: name,
-      accessToken: token.accessToken.reveal(),
-      expiresAt: new Date(token.expiresAt).toISOString(),
-      fromCache: token.fromCache,
-    });
-  } finally {
-    await project.close();
-  }
+  const token = await withProject(projectOptions(context, output), (project) =>
+    getToken(project, { service: context.positionals[0], fresh: context.flags.fresh }, output),
+  );
+  output.result(token.accessToken);
+  output.success(token);
 };

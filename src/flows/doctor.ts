@@ -1,12 +1,12 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findJava } from '../check/compile.ts';
-import type { LoadedConfig } from '../config/load.ts';
-import type { OrgConnection } from '../deploy/org.ts';
-import { locatePackage } from '../generate/project.ts';
-import { renderArtifacts } from '../generate/render.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { connectOrg, type OrgConnection } from '../deploy/org.ts';
+import { CalloutError } from '../errors/index.ts';
 import { buildProjectVM } from '../generate/viewModel.ts';
-import { planWrite } from '../generate/writer.ts';
+import { planGeneration } from './generate.ts';
+import type { Reporter } from './reporter.ts';
 
 /**
  * `callout doctor`: the local setup and the org's readiness, one check at a time, each with what
@@ -24,7 +24,7 @@ export interface DoctorCheck {
 const check = (id: string, status: DoctorStatus, message: string, action?: string): DoctorCheck =>
   action ? { id, status, message, action } : { id, status, message };
 
-export async function localChecks(
+async function localChecks(
   loaded: LoadedConfig,
   context: { cwd: string; env: NodeJS.ProcessEnv },
 ): Promise<DoctorCheck[]> {
@@ -71,13 +71,10 @@ export async function localChecks(
     );
   }
   try {
-    const location = await locatePackage(context.cwd, loaded.root);
-    const rendered = await renderArtifacts(buildProjectVM(loaded.config));
-    const plan = await planWrite(
-      location.root,
-      rendered.map((f) => ({ path: `${location.packageDir}/${f.path}`, content: f.content })),
-    );
-    const drift = plan.files.filter((f) => f.state !== 'unchanged');
+    const generation = await planGeneration(loaded, context.cwd);
+    const { location } = generation;
+    // Every difference counts here, files generate would remove included.
+    const drift = generation.plan.files.filter((f) => f.state !== 'unchanged');
     checks.push(
       drift.length === 0
         ? check(
@@ -125,7 +122,7 @@ interface QueryResult<T> {
   records: T[];
 }
 
-export async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promise<DoctorCheck[]> {
+async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promise<DoctorCheck[]> {
   const { config } = loaded;
   const project = buildProjectVM(config);
   const checks: DoctorCheck[] = [];
@@ -285,4 +282,49 @@ export async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promi
         );
   });
   return checks;
+}
+
+export interface DoctorResult {
+  checks: DoctorCheck[];
+  /** Set when a check failed; the checks are the report either way. */
+  error?: CalloutError;
+}
+
+/** `callout doctor`: the local checks, then the org's; a failing check never stops the others. */
+export async function doctor(
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    configPath?: string | undefined;
+    targetOrg?: string | undefined;
+  },
+  reporter: Reporter,
+): Promise<DoctorResult> {
+  const loaded = await loadConfig({
+    cwd: options.cwd,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+  });
+  reporter.info('Checking the local setup...');
+  const checks = await localChecks(loaded, options);
+  reporter.info(`Checking ${options.targetOrg ?? 'the default target-org'}...`);
+  try {
+    const org = await connectOrg(options.targetOrg, loaded.config.apiVersion);
+    checks.push(...(await orgChecks(org, loaded)));
+  } catch (error) {
+    const failure = CalloutError.wrap(error);
+    checks.push(check('org.login', 'fail', failure.message, failure.actions[0]));
+  }
+  const failed = checks.filter((c) => c.status === 'fail');
+  return {
+    checks,
+    ...(failed.length > 0
+      ? {
+          error: new CalloutError(
+            'DOCTOR_FAILED',
+            `${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}.`,
+            { actions: failed.flatMap((c) => (c.action ? [c.action] : [])) },
+          ),
+        }
+      : {}),
+  };
 }

@@ -1,0 +1,34 @@
+import type { DeployResult } from '../../flows/deploy.ts';
+import type { Output } from '../output.ts';
+
+/** `callout deploy`: the outcome line, failed components with file and line, failed tests, coverage. */
+export function displayDeploy(result: DeployResult, output: Output): string {
+  const lines = [
+    `Deploy ${result.id} ${result.status}${result.checkOnly ? ' (check only: nothing saved)' : ''}: ${result.components.deployed}/${result.components.total} components, ${result.tests.run} tests run, ${result.tests.failures} failed.`,
+  ];
+  const fail = output.style('✗', 'red');
+  for (const f of result.componentFailures)
+    lines.push(
+      `  ${fail} ${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''} ${f.type} ${f.fullName}: ${f.problem}`,
+    );
+  for (const t of result.testFailures) {
+    lines.push(`  ${fail} ${t.className}.${t.method}: ${t.message}`);
+    if (t.stackTrace) lines.push(`      ${t.stackTrace.split('\n').join('\n      ')}`);
+  }
+  const generated = new Set(result.generatedClasses);
+  const coverage = result.coverage.filter((c) => generated.has(c.className));
+  if (coverage.length > 0) {
+    lines.push('Coverage of the generated classes:');
+    for (const c of coverage)
+      lines.push(
+        `  ${c.percent >= 75 ? output.style('✓', 'green') : fail} ${c.className.padEnd(40)} ${c.percent.toFixed(1)}% (${c.lines - c.uncovered}/${c.lines} lines)`,
+      );
+  }
+  for (const w of result.coverageWarnings) lines.push(`  ! ${w}`);
+  return lines.join('\n');
+}
+
+/** The `--json` result: the report without the formatter's helpers. */
+export function deployJson({ error: _error, generatedClasses: _classes, ...json }: DeployResult) {
+  return json;
+}

@@ -1,0 +1,232 @@
+import { selectServices } from '../config/load.ts';
+import type { Secret } from '../config/secret.ts';
+import { assignPermissionSet, setPrincipalCredentials } from '../deploy/credentials.ts';
+import { deployPackage, type DeployReport, type TestLevel } from '../deploy/deploy.ts';
+import { connectOrg } from '../deploy/org.ts';
+import { buildDeployPackage } from '../deploy/package.ts';
+import { createScratchOrg, definitionFile, deleteScratchOrg } from '../deploy/scratch.ts';
+import { CalloutError } from '../errors/index.ts';
+import { verifyService } from '../harness/verify.ts';
+import { join } from 'node:path';
+import { compileDirectories } from './check.ts';
+import { driftOf, planGeneration } from './generate.ts';
+import type { Project } from './project.ts';
+import type { Reporter } from './reporter.ts';
+
+export interface DeployOptions {
+  targetOrg: string | undefined;
+  checkOnly: boolean;
+  testLevel: TestLevel;
+  skipVerify: boolean;
+  skipCompileCheck: boolean;
+  waitMinutes: number;
+  scratch:
+    | { definitionFile: string | undefined; devHub: string | undefined; deleteAfter: boolean }
+    | undefined;
+  /** Aborting cancels the deploy in the org (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called just before the deploy request goes out: from then on, cancel through `signal`. */
+  onDeployStart?: () => void;
+}
+
+export interface ScratchOrgResult {
+  username: string;
+  open: string;
+  deleted: boolean;
+}
+
+export interface DeployResult extends Omit<DeployReport, 'components'> {
+  targetOrg: string;
+  scratchOrg?: ScratchOrgResult;
+  components: DeployReport['components'] & { names: string[] };
+  /** The generated classes, for coverage in the report. */
+  generatedClasses: string[];
+  credentials: Array<{ service: string; credentials: string }>;
+  /** Set when the deploy ran and failed or was canceled: the report says what happened. */
+  error?: CalloutError;
+}
+
+/**
+ * `callout deploy`: drift check, secrets, verify and compile check (while the Salesforce
+ * libraries load), the org (a new scratch org with --scratch), the deploy, then the credentials
+ * in externalCredential mode. Nothing reaches the org before every local check has passed.
+ */
+export async function deployProject(
+  project: Project,
+  options: DeployOptions,
+  reporter: Reporter,
+): Promise<DeployResult> {
+  const { config } = project;
+  let scratchOrg: ScratchOrgResult | undefined;
+  const deleteScratch = async () => {
+    if (!scratchOrg || scratchOrg.deleted || !options.scratch?.deleteAfter) return;
+    reporter.info(`Deleting the scratch org ${scratchOrg.username}...`);
+    try {
+      await deleteScratchOrg(scratchOrg.username);
+      scratchOrg.deleted = true;
+    } catch (error) {
+      reporter.warn(
+        `The scratch org ${scratchOrg.username} could not be deleted: ${(error as Error).message}. Delete it with \`sf org delete scratch --target-org ${scratchOrg.username}\`.`,
+      );
+    }
+  };
+  try {
+    const services = selectServices(config, []);
+    project.requireSingleServiceForStdin(services.length);
+    // 1. The generated source must be what the config produces (deploy what was reviewed).
+    const generation = await planGeneration(project.loaded, project.cwd);
+    const { location, project: vm } = generation;
+    const stale = driftOf(generation);
+    if (stale.length > 0) {
+      throw new CalloutError(
+        'GENERATE_OUT_OF_DATE',
+        `${stale.length} generated file(s) differ from what the config produces (e.g. ${stale[0]!.path}).`,
+        { actions: ['Run `callout generate`, review, then deploy.'], data: { files: stale } },
+      );
+    }
+    // 2. Secrets, the exchange and the compile check before anything reaches the org.
+    const secrets = new Map<string, Secret>();
+    for (const { name, service } of services)
+      secrets.set(name, await project.secret(name, service));
+    if (!options.skipVerify) {
+      for (const { name, service } of services) {
+        reporter.info(`Verifying ${name} (${service.tokenUrl})...`);
+        const report = await verifyService(
+          project.client,
+          config,
+          name,
+          service,
+          secrets.get(name)!,
+          { detectAuth: false, probe: true },
+        );
+        if (report.error) {
+          throw report.error.extend({
+            prefix: `${name}: `,
+            actionsAfter: ['Or pass --skip-verify to deploy anyway.'],
+            data: { service: report },
+          });
+        }
+      }
+    }
+    if (!options.skipCompileCheck) {
+      await compileDirectories(
+        location.root,
+        [location.packageDir],
+        { env: project.env, required: false },
+        reporter,
+      );
+    }
+    // 3. The org (a new scratch org with --scratch) and the package.
+    let targetOrg = options.targetOrg;
+    if (options.scratch) {
+      if (targetOrg)
+        throw new CalloutError(
+          'USAGE',
+          '--scratch creates the target org; leave out --target-org.',
+        );
+      const definition = await definitionFile(location.root, options.scratch.definitionFile);
+      if (definition.created)
+        reporter.info(
+          `Wrote ${definition.path} (Developer edition with the PlatformCache feature).`,
+        );
+      reporter.info('Creating a scratch org on the Dev Hub (this takes a few minutes)...');
+      const created = await createScratchOrg({
+        devHub: options.scratch.devHub,
+        definition: definition.definition,
+        waitMinutes: options.waitMinutes,
+        apiVersion: config.apiVersion,
+      });
+      scratchOrg = {
+        username: created.username,
+        open: `sf org open --target-org ${created.username}`,
+        deleted: false,
+      };
+      targetOrg = created.username;
+      reporter.info(
+        `Scratch org ${created.username} created; open it with \`sf org open --target-org ${created.username}\`.`,
+      );
+    }
+    reporter.info(`Connecting to ${targetOrg ?? 'the default target-org'} with your sf login...`);
+    const org = await connectOrg(targetOrg, config.apiVersion);
+    const pkg = await buildDeployPackage({
+      packageDir: join(location.root, location.packageDir),
+      apiVersion: config.apiVersion,
+      project: vm,
+      config,
+      secrets,
+    });
+    const { testLevel, checkOnly } = options;
+    reporter.info(
+      `${checkOnly ? 'Validating' : 'Deploying'} ${pkg.components.length} components to ${org.username} (${testLevel}${testLevel === 'RunSpecifiedTests' ? `: ${pkg.testClasses.join(', ')}` : ''})...`,
+    );
+    options.onDeployStart?.();
+    const report = await deployPackage(
+      org.metadata,
+      {
+        zip: pkg.zip,
+        checkOnly,
+        testLevel,
+        runTests: pkg.testClasses,
+        waitMinutes: options.waitMinutes,
+        packageDir: location.packageDir,
+      },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) =>
+          reporter.progress(
+            `${p.status}: components ${p.components.deployed}/${p.components.total}, tests ${p.tests.completed}/${p.tests.total}`,
+          ),
+      },
+    );
+    const result: DeployResult = {
+      targetOrg: org.username,
+      ...(scratchOrg ? { scratchOrg } : {}),
+      ...report,
+      components: { ...report.components, names: pkg.components },
+      generatedClasses: Object.values(vm.classes),
+      credentials: [],
+    };
+    if (report.status === 'Canceled') {
+      result.error = new CalloutError(
+        'DEPLOY_CANCELED',
+        `The deploy ${report.id} was canceled in the org.`,
+      );
+      return result;
+    }
+    if (!report.success) {
+      const why =
+        report.componentFailures.length > 0
+          ? `${report.componentFailures.length} component error(s)`
+          : report.testFailures.length > 0
+            ? `${report.testFailures.length} failing test(s)`
+            : (report.coverageWarnings[0] ?? `status ${report.status}`);
+      result.error = new CalloutError('DEPLOY_FAILED', `The deploy ${report.id} failed: ${why}.`);
+      return result;
+    }
+    // 4. externalCredential mode: credentials straight into the org, and principal access.
+    if (config.secretStorage === 'externalCredential' && !checkOnly) {
+      for (const { name, service } of services) {
+        const credential = vm.services.find((s) => s.name === name)?.externalCredential;
+        if (!credential) continue;
+        const outcome = await setPrincipalCredentials(
+          org,
+          config.apiVersion,
+          credential,
+          service.clientId,
+          secrets.get(name)!,
+        );
+        result.credentials.push({ service: name, credentials: outcome });
+        reporter.info(`Credentials of ${credential.name} ${outcome}.`);
+      }
+      if (vm.permissionSet)
+        reporter.info(
+          `Permission set ${vm.permissionSet.name}: ${await assignPermissionSet(org, config.apiVersion, vm.permissionSet.name)} to ${org.username}.`,
+        );
+    }
+    // After the credentials step, which needs the (scratch) org; on failure `finally` deletes it.
+    await deleteScratch();
+    return result;
+  } finally {
+    await deleteScratch();
+  }
+}

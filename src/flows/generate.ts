@@ -1,0 +1,134 @@
+import type { LoadedConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
+import { CalloutError } from '../errors/index.ts';
+import { locatePackage, type PackageLocation } from '../generate/project.ts';
+import { renderArtifacts } from '../generate/render.ts';
+import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
+import { applyWrite, planWrite, type FileState, type PlannedFile } from '../generate/writer.ts';
+import { compileDirectories, type CheckOutcome } from './check.ts';
+import type { Reporter } from './reporter.ts';
+
+export const FILE_STATES: FileState[] = ['created', 'updated', 'unchanged', 'removed', 'refused'];
+
+export interface GenerationPlan {
+  location: PackageLocation;
+  project: ProjectVM;
+  plan: Awaited<ReturnType<typeof planWrite>>;
+}
+
+/**
+ * What `generate` would write for a config, compared with what is on disk: the one place the
+ * config is rendered and planned (generate writes it, deploy and doctor check for drift).
+ */
+export async function planGeneration(
+  loaded: LoadedConfig,
+  cwd: string,
+  options: { force?: boolean } = {},
+): Promise<GenerationPlan> {
+  const location = await locatePackage(cwd, loaded.root);
+  const project = buildProjectVM(loaded.config);
+  const rendered = await renderArtifacts(project);
+  const plan = await planWrite(
+    location.root,
+    rendered.map((file) => ({
+      path: `${location.packageDir}/${file.path}`,
+      content: file.content,
+    })),
+    { force: options.force === true },
+  );
+  return { location, project, plan };
+}
+
+/** The generated files that differ from what the config produces (hand edits left aside). */
+export function driftOf(plan: GenerationPlan): PlannedFile[] {
+  return plan.plan.files.filter((f) => f.state !== 'unchanged' && f.state !== 'removed');
+}
+
+export type GenerateMode = 'write' | 'check' | 'dry-run';
+
+export interface GenerateResult {
+  root: string;
+  packageDir: string;
+  config: string;
+  mode: GenerateMode;
+  files: PlannedFile[];
+  counts: Record<FileState, number>;
+  compileCheck: { skipped: boolean; files: number };
+  /** Set when the run failed after producing its report: drift under --check, refused files. */
+  error?: CalloutError;
+}
+
+/**
+ * `callout generate`: render, plan against the manifest, write (or only compare), then compile
+ * what is on disk. Returns the report; a failure that comes with a report is in `error`.
+ */
+export async function generateProject(
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    configPath?: string | undefined;
+    mode: GenerateMode;
+    force: boolean;
+    compileCheck: boolean;
+  },
+  reporter: Reporter,
+): Promise<GenerateResult> {
+  const loaded = await loadConfig({
+    cwd: options.cwd,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+  });
+  const generation = await planGeneration(loaded, options.cwd, { force: options.force });
+  const { location, project, plan } = generation;
+  reporter.info(
+    `Rendering ${project.services.length} service(s) (${loaded.config.secretStorage}) into ${location.packageDir}...`,
+  );
+  const counts = Object.fromEntries(
+    FILE_STATES.map((state) => [state, plan.files.filter((f) => f.state === state).length]),
+  ) as Record<FileState, number>;
+  const result: GenerateResult = {
+    root: location.root,
+    packageDir: location.packageDir,
+    config: loaded.path,
+    mode: options.mode,
+    files: plan.files,
+    counts,
+    compileCheck: { skipped: true, files: 0 },
+  };
+  if (options.mode === 'check') {
+    const drift = plan.files.filter((f) => f.state !== 'unchanged');
+    if (drift.length > 0)
+      result.error = new CalloutError(
+        'GENERATE_OUT_OF_DATE',
+        `${drift.length} generated file(s) differ from what ${loaded.path} produces.`,
+        { data: { files: drift } },
+      );
+    return result;
+  }
+  if (options.mode === 'write') await applyWrite(plan);
+  const refused =
+    counts.refused > 0
+      ? `${counts.refused} file(s) were changed by hand and were not overwritten${options.mode === 'write' ? '; the others were written' : ''}.`
+      : '';
+  // Compile what is now on disk, hand-edited files included: an error there is worth knowing now.
+  if (options.mode === 'write' && options.compileCheck) {
+    let outcome: CheckOutcome;
+    try {
+      outcome = await compileDirectories(
+        location.root,
+        [location.packageDir],
+        { env: options.env, required: false },
+        reporter,
+      );
+    } catch (error) {
+      if (error instanceof CalloutError && error.name === 'COMPILE_FAILED' && refused) {
+        throw new CalloutError('COMPILE_FAILED', `${refused} ${error.message}`, {
+          data: error.data,
+        });
+      }
+      throw error;
+    }
+    result.compileCheck = { skipped: outcome.skipped, files: outcome.result?.files ?? 0 };
+  }
+  if (refused) result.error = new CalloutError('GENERATE_REFUSED', refused);
+  return result;
+}
