@@ -1,12 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, so that the fast tests can run alone (`npx vitest --project unit`) and the slow
+ * kinds are easy to find: `jvm` starts Salesforce's Apex compiler, `org` talks to the
+ * protocol-level fake org through the real sf login lookup and jsforce.
+ */
+const JVM = ['test/check/**/*.test.ts'];
+const ORG = [
+  'test/cli/deploy.test.ts',
+  'test/cli/doctor.test.ts',
+  'test/deploy/**/*.test.ts',
+  'test/servers/fakeOrg.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    testTimeout: 10_000,
+    hookTimeout: 60_000,
     // Network tests talk to servers on 127.0.0.1 only; two cores, so keep the pool small.
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...JVM, ...ORG] },
+      },
+      { extends: true, test: { name: 'jvm', include: JVM } },
+      { extends: true, test: { name: 'org', include: ORG } },
+    ],
   },
 });

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CalloutError } from '../errors/index.ts';
 
 /**
@@ -32,7 +33,7 @@ export interface JavaInstall {
 
 const require = createRequire(import.meta.url);
 /** The package's own files: tools/ sits next to dist/ and src/. */
-const DRIVER = new URL('../../tools/apex-check/ApexCheck.java', import.meta.url).pathname;
+const DRIVER = fileURLToPath(new URL('../../tools/apex-check/ApexCheck.java', import.meta.url));
 export const MIN_JAVA = 11;
 
 /** The jorje jar and its runtime classpath, inside prettier-plugin-apex (its exports hide package.json). */
@@ -54,14 +55,17 @@ export function compilerLibDir(): string {
 function run(
   command: string,
   args: string[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; input?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -133,11 +137,29 @@ async function driverClasses(javac: string, cacheDir: string, lib: string): Prom
   return out;
 }
 
-/** Compiles every .cls under the directories; the diagnostics are the compiler's own messages. */
-export async function compileApex(
-  dirs: string[],
-  options: { java: JavaInstall; cacheDir: string; cwd?: string },
-): Promise<CompileResult> {
+type DriverAnswer = {
+  files?: number;
+  diagnostics?: Diagnostic[];
+  elapsedMs?: number;
+  error?: string;
+};
+
+function driverFailure(message: string, stderr: string): CalloutError {
+  return new CalloutError('CHECK_UNAVAILABLE', message, {
+    data: { stderr: stderr.slice(0, 4000) },
+  });
+}
+
+function toResult(answer: DriverAnswer, stderr: string): CompileResult {
+  if (answer.error) throw driverFailure(`The Apex check driver failed: ${answer.error}.`, stderr);
+  return {
+    files: answer.files ?? 0,
+    diagnostics: answer.diagnostics ?? [],
+    elapsedMs: answer.elapsedMs ?? 0,
+  };
+}
+
+async function driverCommand(java: JavaInstall, cacheDir: string): Promise<string[]> {
   const lib = compilerLibDir();
   if (!(await executable(join(lib, 'apex-jorje-lsp.jar')))) {
     throw new CalloutError('CHECK_UNAVAILABLE', `The Apex compiler jar is missing from ${lib}.`, {
@@ -146,42 +168,58 @@ export async function compileApex(
       ],
     });
   }
-  const classes = await driverClasses(options.java.javac, options.cacheDir, lib);
-  const result = await run(options.java.java, [
+  const classes = await driverClasses(java.javac, cacheDir, lib);
+  return [
     '-Xshare:auto',
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
     '-cp',
     `${classes}${delimiter}${join(lib, '*')}`,
     'ApexCheck',
-    ...dirs,
-  ]);
-  let parsed: { files?: number; diagnostics?: Diagnostic[]; elapsedMs?: number; error?: string };
+  ];
+}
+
+/** Compiles every .cls under the directories; the diagnostics are the compiler's own messages. */
+export async function compileApex(
+  dirs: string[],
+  options: { java: JavaInstall; cacheDir: string },
+): Promise<CompileResult> {
+  const command = await driverCommand(options.java, options.cacheDir);
+  const result = await run(options.java.java, [...command, ...dirs]);
+  let parsed: DriverAnswer;
   try {
-    parsed = JSON.parse(result.stdout) as typeof parsed;
+    parsed = JSON.parse(result.stdout) as DriverAnswer;
   } catch {
-    throw new CalloutError(
-      'CHECK_UNAVAILABLE',
+    throw driverFailure(
       `The Apex check driver printed no result (exit ${result.code}).`,
-      {
-        data: { stderr: result.stderr.slice(0, 4000) },
-      },
+      result.stderr,
     );
   }
-  if (result.code === 2 || parsed.error) {
-    throw new CalloutError(
-      'CHECK_UNAVAILABLE',
-      `The Apex check driver failed: ${parsed.error ?? 'unknown error'}.`,
-      {
-        data: { stderr: result.stderr.slice(0, 4000) },
-      },
+  if (result.code === 2 && !parsed.error) parsed.error = 'unknown error';
+  return toResult(parsed, result.stderr);
+}
+
+/**
+ * Several independent checks in one JVM (the driver's --batch mode): one start-up for all, so
+ * a suite of compile checks costs one JVM rather than one each.
+ */
+export async function compileApexBatch(
+  jobs: string[][],
+  options: { java: JavaInstall; cacheDir: string },
+): Promise<CompileResult[]> {
+  const command = await driverCommand(options.java, options.cacheDir);
+  const result = await run(options.java.java, [...command, '--batch'], {
+    input: jobs.map((dirs) => `${dirs.join('\t')}\n`).join(''),
+    timeoutMs: 120_000 + jobs.length * 20_000,
+  });
+  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length !== jobs.length) {
+    throw driverFailure(
+      `The Apex check driver answered ${lines.length} of ${jobs.length} checks (exit ${result.code}).`,
+      result.stderr,
     );
   }
-  return {
-    files: parsed.files ?? 0,
-    diagnostics: parsed.diagnostics ?? [],
-    elapsedMs: parsed.elapsedMs ?? 0,
-  };
+  return lines.map((line) => toResult(JSON.parse(line) as DriverAnswer, result.stderr));
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
