@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.ts';
@@ -95,4 +95,21 @@ export async function workspace(
 
 export function parseJson(stdout: string): Record<string, unknown> {
   return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+/** A project folder with a golden case's config and an sfdx-project.json (force-app, API 64.0). */
+export async function fixtureProject(fixture: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `callout-${fixture}-`));
+  await cp(
+    resolve(import.meta.dirname, '../fixtures', fixture, 'callout.config.json'),
+    join(dir, 'callout.config.json'),
+  );
+  await writeFile(
+    join(dir, 'sfdx-project.json'),
+    JSON.stringify({
+      packageDirectories: [{ path: 'force-app', default: true }],
+      sourceApiVersion: '64.0',
+    }),
+  );
+  return dir;
 }
