@@ -188,11 +188,12 @@ export function parseFlags<F extends FlagDefs>(
       continue;
     }
     if (token.kind !== 'option') continue;
-    const negated = token.name.startsWith('no-') && !(token.name in defs);
-    const name = negated ? token.name.slice(3) : token.name;
+    // parseArgs reports `--no-x` as option x (allowNegative); the raw name tells them apart.
+    const negated = token.rawName === `--no-${token.name}` || token.name.startsWith('no-');
+    const name = token.name.startsWith('no-') ? token.name.slice(3) : token.name;
     const def = defs[name];
     if (!def || (negated && def.kind !== 'boolean')) {
-      const guess = closest(token.name, known);
+      const guess = closest(token.rawName.replace(/^-+/, ''), known);
       throw usage(
         `Unknown flag ${token.rawName} for \`callout ${command}\`.${guess ? ` Did you mean --${guess}?` : ''}`,
         command,

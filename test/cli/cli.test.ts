@@ -98,6 +98,23 @@ describe('errors', () => {
     expect(result.stderr).toContain('callout verify --help');
   });
 
+  it('a mistyped command gets a "did you mean"', async () => {
+    const result = await runCli(['verfy'], { cwd: ws.dir, env: ws.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "verfy". Did you mean `callout verify`?');
+  });
+
+  it('takes the global flags before or after the command', async () => {
+    for (const args of [
+      ['--json', 'generate', '--dry-run', '--no-compile-check'],
+      ['generate', '--dry-run', '--no-compile-check', '--json'],
+      ['--config', 'callout.config.json', '--json', 'generate', '--dry-run'],
+    ]) {
+      const result = await runCli(args, { cwd: ws.dir, env: ws.env });
+      expect({ args, json: parseJson(result.stdout) }).toMatchObject({ json: { status: 0 } });
+    }
+  });
+
   it('an invalid config exits 3 with the JSON path, expectation and example, and no stack', async () => {
     const bad = await workspace({ ...exampleConfig({ clientAuth: 'header' as 'basic' }) });
     const result = await runCli(['verify'], { cwd: bad.dir, env: bad.env });
