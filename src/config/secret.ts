@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { CalloutError } from '../errors/index.ts';
 
 const REDACTED = '<redacted>';
 const value = new WeakMap<Secret, string>();
@@ -15,7 +16,8 @@ export class Secret {
 
   reveal(): string {
     const plain = value.get(this);
-    if (plain === undefined) throw new Error('Secret was copied; use the original instance');
+    if (plain === undefined)
+      throw new CalloutError('UNEXPECTED', 'A Secret was copied; use the original instance.');
     return plain;
   }
 
