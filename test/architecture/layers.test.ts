@@ -3,15 +3,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ESLint, type Linter } from 'eslint';
 import tsParser from '@typescript-eslint/parser';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The lint rules that keep src/ layered: they must fail on the imports they exist to stop. */
 const ROOT = resolve(import.meta.dirname, '../..');
 const CONFIG = join(ROOT, 'eslint.config.js');
 
-async function ruleIds(cwd: string, file: string, code: string): Promise<string[]> {
-  const eslint = new ESLint({ cwd, overrideConfigFile: CONFIG });
-  const [result] = await eslint.lintText(code, { filePath: join(cwd, file) });
+let eslint: ESLint;
+// Loading the config (typescript-eslint, the import plugin) is the slow part: once, up front.
+beforeAll(async () => {
+  eslint = new ESLint({ cwd: ROOT, overrideConfigFile: CONFIG });
+  await eslint.lintText('export {};\n', { filePath: join(ROOT, 'src/util/warm-up.ts') });
+});
+
+async function ruleIds(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
   return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
 }
 
@@ -27,7 +33,6 @@ describe('layer rules', () => {
     ],
   ])('%s', async (_name, layer, target, rejected) => {
     const ids = await ruleIds(
-      ROOT,
       `src/${layer}/probe.ts`,
       `import * as probe from '../${target}';\nexport const p = probe;\n`,
     );
