@@ -73,7 +73,7 @@ function describeIssue(issue: Issue): ConfigProblem {
     // An unknown key: report it at its parent, by name.
     expected = `has an unknown key ${issue.received}`;
     path = path.slice(0, -1);
-  } else if (issue.received === 'undefined' && /^Invalid (key|type)/.test(issue.message)) {
+  } else if (issue.kind === 'schema' && issue.received === 'undefined') {
     expected = 'is required';
   } else {
     // valibot's own messages read "Invalid type: Expected X but received Y"; keep what follows.
