@@ -266,3 +266,12 @@ function addMember(cls: ClassInfo, member: J.BlockMember, file: string, kind: st
       return;
   }
 }
+
+/** Adds members (methods, inner types) to a class; anonymous blocks use it for their methods. */
+export function declareMembers(cls: ClassInfo, members: readonly J.BlockMember[], file: string): void {
+  for (const member of members) {
+    const kind = (member as unknown as { '@class': string })['@class'];
+    if (kind.endsWith('$MethodMember') || kind.endsWith('ClassMember') || kind.endsWith('InterfaceMember') || kind.endsWith('EnumMember'))
+      addMember(cls, member, file, 'class');
+  }
+}

@@ -1,6 +1,7 @@
 import { ApexDecimal } from '../decimal.ts';
 import type * as J from '../parse/jorje.ts';
 import type { PlatformContext, PlatformRegistry, PlatformType } from '../platform/registry.ts';
+import type { PlatformServices } from '../platform/services.ts';
 import {
   ClassInfo,
   identifierValue,
@@ -176,8 +177,11 @@ export class Interpreter {
   readonly sObjectTypes = new Map<string, string>();
 
   readonly platform: PlatformRegistry;
+  /** The clock, transport, cache and records the platform library reaches. */
+  readonly services: PlatformServices;
   private readonly host: InterpreterHost;
-  constructor(platform: PlatformRegistry, host: InterpreterHost) {
+  constructor(platform: PlatformRegistry, services: PlatformServices, host: InterpreterHost) {
+    this.services = services;
     this.platform = platform;
     this.host = host;
     this.exceptionBase = new ClassInfo('Exception', 'class', '<platform>', undefined, true);
