@@ -111,12 +111,26 @@ function runSerializer(source: string, anonymous: boolean): Promise<string> {
   });
 }
 
-/** Parses one class file (or, with `anonymous`, an anonymous block); parse errors throw APEX_PARSE. */
-export async function parseApex(
-  path: string,
-  source: string,
-  anonymous = false,
-): Promise<ParsedUnit> {
+const memo = new Map<string, Promise<ParsedUnit>>();
+const MEMO_LIMIT = 1000;
+
+/**
+ * Parses one class file (or, with `anonymous`, an anonymous block); parse errors throw APEX_PARSE.
+ * Results are memoised by source text: the same file parsed again costs nothing.
+ */
+export function parseApex(path: string, source: string, anonymous = false): Promise<ParsedUnit> {
+  const key = `${anonymous ? 'a' : 'c'}:${path}:${source}`;
+  let parsed = memo.get(key);
+  if (!parsed) {
+    if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+    parsed = parseUncached(path, source, anonymous);
+    memo.set(key, parsed);
+    parsed.catch(() => memo.delete(key));
+  }
+  return parsed;
+}
+
+async function parseUncached(path: string, source: string, anonymous: boolean): Promise<ParsedUnit> {
   const json = await runSerializer(source, anonymous);
   const output = (JSON.parse(json, reviveBigNumbers) as SerializerOutput)[
     'apex.jorje.semantic.compiler.parser.ParserOutput'
