@@ -3,7 +3,11 @@ import type * as J from './parse/jorje.ts';
 
 const STMNT = 'apex.jorje.data.ast.Stmnt$';
 /** Statements that are only structure: their lines are not executable, their children are. */
-const STRUCTURAL = new Set([`${STMNT}BlockStmnt`, `${STMNT}TryCatchFinallyBlock`, `${STMNT}IfElseBlock`]);
+const STRUCTURAL = new Set([
+  `${STMNT}BlockStmnt`,
+  `${STMNT}TryCatchFinallyBlock`,
+  `${STMNT}IfElseBlock`,
+]);
 const CODE_MEMBERS = new Set([
   'apex.jorje.data.ast.BlockMember$MethodMember',
   'apex.jorje.data.ast.BlockMember$PropertyMember',
@@ -30,17 +34,22 @@ export function executableLines(unit: J.CompilationUnit): Set<number> {
     }
     const record = node as Record<string, unknown> & { '@class'?: string };
     const kind = record['@class'];
-    if (kind === 'apex.jorje.data.ast.IfBlock' || (kind?.startsWith(STMNT) && !STRUCTURAL.has(kind))) {
+    if (
+      kind === 'apex.jorje.data.ast.IfBlock' ||
+      (kind?.startsWith(STMNT) && !STRUCTURAL.has(kind))
+    ) {
       const line = statementLine(record);
       if (line > 0) lines.add(line);
     }
-    for (const [key, child] of Object.entries(record)) if (key !== 'loc' && typeof child === 'object') visitStatements(child);
+    for (const [key, child] of Object.entries(record))
+      if (key !== 'loc' && typeof child === 'object') visitStatements(child);
   };
   const visitClass = (decl: { members?: unknown[] }): void => {
     for (const member of decl.members ?? []) {
       const kind = (member as { '@class': string })['@class'];
       if (CODE_MEMBERS.has(kind)) visitStatements(member);
-      else if (CLASS_MEMBERS.has(kind)) visitClass((member as { body: { members?: unknown[] } }).body);
+      else if (CLASS_MEMBERS.has(kind))
+        visitClass((member as { body: { members?: unknown[] } }).body);
     }
   };
   visitClass((unit as unknown as { body: { members?: unknown[] } }).body);

@@ -22,14 +22,20 @@ export async function loadApexProject(options: LoadApexProjectOptions = {}): Pro
         const override = given.find((r) => r.DeveloperName === record.DeveloperName);
         return override ? { ...record, fields: { ...record.fields, ...override.fields } } : record;
       });
-      for (const record of given) if (!merged.some((r) => r.DeveloperName === record.DeveloperName)) merged.push(record);
+      for (const record of given)
+        if (!merged.some((r) => r.DeveloperName === record.DeveloperName)) merged.push(record);
       customMetadata[type] = merged;
     }
     for (const [type, fields] of Object.entries(contents.customMetadataFields))
       customMetadataFields[type] = { ...fields, ...(customMetadataFields[type] ?? {}) };
     if (!options.cachePartitions) cachePartitions.push(...contents.cachePartitions);
   }
-  return createRuntime(files, { ...options, customMetadata, customMetadataFields, cachePartitions });
+  return createRuntime(files, {
+    ...options,
+    customMetadata,
+    customMetadataFields,
+    cachePartitions,
+  });
 }
 
 export { ApexRuntime } from './runtime.ts';

@@ -34,8 +34,13 @@ function unescapeXml(text: string): string {
 }
 
 /** A record file `Type.Name.md-meta.xml`: typed values (`xsd:double`, `xsd:boolean`) and nils. */
-export function parseCustomMetadataRecord(fileName: string, xml: string): { type: string; record: CustomMetadataRecord } {
-  const [type = '', developerName = ''] = basename(fileName).replace(/\.md-meta\.xml$/, '').split('.');
+export function parseCustomMetadataRecord(
+  fileName: string,
+  xml: string,
+): { type: string; record: CustomMetadataRecord } {
+  const [type = '', developerName = ''] = basename(fileName)
+    .replace(/\.md-meta\.xml$/, '')
+    .split('.');
   const fields: CustomMetadataRecord['fields'] = {};
   for (const match of xml.matchAll(/<values>([\s\S]*?)<\/values>/g)) {
     const block = match[1] ?? '';
@@ -52,21 +57,39 @@ export function parseCustomMetadataRecord(fileName: string, xml: string): { type
   const label = tag(xml, 'label');
   return {
     type: `${type}__mdt`,
-    record: { DeveloperName: developerName, ...(label ? { MasterLabel: unescapeXml(label) } : {}), fields },
+    record: {
+      DeveloperName: developerName,
+      ...(label ? { MasterLabel: unescapeXml(label) } : {}),
+      fields,
+    },
   };
 }
 
 /** Reads classes, Custom Metadata types and records, and cache partitions of a package directory. */
 export async function readPackageDir(dir: string): Promise<PackageContents> {
-  const root = (await list(join(dir, 'main', 'default'))).length ? join(dir, 'main', 'default') : dir;
-  const contents: PackageContents = { files: [], customMetadata: {}, customMetadataFields: {}, cachePartitions: [] };
+  const root = (await list(join(dir, 'main', 'default'))).length
+    ? join(dir, 'main', 'default')
+    : dir;
+  const contents: PackageContents = {
+    files: [],
+    customMetadata: {},
+    customMetadataFields: {},
+    cachePartitions: [],
+  };
   const classDir = join(root, 'classes');
   for (const name of await list(classDir))
-    if (name.endsWith('.cls')) contents.files.push({ path: join(classDir, name), source: await readFile(join(classDir, name), 'utf8') });
+    if (name.endsWith('.cls'))
+      contents.files.push({
+        path: join(classDir, name),
+        source: await readFile(join(classDir, name), 'utf8'),
+      });
   const recordDir = join(root, 'customMetadata');
   for (const name of await list(recordDir)) {
     if (!name.endsWith('.md-meta.xml')) continue;
-    const { type, record } = parseCustomMetadataRecord(name, await readFile(join(recordDir, name), 'utf8'));
+    const { type, record } = parseCustomMetadataRecord(
+      name,
+      await readFile(join(recordDir, name), 'utf8'),
+    );
     (contents.customMetadata[type] ??= []).push(record);
   }
   const objectDir = join(root, 'objects');
@@ -85,11 +108,19 @@ export async function readPackageDir(dir: string): Promise<PackageContents> {
   for (const name of await list(cacheDir)) {
     if (!name.endsWith('.cachePartition-meta.xml')) continue;
     const xml = await readFile(join(cacheDir, name), 'utf8');
-    const org = [...xml.matchAll(/<platformCachePartitionTypes>([\s\S]*?)<\/platformCachePartitionTypes>/g)]
+    const org = [
+      ...xml.matchAll(/<platformCachePartitionTypes>([\s\S]*?)<\/platformCachePartitionTypes>/g),
+    ]
       .map((m) => m[1] ?? '')
       .find((block) => tag(block, 'cacheType') === 'Organization');
-    const capacity = ['allocatedCapacity'].reduce((sum, field) => sum + Number(tag(org ?? '', field) ?? 0), 0);
-    contents.cachePartitions.push({ name: `local.${name.replace(/\.cachePartition-meta\.xml$/, '')}`, capacityMb: capacity });
+    const capacity = ['allocatedCapacity'].reduce(
+      (sum, field) => sum + Number(tag(org ?? '', field) ?? 0),
+      0,
+    );
+    contents.cachePartitions.push({
+      name: `local.${name.replace(/\.cachePartition-meta\.xml$/, '')}`,
+      capacityMb: capacity,
+    });
   }
   return contents;
 }

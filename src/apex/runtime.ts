@@ -9,7 +9,15 @@ import { parseApex, parseApexFiles, type ParsedUnit } from './parse/parser.ts';
 import type * as J from './parse/jorje.ts';
 import { commitOrgCache, createPlatform, OrgCache } from './platform/index.ts';
 import { txState, type PlatformServices, type RecordedCallout } from './platform/services.ts';
-import type { ApexRuntimeOptions, AnonymousResult, ApexException, RunTestsOptions, TestRunResult, TestResult, ClassCoverage } from './types.ts';
+import type {
+  ApexRuntimeOptions,
+  AnonymousResult,
+  ApexException,
+  RunTestsOptions,
+  TestRunResult,
+  TestResult,
+  ClassCoverage,
+} from './types.ts';
 
 /** The default transport for real callouts: Node's fetch, with the request's timeout. */
 async function fetchTransport(request: {
@@ -43,7 +51,8 @@ function exceptionOf(error: ApexThrow): ApexException {
   };
 }
 
-const percent = (covered: number, total: number): number => (total === 0 ? 100 : Math.round((covered / total) * 100));
+const percent = (covered: number, total: number): number =>
+  total === 0 ? 100 : Math.round((covered / total) * 100);
 
 /**
  * A loaded Apex project: its classes parsed and linked, ready to run tests and anonymous Apex.
@@ -64,7 +73,9 @@ export class ApexRuntime {
       orgCache: options.orgCache ?? new OrgCache(options.cachePartitions ?? []),
       customMetadata: options.customMetadata ?? {},
       callouts: [],
-      ...(options.resolveNamedCredential ? { resolveNamedCredential: options.resolveNamedCredential } : {}),
+      ...(options.resolveNamedCredential
+        ? { resolveNamedCredential: options.resolveNamedCredential }
+        : {}),
     };
     this.interp = new Interpreter(createPlatform(this.services), this.services, {
       coverageHit: (file, line) => this.coverage.hit(file, line),
@@ -72,15 +83,23 @@ export class ApexRuntime {
     for (const [type, fields] of Object.entries(options.customMetadataFields ?? {})) {
       this.interp.sObjectFieldTypes.set(
         type.toLowerCase(),
-        new Map(Object.entries(fields).map(([name, kind]) => [name.toLowerCase(), kind.toLowerCase()])),
+        new Map(
+          Object.entries(fields).map(([name, kind]) => [name.toLowerCase(), kind.toLowerCase()]),
+        ),
       );
     }
-    for (const type of new Set([...Object.keys(options.customMetadata ?? {}), ...Object.keys(options.customMetadataFields ?? {})]))
+    for (const type of new Set([
+      ...Object.keys(options.customMetadata ?? {}),
+      ...Object.keys(options.customMetadataFields ?? {}),
+    ]))
       this.interp.sObjectTypes.set(type.toLowerCase(), type);
     for (const unit of units) {
       const kind = (unit.unit as { '@class': string })['@class'];
       if (kind === 'apex.jorje.data.ast.CompilationUnit$TriggerDeclUnit')
-        throw new CalloutError('APEX_UNSUPPORTED', `${unit.path}: triggers are not supported by the local Apex runtime.`);
+        throw new CalloutError(
+          'APEX_UNSUPPORTED',
+          `${unit.path}: triggers are not supported by the local Apex runtime.`,
+        );
       const cls = declareClass(unit.unit, unit.path);
       this.interp.addClass(cls);
       this.registerSObjectNames(unit.source);
@@ -93,7 +112,8 @@ export class ApexRuntime {
   private registerSObjectNames(source: string): void {
     for (const match of source.matchAll(/\b([A-Za-z][A-Za-z0-9_]*__mdt)\b/g)) {
       const name = match[1]!;
-      if (!this.interp.sObjectTypes.has(name.toLowerCase())) this.interp.sObjectTypes.set(name.toLowerCase(), name);
+      if (!this.interp.sObjectTypes.has(name.toLowerCase()))
+        this.interp.sObjectTypes.set(name.toLowerCase(), name);
     }
   }
 
@@ -136,11 +156,20 @@ export class ApexRuntime {
         selected.push({ cls, method });
       }
     }
-    for (const name of [...(wantedClasses ?? []), ...(wantedTests ?? []).map((t) => t.split('.')[0]!)])
+    for (const name of [
+      ...(wantedClasses ?? []),
+      ...(wantedTests ?? []).map((t) => t.split('.')[0]!),
+    ])
       if (!this.interp.classes.get(name)?.isTest)
-        throw new CalloutError('APEX_TEST_FAILURE', `No @IsTest class named ${name} in the project.`, {
-          actions: ['Check the class name; the test classes are: ' + this.testClassNames.join(', ')],
-        });
+        throw new CalloutError(
+          'APEX_TEST_FAILURE',
+          `No @IsTest class named ${name} in the project.`,
+          {
+            actions: [
+              'Check the class name; the test classes are: ' + this.testClassNames.join(', '),
+            ],
+          },
+        );
     this.coverage.hits.clear();
     this.coverage.enabled = options.coverage ?? false;
     const tests: TestResult[] = [];
@@ -187,7 +216,8 @@ export class ApexRuntime {
       if (lines.size === 0) continue;
       const hit = this.coverage.hits.get(file) ?? new Set<number>();
       const map: Record<string, 0 | 1> = {};
-      for (const line of [...lines].sort((a, b) => a - b)) map[String(line)] = hit.has(line) ? 1 : 0;
+      for (const line of [...lines].sort((a, b) => a - b))
+        map[String(line)] = hit.has(line) ? 1 : 0;
       const totalCovered = Object.values(map).filter((v) => v === 1).length;
       classes.push({
         id: cls.name,
@@ -216,7 +246,8 @@ export class ApexRuntime {
       outcome = 'Fail';
       if (error instanceof ApexThrow) {
         const exception = exceptionOf(error);
-        message = exception.message === null ? exception.type : `${exception.type}: ${exception.message}`;
+        message =
+          exception.message === null ? exception.type : `${exception.type}: ${exception.message}`;
         stackTrace = exception.stackTrace;
       } else if (error instanceof CalloutError) {
         message = `${error.name}: ${error.message}`;

@@ -22,13 +22,19 @@ async function runWithFault(file: string, plant: (source: string) => string) {
 
 describe('planted faults in the generated Apex make its tests fail, naming test and line', () => {
   it('the Basic scheme misspelled', async () => {
-    const result = await runWithFault('ExternalAppTokenService.cls', (s) => s.replace("'Basic '", "'Basik '"));
+    const result = await runWithFault('ExternalAppTokenService.cls', (s) =>
+      s.replace("'Basic '", "'Basik '"),
+    );
 
     const failed = result.tests.filter((t) => t.Outcome === 'Fail');
     expect(failed.map((t) => t.MethodName)).toContain('it_sends_the_basic_client_auth_request');
     const failure = failed.find((t) => t.MethodName === 'it_sends_the_basic_client_auth_request')!;
-    expect(failure.Message).toMatch(/^System\.AssertException: Assertion Failed: Basic base64\(client_id:client_secret\): Expected: Basic /);
-    expect(failure.StackTrace).toMatch(/^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/);
+    expect(failure.Message).toMatch(
+      /^System\.AssertException: Assertion Failed: Basic base64\(client_id:client_secret\): Expected: Basic /,
+    );
+    expect(failure.StackTrace).toMatch(
+      /^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/,
+    );
     expect(result.summary.outcome).toBe('Failed');
   });
 
@@ -38,7 +44,12 @@ describe('planted faults in the generated Apex make its tests fail, naming test 
     );
 
     const failed = result.tests.filter((t) => t.Outcome === 'Fail').map((t) => t.MethodName);
-    expect(failed).toEqual(expect.arrayContaining(['it_sends_the_basic_client_auth_request', 'it_sends_the_body_client_auth_request']));
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        'it_sends_the_basic_client_auth_request',
+        'it_sends_the_body_client_auth_request',
+      ]),
+    );
   });
 
   it('the 401 retry removed', async () => {
@@ -46,12 +57,18 @@ describe('planted faults in the generated Apex make its tests fail, naming test 
       s.replace('if (response.getStatusCode() == UNAUTHORIZED) {', 'if (false) {'),
     );
 
-    const failure = result.tests.find((t) => t.MethodName === 'it_retries_once_with_a_new_token_after_401');
+    const failure = result.tests.find(
+      (t) => t.MethodName === 'it_retries_once_with_a_new_token_after_401',
+    );
     expect(failure?.Outcome).toBe('Fail');
     expect(failure?.Message).toContain('Expected: 200, Actual: 401');
     const line = Number(/line (\d+)/.exec(failure?.StackTrace ?? '')?.[1]);
-    const testSource = reference.find((f) => f.path === 'ExternalAppApiClientTest.cls')!.source.split('\n');
-    expect(testSource[line - 1]).toContain("Assert.areEqual(200, response.getStatusCode(), 'the retry succeeded');");
+    const testSource = reference
+      .find((f) => f.path === 'ExternalAppApiClientTest.cls')!
+      .source.split('\n');
+    expect(testSource[line - 1]).toContain(
+      "Assert.areEqual(200, response.getStatusCode(), 'the retry succeeded');",
+    );
   });
 
   it('an exception deep in the service names every frame', async () => {
@@ -59,13 +76,21 @@ describe('planted faults in the generated Apex make its tests fail, naming test 
       s.replace('String body = response.getBody();', 'String body = null; body.length();'),
     );
 
-    const failure = result.tests.find((t) => t.MethodName === 'it_sends_the_basic_client_auth_request')!;
-    expect(failure.Message).toBe('System.NullPointerException: Attempt to de-reference a null object');
+    const failure = result.tests.find(
+      (t) => t.MethodName === 'it_sends_the_basic_client_auth_request',
+    )!;
+    expect(failure.Message).toBe(
+      'System.NullPointerException: Attempt to de-reference a null object',
+    );
     expect(failure.StackTrace!.split('\n')).toEqual([
-      expect.stringMatching(/^Class\.ExternalAppTokenService\.readTokenResponse: line \d+, column 1$/),
+      expect.stringMatching(
+        /^Class\.ExternalAppTokenService\.readTokenResponse: line \d+, column 1$/,
+      ),
       expect.stringMatching(/^Class\.ExternalAppTokenService\.requestToken: line \d+, column 1$/),
       expect.stringMatching(/^Class\.ExternalAppTokenService\.getAccessToken: line \d+, column 1$/),
-      expect.stringMatching(/^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/),
+      expect.stringMatching(
+        /^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/,
+      ),
     ]);
   });
 });

@@ -48,7 +48,9 @@ describe('transactions and limits', () => {
 
     const result = await runtime.runTests({ tests: ['LimitsTest.limits'] });
 
-    expect(result.tests.map((t) => [t.MethodName, t.Outcome, t.Message])).toEqual([['limits', 'Pass', null]]);
+    expect(result.tests.map((t) => [t.MethodName, t.Outcome, t.Message])).toEqual([
+      ['limits', 'Pass', null],
+    ]);
   });
 
   it('stops the 101st callout of a transaction with System.LimitException, which no catch stops', async () => {
@@ -77,7 +79,9 @@ describe('transactions and limits', () => {
   });
 
   it('fails a test that calls out without Test.setMock, as an org does', async () => {
-    const runtime = await loadApexProject({ files: [testClass(`@IsTest static void no_mock() { ${CALL} }`)] });
+    const runtime = await loadApexProject({
+      files: [testClass(`@IsTest static void no_mock() { ${CALL} }`)],
+    });
 
     const [test] = (await runtime.runTests()).tests;
 
@@ -102,18 +106,35 @@ describe('transactions and limits', () => {
 
     expect(result.debugLines).toEqual(['201', 'made', '7', 'false']);
     expect(seen).toEqual([
-      { method: 'POST', url: 'https://api.test/items', headers: { 'Content-Type': 'text/plain' }, body: 'hi', timeoutMs: 2000 },
+      {
+        method: 'POST',
+        url: 'https://api.test/items',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'hi',
+        timeoutMs: 2000,
+      },
     ]);
     expect(result.callouts).toEqual([
-      { method: 'POST', url: 'https://api.test/items', headers: { 'Content-Type': 'text/plain' }, body: 'hi', status: 201, mocked: false },
+      {
+        method: 'POST',
+        url: 'https://api.test/items',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'hi',
+        status: 201,
+        mocked: false,
+      },
     ]);
   });
 
   it('resolves callout: endpoints through the hook, and refuses them without one', async () => {
-    const block = "HttpRequest r = new HttpRequest(); r.setEndpoint('callout:Vault_Api/v1/x'); r.setMethod('GET'); System.debug(new Http().send(r).getStatusCode());";
+    const block =
+      "HttpRequest r = new HttpRequest(); r.setEndpoint('callout:Vault_Api/v1/x'); r.setMethod('GET'); System.debug(new Http().send(r).getStatusCode());";
     const urls: string[] = [];
     const resolving = await loadApexProject({
-      resolveNamedCredential: (name, path) => ({ url: `https://vault.test${path}?nc=${name}`, headers: { Authorization: 'Bearer t' } }),
+      resolveNamedCredential: (name, path) => ({
+        url: `https://vault.test${path}?nc=${name}`,
+        headers: { Authorization: 'Bearer t' },
+      }),
       transport: async (request) => {
         urls.push(`${request.url} ${request.headers.Authorization}`);
         return { status: 204, headers: {}, body: '' };
@@ -122,7 +143,9 @@ describe('transactions and limits', () => {
     expect((await resolving.runAnonymous(block)).debugLines).toEqual(['204']);
     expect(urls).toEqual(['https://vault.test/v1/x?nc=Vault_Api Bearer t']);
 
-    const refusing = await loadApexProject({ transport: async () => ({ status: 200, headers: {}, body: '' }) });
+    const refusing = await loadApexProject({
+      transport: async () => ({ status: 200, headers: {}, body: '' }),
+    });
     await expect(refusing.runAnonymous(block)).rejects.toMatchObject({ name: 'APEX_UNSUPPORTED' });
   });
 });
@@ -144,8 +167,12 @@ describe('Platform Cache', () => {
 
   it('accepts a TTL from 300 s to 172,800 s only', async () => {
     const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]));
-    expect((await runtime.runAnonymous(put('k', "'v'", 299))).exception?.type).toBe('Cache.InvalidParamException');
-    expect((await runtime.runAnonymous(put('k', "'v'", 172801))).exception?.type).toBe('Cache.InvalidParamException');
+    expect((await runtime.runAnonymous(put('k', "'v'", 299))).exception?.type).toBe(
+      'Cache.InvalidParamException',
+    );
+    expect((await runtime.runAnonymous(put('k', "'v'", 172801))).exception?.type).toBe(
+      'Cache.InvalidParamException',
+    );
     expect((await runtime.runAnonymous(put('k', "'v'", 300))).exception).toBeUndefined();
     expect((await runtime.runAnonymous(put('k', "'v'", 172800))).exception).toBeUndefined();
   });
@@ -154,7 +181,9 @@ describe('Platform Cache', () => {
     const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]));
     const over = await runtime.runAnonymous(put('k', "'x'.repeat(102401)", 300));
     expect(over.exception?.type).toBe('Cache.ItemSizeLimitExceededException');
-    expect((await runtime.runAnonymous(put('k', "'x'.repeat(102400)", 300))).exception).toBeUndefined();
+    expect(
+      (await runtime.runAnonymous(put('k', "'x'.repeat(102400)", 300))).exception,
+    ).toBeUndefined();
   });
 
   it('throws Cache.Org.OrgCacheException for a partition that does not exist', async () => {
@@ -177,7 +206,9 @@ describe('Platform Cache', () => {
     const runtime = await load(cache);
     const read = "System.debug(Cache.Org.getPartition('local.Tokens').get('k'));";
 
-    const failed = await runtime.runAnonymous(`${put('k', "'lost'", 300)} ${read} Integer i = 1 / 0;`);
+    const failed = await runtime.runAnonymous(
+      `${put('k', "'lost'", 300)} ${read} Integer i = 1 / 0;`,
+    );
     expect(failed.debugLines).toEqual(['lost']);
     expect(failed.exception?.type).toBe('System.MathException');
     expect((await runtime.runAnonymous(read)).debugLines).toEqual(['null']);

@@ -73,43 +73,25 @@ export class ClassInfo {
   }
 
   fieldDisplayName(key: string): string {
-    for (let cls: ClassInfo | undefined = this; cls; cls = cls.superClass) {
-      const field = cls.fields.get(key);
-      if (field) return field.name;
-    }
-    return key;
+    return this.findField(key)?.name ?? key;
   }
 
   isSubclassOf(other: ClassInfo): boolean {
-    for (let cls: ClassInfo | undefined = this; cls; cls = cls.superClass) {
-      if (cls === other) return true;
-      if (cls.interfaces.some((i) => i.isSubclassOf(other))) return true;
-    }
-    return false;
+    if (this === other || this.interfaces.some((i) => i.isSubclassOf(other))) return true;
+    return this.superClass?.isSubclassOf(other) ?? false;
   }
 
   get isException(): boolean {
-    for (let cls: ClassInfo | undefined = this; cls; cls = cls.superClass)
-      if (cls.key === 'exception') return true;
-    return false;
+    return this.key === 'exception' || (this.superClass?.isException ?? false);
   }
 
-  /** Finds a method by name in this class and its superclasses (and interfaces for abstract ones). */
+  /** Methods by name in this class, then its superclasses (most derived first). */
   findMethods(name: string): MethodInfo[] {
-    const found: MethodInfo[] = [];
-    for (let cls: ClassInfo | undefined = this; cls; cls = cls.superClass) {
-      const own = cls.methods.get(name);
-      if (own) found.push(...own);
-    }
-    return found;
+    return [...(this.methods.get(name) ?? []), ...(this.superClass?.findMethods(name) ?? [])];
   }
 
   findField(name: string): FieldInfo | undefined {
-    for (let cls: ClassInfo | undefined = this; cls; cls = cls.superClass) {
-      const field = cls.fields.get(name);
-      if (field) return field;
-    }
-    return undefined;
+    return this.fields.get(name) ?? this.superClass?.findField(name);
   }
 }
 
@@ -268,10 +250,19 @@ function addMember(cls: ClassInfo, member: J.BlockMember, file: string, kind: st
 }
 
 /** Adds members (methods, inner types) to a class; anonymous blocks use it for their methods. */
-export function declareMembers(cls: ClassInfo, members: readonly J.BlockMember[], file: string): void {
+export function declareMembers(
+  cls: ClassInfo,
+  members: readonly J.BlockMember[],
+  file: string,
+): void {
   for (const member of members) {
     const kind = (member as unknown as { '@class': string })['@class'];
-    if (kind.endsWith('$MethodMember') || kind.endsWith('ClassMember') || kind.endsWith('InterfaceMember') || kind.endsWith('EnumMember'))
+    if (
+      kind.endsWith('$MethodMember') ||
+      kind.endsWith('ClassMember') ||
+      kind.endsWith('InterfaceMember') ||
+      kind.endsWith('EnumMember')
+    )
       addMember(cls, member, file, 'class');
   }
 }

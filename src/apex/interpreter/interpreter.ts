@@ -730,7 +730,11 @@ export class Interpreter {
 
   private positionOf(node: object, frame: Frame): SourcePosition {
     const line = statementLine(node);
-    return { file: frame.file, line: line || frame.line, column: (node as { loc?: J.Location }).loc?.column ?? 1 };
+    return {
+      file: frame.file,
+      line: line || frame.line,
+      column: (node as { loc?: J.Location }).loc?.column ?? 1,
+    };
   }
 
   private async execScoped(statement: J.Stmnt, frame: Frame): Promise<Completion> {
@@ -1259,9 +1263,15 @@ export class Interpreter {
           set: (value) => void target.entries.set(keyOfValue(index), [index, value]),
         };
       }
-      throw unsupported(`indexing a ${runtimeTypeName(target)}`, this.exprPosition(node as never, frame));
+      throw unsupported(
+        `indexing a ${runtimeTypeName(target)}`,
+        this.exprPosition(node as never, frame),
+      );
     }
-    throw unsupported(`assigning to ${shortClass(node['@class'])}`, this.exprPosition(node as never, frame));
+    throw unsupported(
+      `assigning to ${shortClass(node['@class'])}`,
+      this.exprPosition(node as never, frame),
+    );
   }
 
   private async resolveVariable(node: J.VariableExpr, frame: Frame): Promise<Reference> {
@@ -1402,11 +1412,7 @@ export class Interpreter {
     };
   }
 
-  private async staticMemberRef(
-    cls: ClassInfo,
-    member: string,
-    node: object,
-  ): Promise<Reference> {
+  private async staticMemberRef(cls: ClassInfo, member: string, node: object): Promise<Reference> {
     const lower = member.toLowerCase();
     if (cls.kind === 'enum') {
       const ordinal = cls.enumValues.findIndex((v) => v.toLowerCase() === lower);
@@ -1418,11 +1424,7 @@ export class Interpreter {
     throw unsupported(`the static member ${cls.name}.${member}`, this.where(node as never));
   }
 
-  private async memberRef(
-    base: Value,
-    name: string,
-    node: object,
-  ): Promise<Reference> {
+  private async memberRef(base: Value, name: string, node: object): Promise<Reference> {
     const lower = name.toLowerCase();
     if (base instanceof ApexObject) {
       const field = base.cls.findField(lower);
@@ -1593,12 +1595,7 @@ export class Interpreter {
   }
 
   /** Calls a method on a value: user classes dispatch virtually, platform values by their type. */
-  async callOn(
-    receiver: Value,
-    methodName: string,
-    args: Value[],
-    node: object,
-  ): Promise<Value> {
+  async callOn(receiver: Value, methodName: string, args: Value[], node: object): Promise<Value> {
     if (receiver === null) this.npe();
     if (receiver instanceof ApexObject) return this.dispatch(receiver, methodName, args, node);
     const type = this.platformTypeOf(receiver);
@@ -1730,15 +1727,12 @@ export class Interpreter {
     }
   }
 
-  async constructPlatform(
-    type: TypeName,
-    args: Value[],
-    node: object,
-  ): Promise<Value> {
+  async constructPlatform(type: TypeName, args: Value[], node: object): Promise<Value> {
     const lower = type.name.toLowerCase();
     if (this.sObjectTypes.has(lower) && args.length === 0) return new ApexSObject(type.name);
     const platform = this.platform.find(type.name);
-    if (!platform?.construct) throw unsupported(`new ${formatType(type)}`, this.where(node as never));
+    if (!platform?.construct)
+      throw unsupported(`new ${formatType(type)}`, this.where(node as never));
     return platform.construct(this.platformContext(node), args, type);
   }
 }

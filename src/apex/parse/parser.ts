@@ -130,7 +130,11 @@ export function parseApex(path: string, source: string, anonymous = false): Prom
   return parsed;
 }
 
-async function parseUncached(path: string, source: string, anonymous: boolean): Promise<ParsedUnit> {
+async function parseUncached(
+  path: string,
+  source: string,
+  anonymous: boolean,
+): Promise<ParsedUnit> {
   const json = await runSerializer(source, anonymous);
   const output = (JSON.parse(json, reviveBigNumbers) as SerializerOutput)[
     'apex.jorje.semantic.compiler.parser.ParserOutput'

@@ -21,7 +21,8 @@ type Pending = { kind: 'put'; value: Value; expiresAt: number; size: number } | 
 
 /** Puts and removes of this transaction, per partition and key, waiting for commit. */
 function pending(ctx: PlatformContext): Map<OrgCachePartition, Map<string, Pending>> {
-  let map = ctx.interp.tx.state.get('orgCache') as Map<OrgCachePartition, Map<string, Pending>> | undefined;
+  let map = ctx.interp.tx.state.get('orgCache') as
+    Map<OrgCachePartition, Map<string, Pending>> | undefined;
   if (!map) {
     map = new Map();
     ctx.interp.tx.state.set('orgCache', map);
@@ -42,9 +43,15 @@ export function commitOrgCache(cache: OrgCache, txState: Map<string, unknown>): 
 
 function validateKey(ctx: PlatformContext, key: Value): string {
   if (typeof key !== 'string' || key === '' || !/^[A-Za-z0-9]+$/.test(key))
-    return ctx.throwApex('Cache.InvalidParamException', `Invalid key: ${stringValueOf(key)}. A key must be alphanumeric and not empty.`);
+    return ctx.throwApex(
+      'Cache.InvalidParamException',
+      `Invalid key: ${stringValueOf(key)}. A key must be alphanumeric and not empty.`,
+    );
   if (key.length > 50)
-    return ctx.throwApex('Cache.InvalidParamException', `Invalid key: ${key}. A key can be at most 50 characters.`);
+    return ctx.throwApex(
+      'Cache.InvalidParamException',
+      `Invalid key: ${key}. A key can be at most 50 characters.`,
+    );
   return key;
 }
 
@@ -53,10 +60,14 @@ function sizeOf(value: Value): number {
 }
 
 function findPartition(ctx: PlatformContext, cache: OrgCache, name: Value): OrgCachePartition {
-  if (typeof name !== 'string' || name === '') return ctx.throwApex('Cache.InvalidParamException', 'Invalid partition name');
+  if (typeof name !== 'string' || name === '')
+    return ctx.throwApex('Cache.InvalidParamException', 'Invalid partition name');
   const partition = cache.partition(name);
   if (!partition)
-    return ctx.throwApex('Cache.Org.OrgCacheException', `Failed Cache.Org.getPartition(): partition ${name} is not found.`);
+    return ctx.throwApex(
+      'Cache.Org.OrgCacheException',
+      `Failed Cache.Org.getPartition(): partition ${name} is not found.`,
+    );
   return partition;
 }
 
@@ -81,7 +92,10 @@ function operations(services: PlatformServices) {
       );
     const size = sizeOf(value);
     if (size > MAX_ITEM_BYTES)
-      return ctx.throwApex('Cache.ItemSizeLimitExceededException', `Item size ${size} bytes exceeds the limit of ${MAX_ITEM_BYTES} bytes (100 KB).`);
+      return ctx.throwApex(
+        'Cache.ItemSizeLimitExceededException',
+        `Item size ${size} bytes exceeds the limit of ${MAX_ITEM_BYTES} bytes (100 KB).`,
+      );
     // A partition without capacity keeps nothing and reports nothing.
     if (partition.capacityBytes === 0) return null;
     const ops = pending(ctx);
@@ -105,11 +119,18 @@ function operations(services: PlatformServices) {
 }
 
 /** `local.Partition.key` → partition and key; an unqualified key needs a default partition. */
-function splitQualified(ctx: PlatformContext, cache: OrgCache, qualified: Value): [OrgCachePartition, string] {
+function splitQualified(
+  ctx: PlatformContext,
+  cache: OrgCache,
+  qualified: Value,
+): [OrgCachePartition, string] {
   if (typeof qualified !== 'string') return ctx.interp.npe();
   const parts = qualified.split('.');
   if (parts.length !== 3)
-    return ctx.throwApex('Cache.Org.OrgCacheException', `No default partition is set for the key ${qualified}; use namespace.partition.key.`);
+    return ctx.throwApex(
+      'Cache.Org.OrgCacheException',
+      `No default partition is set for the key ${qualified}; use namespace.partition.key.`,
+    );
   return [findPartition(ctx, cache, `${parts[0]}.${parts[1]}`), parts[2]!];
 }
 
@@ -127,10 +148,14 @@ export function cacheTypes(services: PlatformServices): PlatformType[] {
       statics: {
         getpartition: (ctx, args) => {
           const partition = findPartition(ctx, services.orgCache, args[0] ?? null);
-          return new NativeObject<PartitionState>('Cache.OrgPartition', { partition, describe: () => partition.name });
+          return new NativeObject<PartitionState>('Cache.OrgPartition', {
+            partition,
+            describe: () => partition.name,
+          });
         },
         get: (ctx, args) => {
-          if (args.length !== 1) return ctx.unsupported('Cache.Org.get with a CacheBuilder or a key set');
+          if (args.length !== 1)
+            return ctx.unsupported('Cache.Org.get with a CacheBuilder or a key set');
           const [partition, key] = splitQualified(ctx, services.orgCache, args[0] ?? null);
           return ops.get(ctx, partition, key);
         },
@@ -152,19 +177,26 @@ export function cacheTypes(services: PlatformServices): PlatformType[] {
       name: 'Cache.OrgPartition',
       methods: {
         get: (ctx, args, self: NativeObject<PartitionState>) => {
-          if (args.length !== 1 || args[0] instanceof ApexSet) return ctx.unsupported('OrgPartition.get with a CacheBuilder or a key set');
+          if (args.length !== 1 || args[0] instanceof ApexSet)
+            return ctx.unsupported('OrgPartition.get with a CacheBuilder or a key set');
           return ops.get(ctx, self.state.partition, args[0] ?? null);
         },
-        put: (ctx, args, self: NativeObject<PartitionState>) => ops.put(ctx, self.state.partition, args),
-        contains: (ctx, args, self: NativeObject<PartitionState>) => ops.contains(ctx, self.state.partition, args[0] ?? null),
-        remove: (ctx, args, self: NativeObject<PartitionState>) => ops.remove(ctx, self.state.partition, args[0] ?? null),
+        put: (ctx, args, self: NativeObject<PartitionState>) =>
+          ops.put(ctx, self.state.partition, args),
+        contains: (ctx, args, self: NativeObject<PartitionState>) =>
+          ops.contains(ctx, self.state.partition, args[0] ?? null),
+        remove: (ctx, args, self: NativeObject<PartitionState>) =>
+          ops.remove(ctx, self.state.partition, args[0] ?? null),
         isavailable: () => true,
-        getname: (_c, _a, self: NativeObject<PartitionState>) => self.state.partition.name.split('.')[1] ?? null,
+        getname: (_c, _a, self: NativeObject<PartitionState>) =>
+          self.state.partition.name.split('.')[1] ?? null,
         getkeys: (ctx, _a, self: NativeObject<PartitionState>) => {
           const set = new ApexSet(T.string);
           const partition = self.state.partition;
-          for (const key of services.orgCache.keys(partition.name)) if (ops.contains(ctx, partition, key)) set.entries.set(keyOf(key), key);
-          for (const [key, op] of pending(ctx).get(partition) ?? []) if (op.kind === 'put') set.entries.set(keyOf(key), key);
+          for (const key of services.orgCache.keys(partition.name))
+            if (ops.contains(ctx, partition, key)) set.entries.set(keyOf(key), key);
+          for (const [key, op] of pending(ctx).get(partition) ?? [])
+            if (op.kind === 'put') set.entries.set(keyOf(key), key);
           return set;
         },
         getcapacity: (_c, _a, self: NativeObject<PartitionState>) => {

@@ -20,8 +20,14 @@ function index(ctx: PlatformContext, args: Value[], at: number): number {
   return value as number;
 }
 
-function checkIndex(ctx: PlatformContext, list: ApexList, i: number, size = list.items.length): void {
-  if (i < 0 || i >= size) return ctx.throwApex('System.ListException', `List index out of bounds: ${i}`);
+function checkIndex(
+  ctx: PlatformContext,
+  list: ApexList,
+  i: number,
+  size = list.items.length,
+): void {
+  if (i < 0 || i >= size)
+    return ctx.throwApex('System.ListException', `List index out of bounds: ${i}`);
 }
 
 function itemsOf(ctx: PlatformContext, value: Value): Value[] {
@@ -76,7 +82,8 @@ const listMethods: Record<string, PlatformFn<ApexList>> = {
     return null;
   },
   contains: (_c, args, list) => list.items.some((item) => apexEquals(item, args[0] ?? null, false)),
-  indexof: (_c, args, list) => list.items.findIndex((item) => apexEquals(item, args[0] ?? null, false)),
+  indexof: (_c, args, list) =>
+    list.items.findIndex((item) => apexEquals(item, args[0] ?? null, false)),
   sort: (ctx, _a, list) => {
     list.items.sort((a, b) => compareForSort(ctx, a, b));
     return null;
@@ -102,11 +109,13 @@ const setMethods: Record<string, PlatformFn<ApexSet>> = {
     return set.entries.size !== before;
   },
   contains: (_c, args, set) => set.entries.has(keyOf(args[0] ?? null)),
-  containsall: (ctx, args, set) => itemsOf(ctx, args[0] ?? null).every((v) => set.entries.has(keyOf(v))),
+  containsall: (ctx, args, set) =>
+    itemsOf(ctx, args[0] ?? null).every((v) => set.entries.has(keyOf(v))),
   remove: (_c, args, set) => set.entries.delete(keyOf(args[0] ?? null)),
   removeall: (ctx, args, set) => {
     let changed = false;
-    for (const value of itemsOf(ctx, args[0] ?? null)) changed = set.entries.delete(keyOf(value)) || changed;
+    for (const value of itemsOf(ctx, args[0] ?? null))
+      changed = set.entries.delete(keyOf(value)) || changed;
     return changed;
   },
   retainall: (ctx, args, set) => {
@@ -135,7 +144,10 @@ const mapMethods: Record<string, PlatformFn<ApexMap>> = {
   put: (_c, args, map) => {
     const key = coerce(args[0] ?? null, map.keyType);
     const previous = map.entries.get(keyOf(key));
-    map.entries.set(keyOf(key), [previous ? previous[0] : key, coerce(args[1] ?? null, map.valueType)]);
+    map.entries.set(keyOf(key), [
+      previous ? previous[0] : key,
+      coerce(args[1] ?? null, map.valueType),
+    ]);
     return previous ? previous[1] : null;
   },
   get: (_c, args, map) => map.entries.get(keyOf(args[0] ?? null))?.[1] ?? null,
@@ -151,7 +163,11 @@ const mapMethods: Record<string, PlatformFn<ApexMap>> = {
     for (const [key, [value]] of map.entries) set.entries.set(key, value);
     return set;
   },
-  values: (_c, _a, map) => new ApexList(map.valueType, [...map.entries.values()].map(([, v]) => v)),
+  values: (_c, _a, map) =>
+    new ApexList(
+      map.valueType,
+      [...map.entries.values()].map(([, v]) => v),
+    ),
   size: (_c, _a, map) => map.entries.size,
   isempty: (_c, _a, map) => map.entries.size === 0,
   clear: (_c, _a, map) => {
@@ -195,7 +211,8 @@ export const collectionTypes: PlatformType[] = [
     name: 'Set',
     construct: (ctx, args, type) => {
       const set = new ApexSet(elementType(type));
-      if (args.length === 1) for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
+      if (args.length === 1)
+        for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
       return set;
     },
     methods: setMethods,

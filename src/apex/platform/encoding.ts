@@ -9,7 +9,8 @@ function text(ctx: PlatformContext, value: Value): string {
 
 function blob(ctx: PlatformContext, value: Value): Buffer {
   if (value === null) return ctx.interp.npe();
-  if (!(value instanceof ApexBlob)) return ctx.unsupported('a non-Blob argument where a Blob is expected');
+  if (!(value instanceof ApexBlob))
+    return ctx.unsupported('a non-Blob argument where a Blob is expected');
   return value.bytes;
 }
 
@@ -46,27 +47,38 @@ export const encodingTypes: PlatformType[] = [
     name: 'EncodingUtil',
     statics: {
       urlencode: (ctx, args) => {
-        if (text(ctx, args[1] ?? null).toUpperCase() !== 'UTF-8') return ctx.unsupported(`urlEncode with encoding ${String(args[1])}`);
+        if (text(ctx, args[1] ?? null).toUpperCase() !== 'UTF-8')
+          return ctx.unsupported(`urlEncode with encoding ${String(args[1])}`);
         return javaUrlEncode(text(ctx, args[0] ?? null));
       },
       urldecode: (ctx, args) => {
         try {
           return decodeURIComponent(text(ctx, args[0] ?? null).replace(/\+/g, ' '));
         } catch {
-          return ctx.throwApex('System.StringException', 'Illegal hex characters in escape (%) pattern');
+          return ctx.throwApex(
+            'System.StringException',
+            'Illegal hex characters in escape (%) pattern',
+          );
         }
       },
       base64encode: (ctx, args) => blob(ctx, args[0] ?? null).toString('base64'),
       base64decode: (ctx, args) => {
         const input = text(ctx, args[0] ?? null);
-        if (!/^[A-Za-z0-9+/=\s]*$/.test(input)) return ctx.throwApex('System.StringException', `Unrecognized base64 character: ${input.replace(/[A-Za-z0-9+/=\s]/g, '')[0]}`);
+        if (!/^[A-Za-z0-9+/=\s]*$/.test(input))
+          return ctx.throwApex(
+            'System.StringException',
+            `Unrecognized base64 character: ${input.replace(/[A-Za-z0-9+/=\s]/g, '')[0]}`,
+          );
         return new ApexBlob(Buffer.from(input, 'base64'));
       },
       converttohex: (ctx, args) => blob(ctx, args[0] ?? null).toString('hex'),
       convertfromhex: (ctx, args) => {
         const input = text(ctx, args[0] ?? null);
         if (input.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(input))
-          return ctx.throwApex('System.InvalidParameterValueException', `Invalid hex string: ${input}`);
+          return ctx.throwApex(
+            'System.InvalidParameterValueException',
+            `Invalid hex string: ${input}`,
+          );
         return new ApexBlob(Buffer.from(input, 'hex'));
       },
     },
@@ -76,21 +88,39 @@ export const encodingTypes: PlatformType[] = [
     statics: {
       generatedigest: (ctx, args) => {
         const algorithm = DIGESTS[text(ctx, args[0] ?? null).toLowerCase()];
-        if (!algorithm) return ctx.throwApex('System.InvalidParameterValueException', `Invalid algorithm: ${String(args[0])}`);
-        return new ApexBlob(createHash(algorithm).update(blob(ctx, args[1] ?? null)).digest());
+        if (!algorithm)
+          return ctx.throwApex(
+            'System.InvalidParameterValueException',
+            `Invalid algorithm: ${String(args[0])}`,
+          );
+        return new ApexBlob(
+          createHash(algorithm)
+            .update(blob(ctx, args[1] ?? null))
+            .digest(),
+        );
       },
       generatemac: (ctx, args) => {
         const algorithm = MACS[text(ctx, args[0] ?? null).toLowerCase()];
-        if (!algorithm) return ctx.throwApex('System.InvalidParameterValueException', `Invalid algorithm: ${String(args[0])}`);
+        if (!algorithm)
+          return ctx.throwApex(
+            'System.InvalidParameterValueException',
+            `Invalid algorithm: ${String(args[0])}`,
+          );
         return new ApexBlob(
-          createHmac(algorithm, blob(ctx, args[2] ?? null)).update(blob(ctx, args[1] ?? null)).digest(),
+          createHmac(algorithm, blob(ctx, args[2] ?? null))
+            .update(blob(ctx, args[1] ?? null))
+            .digest(),
         );
       },
       getrandominteger: () => randomBytes(4).readInt32BE(0),
       getrandomlong: () => randomBytes(8).readBigInt64BE(0),
       generateaeskey: (ctx, args) => {
         const size = args[0] as number;
-        if (![128, 192, 256].includes(size)) return ctx.throwApex('System.InvalidParameterValueException', `Invalid key size: ${size}`);
+        if (![128, 192, 256].includes(size))
+          return ctx.throwApex(
+            'System.InvalidParameterValueException',
+            `Invalid key size: ${size}`,
+          );
         return new ApexBlob(randomBytes(size / 8));
       },
     },

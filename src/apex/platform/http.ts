@@ -64,7 +64,12 @@ function newRequest(): HttpRequestObject {
   return new NativeObject('HttpRequest', state);
 }
 
-export function newResponse(statusCode = 0, body: string | null = null, headers: Record<string, string> = {}, status: string | null = null): HttpResponseObject {
+export function newResponse(
+  statusCode = 0,
+  body: string | null = null,
+  headers: Record<string, string> = {},
+  status: string | null = null,
+): HttpResponseObject {
   const state: ResponseState = {
     statusCode,
     status,
@@ -104,8 +109,13 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-async function send(ctx: PlatformContext, services: PlatformServices, request: Value): Promise<Value> {
-  if (!(request instanceof NativeObject) || request.typeName !== 'HttpRequest') return ctx.interp.npe();
+async function send(
+  ctx: PlatformContext,
+  services: PlatformServices,
+  request: Value,
+): Promise<Value> {
+  if (!(request instanceof NativeObject) || request.typeName !== 'HttpRequest')
+    return ctx.interp.npe();
   const req = (request as HttpRequestObject).state;
   const state = txState(ctx.interp);
   if (state.callouts >= CALLOUT_LIMIT)
@@ -113,15 +123,29 @@ async function send(ctx: PlatformContext, services: PlatformServices, request: V
   if (!req.endpoint) return ctx.throwApex('System.CalloutException', 'Endpoint URL is not set');
   if (!req.method) return ctx.throwApex('System.CalloutException', 'HTTP method is not set');
   if (req.timeout < 1 || req.timeout > 120_000)
-    return ctx.throwApex('System.CalloutException', 'Timeout value must be between 1 and 120000 milliseconds');
+    return ctx.throwApex(
+      'System.CalloutException',
+      'Timeout value must be between 1 and 120000 milliseconds',
+    );
   const body = req.bodyBlob ? req.bodyBlob.toString('utf8') : (req.body ?? '');
   if (ctx.interp.tx.isTest) {
     if (!state.mock)
-      return ctx.throwApex('System.CalloutException', 'Methods defined as TestMethod do not support Web service callouts');
+      return ctx.throwApex(
+        'System.CalloutException',
+        'Methods defined as TestMethod do not support Web service callouts',
+      );
     state.callouts++;
     const response = await ctx.interp.dispatch(state.mock, 'respond', [request], {});
-    const status = response instanceof NativeObject ? (response as HttpResponseObject).state.statusCode : 0;
-    services.callouts.push({ method: req.method, url: req.endpoint, headers: req.headers.toRecord(), body, status, mocked: true });
+    const status =
+      response instanceof NativeObject ? (response as HttpResponseObject).state.statusCode : 0;
+    services.callouts.push({
+      method: req.method,
+      url: req.endpoint,
+      headers: req.headers.toRecord(),
+      body,
+      status,
+      mocked: true,
+    });
     return response;
   }
   state.callouts++;
@@ -130,8 +154,13 @@ async function send(ctx: PlatformContext, services: PlatformServices, request: V
   let sentBody = body;
   const named = /^callout:([A-Za-z0-9_]+(?:__[A-Za-z0-9_]+)?)(.*)$/.exec(url);
   if (named) {
-    if (!services.resolveNamedCredential) throw unsupported(`the Named Credential endpoint ${url} (no resolver was given)`, ctx.where);
-    const resolved = await services.resolveNamedCredential(named[1]!, named[2] ?? '', { method: req.method, headers, body });
+    if (!services.resolveNamedCredential)
+      throw unsupported(`the Named Credential endpoint ${url} (no resolver was given)`, ctx.where);
+    const resolved = await services.resolveNamedCredential(named[1]!, named[2] ?? '', {
+      method: req.method,
+      headers,
+      body,
+    });
     url = resolved.url;
     Object.assign(headers, resolved.headers ?? {});
     if (resolved.body !== undefined) sentBody = resolved.body;
@@ -140,14 +169,34 @@ async function send(ctx: PlatformContext, services: PlatformServices, request: V
   }
   let result;
   try {
-    result = await services.transport({ method: req.method, url, headers, body: sentBody, timeoutMs: req.timeout });
+    result = await services.transport({
+      method: req.method,
+      url,
+      headers,
+      body: sentBody,
+      timeoutMs: req.timeout,
+    });
   } catch (error) {
     if (error instanceof CalloutError && error.name === 'APEX_UNSUPPORTED') throw error;
     const message = error instanceof Error ? error.message : String(error);
-    services.callouts.push({ method: req.method, url, headers, body: sentBody, status: 0, mocked: false });
+    services.callouts.push({
+      method: req.method,
+      url,
+      headers,
+      body: sentBody,
+      status: 0,
+      mocked: false,
+    });
     return ctx.throwApex('System.CalloutException', message);
   }
-  services.callouts.push({ method: req.method, url, headers, body: sentBody, status: result.status, mocked: false });
+  services.callouts.push({
+    method: req.method,
+    url,
+    headers,
+    body: sentBody,
+    status: result.status,
+    mocked: false,
+  });
   return newResponse(result.status, result.body, result.headers, REASONS[result.status] ?? null);
 }
 
@@ -163,9 +212,15 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
       name: 'HttpRequest',
       construct: () => newRequest(),
       methods: {
-        setendpoint: (_c, args, self: HttpRequestObject) => ((self.state.endpoint = text(args[0])), null),
+        setendpoint: (_c, args, self: HttpRequestObject) => (
+          (self.state.endpoint = text(args[0])),
+          null
+        ),
         getendpoint: (_c, _a, self: HttpRequestObject) => self.state.endpoint,
-        setmethod: (_c, args, self: HttpRequestObject) => ((self.state.method = text(args[0])), null),
+        setmethod: (_c, args, self: HttpRequestObject) => (
+          (self.state.method = text(args[0])),
+          null
+        ),
         getmethod: (_c, _a, self: HttpRequestObject) => self.state.method,
         setheader: (ctx, args, self: HttpRequestObject) => {
           const name = text(args[0]);
@@ -173,7 +228,8 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
           self.state.headers.set(name, text(args[1]) ?? '');
           return null;
         },
-        getheader: (_c, args, self: HttpRequestObject) => self.state.headers.get(text(args[0]) ?? ''),
+        getheader: (_c, args, self: HttpRequestObject) =>
+          self.state.headers.get(text(args[0]) ?? ''),
         setbody: (_c, args, self: HttpRequestObject) => {
           self.state.body = text(args[0]);
           self.state.bodyBlob = null;
@@ -187,8 +243,14 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
         },
         getbodyasblob: (_c, _a, self: HttpRequestObject) =>
           new ApexBlob(self.state.bodyBlob ?? Buffer.from(self.state.body ?? '', 'utf8')),
-        settimeout: (_c, args, self: HttpRequestObject) => ((self.state.timeout = args[0] as number), null),
-        setcompressed: (_c, args, self: HttpRequestObject) => ((self.state.compressed = args[0] === true), null),
+        settimeout: (_c, args, self: HttpRequestObject) => (
+          (self.state.timeout = args[0] as number),
+          null
+        ),
+        setcompressed: (_c, args, self: HttpRequestObject) => (
+          (self.state.compressed = args[0] === true),
+          null
+        ),
         getcompressed: (_c, _a, self: HttpRequestObject) => self.state.compressed,
         tostring: (_c, _a, self: HttpRequestObject) => self.state.describe(),
       },
@@ -197,9 +259,15 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
       name: 'HttpResponse',
       construct: () => newResponse(),
       methods: {
-        setstatuscode: (_c, args, self: HttpResponseObject) => ((self.state.statusCode = args[0] as number), null),
+        setstatuscode: (_c, args, self: HttpResponseObject) => (
+          (self.state.statusCode = args[0] as number),
+          null
+        ),
         getstatuscode: (_c, _a, self: HttpResponseObject) => self.state.statusCode,
-        setstatus: (_c, args, self: HttpResponseObject) => ((self.state.status = text(args[0])), null),
+        setstatus: (_c, args, self: HttpResponseObject) => (
+          (self.state.status = text(args[0])),
+          null
+        ),
         getstatus: (_c, _a, self: HttpResponseObject) => self.state.status,
         setbody: (_c, args, self: HttpResponseObject) => {
           self.state.body = text(args[0]);
@@ -222,9 +290,13 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
           self.state.headers.set(name, text(args[1]) ?? '');
           return null;
         },
-        getheader: (_c, args, self: HttpResponseObject) => self.state.headers.get(text(args[0]) ?? ''),
+        getheader: (_c, args, self: HttpResponseObject) =>
+          self.state.headers.get(text(args[0]) ?? ''),
         getheaderkeys: (_c, _a, self: HttpResponseObject) =>
-          new ApexList(T.string, [...self.state.headers.entries.values()].map((h) => h.name)),
+          new ApexList(
+            T.string,
+            [...self.state.headers.entries.values()].map((h) => h.name),
+          ),
         tostring: (_c, _a, self: HttpResponseObject) => self.state.describe(),
       },
     },

@@ -50,10 +50,16 @@ function parseJson(text: string): Raw {
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail(`Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting double-quote to start field name`);
+        if (text[i] !== '"')
+          fail(
+            `Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting double-quote to start field name`,
+          );
         const key = string();
         ws();
-        if (text[i] !== ':') fail(`Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting a colon to separate field name and value`);
+        if (text[i] !== ':')
+          fail(
+            `Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting a colon to separate field name and value`,
+          );
         i++;
         map.set(key, value());
         ws();
@@ -65,7 +71,9 @@ function parseJson(text: string): Raw {
           i++;
           return map;
         }
-        return fail(`Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting comma to separate OBJECT entries`);
+        return fail(
+          `Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting comma to separate OBJECT entries`,
+        );
       }
     }
     if (c === '[') {
@@ -87,7 +95,9 @@ function parseJson(text: string): Raw {
           i++;
           return list;
         }
-        return fail(`Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting comma to separate ARRAY entries`);
+        return fail(
+          `Unexpected character ('${text[i] ?? ''}' (code ${text.charCodeAt(i)})): was expecting comma to separate ARRAY entries`,
+        );
       }
     }
     if (c === '"') return string();
@@ -110,7 +120,8 @@ function parseJson(text: string): Raw {
     let out = '';
     for (;;) {
       const c = text[i++];
-      if (c === undefined) return fail('Unexpected end-of-input: was expecting closing quote for a string value');
+      if (c === undefined)
+        return fail('Unexpected end-of-input: was expecting closing quote for a string value');
       if (c === '"') return out;
       if (c === '\\') {
         const e = text[i++];
@@ -123,7 +134,8 @@ function parseJson(text: string): Raw {
   };
   const result = value();
   ws();
-  if (i < text.length) fail(`Unexpected character ('${text[i]}' (code ${text.charCodeAt(i)})): expected end of input`);
+  if (i < text.length)
+    fail(`Unexpected character ('${text[i]}' (code ${text.charCodeAt(i)})): expected end of input`);
   return result;
 }
 
@@ -153,7 +165,10 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
   if (raw === null) return null;
   const name = type.name.toLowerCase();
   const mismatch = (): never =>
-    ctx.throwApex('System.JSONException', `Cannot deserialize ${describeRaw(raw)} into type ${type.name}`);
+    ctx.throwApex(
+      'System.JSONException',
+      `Cannot deserialize ${describeRaw(raw)} into type ${type.name}`,
+    );
   switch (name) {
     case 'object':
       return untyped(raw);
@@ -171,7 +186,12 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
     case 'long':
     case 'double':
     case 'decimal': {
-      const text = typeof raw === 'string' ? raw : typeof raw === 'object' && 'number' in raw ? raw.number : undefined;
+      const text =
+        typeof raw === 'string'
+          ? raw
+          : typeof raw === 'object' && 'number' in raw
+            ? raw.number
+            : undefined;
       if (text === undefined) return mismatch();
       const decimal = ApexDecimal.parse(text);
       if (!decimal) return mismatch();
@@ -217,7 +237,10 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
       const field = cls.findField(key.toLowerCase());
       if (!field || field.isStatic) continue;
       const fieldType = ctx.interp.resolveType(field.type, field.cls);
-      object.fields.set(field.name.toLowerCase(), coerce(await typed(ctx, value, fieldType), fieldType));
+      object.fields.set(
+        field.name.toLowerCase(),
+        coerce(await typed(ctx, value, fieldType), fieldType),
+      );
     }
     return object;
   }
@@ -237,17 +260,20 @@ function serialize(ctx: PlatformContext, value: Value, suppressNulls: boolean): 
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return { raw: value.toString() };
-  if (value instanceof ApexDouble) return { raw: Number.isInteger(value.value) ? formatDouble(value.value) : String(value.value) };
+  if (value instanceof ApexDouble)
+    return { raw: Number.isInteger(value.value) ? formatDouble(value.value) : String(value.value) };
   if (value instanceof ApexDecimal) return { raw: value.toString() };
   if (value instanceof ApexBlob) return value.bytes.toString('base64');
   if (value instanceof ApexDatetime)
     return value.kind === 'Date' ? stringValueOf(value) : new Date(value.millis).toISOString();
   if (value instanceof ApexEnumValue) return value.name;
   if (value instanceof ApexList) return value.items.map((v) => serialize(ctx, v, suppressNulls));
-  if (value instanceof ApexSet) return [...value.entries.values()].map((v) => serialize(ctx, v, suppressNulls));
+  if (value instanceof ApexSet)
+    return [...value.entries.values()].map((v) => serialize(ctx, v, suppressNulls));
   if (value instanceof ApexMap) {
     const out: Array<[string, unknown]> = [];
-    for (const [k, v] of value.entries.values()) out.push([stringValueOf(k), serialize(ctx, v, suppressNulls)]);
+    for (const [k, v] of value.entries.values())
+      out.push([stringValueOf(k), serialize(ctx, v, suppressNulls)]);
     return { entries: out };
   }
   if (value instanceof ApexObject) {
@@ -261,7 +287,8 @@ function serialize(ctx: PlatformContext, value: Value, suppressNulls: boolean): 
   }
   if (value instanceof ApexSObject) {
     const out: Array<[string, unknown]> = [['attributes', { entries: [['type', value.type]] }]];
-    for (const field of value.fields.values()) out.push([field.name, serialize(ctx, field.value, suppressNulls)]);
+    for (const field of value.fields.values())
+      out.push([field.name, serialize(ctx, field.value, suppressNulls)]);
     return { entries: out };
   }
   if (value instanceof ApexType) return value.type.name;
@@ -270,7 +297,8 @@ function serialize(ctx: PlatformContext, value: Value, suppressNulls: boolean): 
 
 function write(node: unknown, pretty: boolean, indent = ''): string {
   if (node === null || node === undefined) return 'null';
-  if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean') return JSON.stringify(node);
+  if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean')
+    return JSON.stringify(node);
   if (Array.isArray(node)) {
     if (node.length === 0) return '[ ]'.replace(' ', pretty ? ' ' : '');
     if (!pretty) return `[${node.map((n) => write(n, false)).join(',')}]`;
@@ -280,7 +308,8 @@ function write(node: unknown, pretty: boolean, indent = ''): string {
   const record = node as { raw?: string; entries?: Array<[string, unknown]> };
   if (record.raw !== undefined) return record.raw;
   const entries = record.entries ?? [];
-  if (!pretty) return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, false)}`).join(',')}}`;
+  if (!pretty)
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, false)}`).join(',')}}`;
   if (entries.length === 0) return '{ }';
   const inner = `${indent}  `;
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)} : ${write(v, true, inner)}`).join(',\n')}\n${indent}}`;
@@ -291,7 +320,8 @@ function readJson(ctx: PlatformContext, text: Value): Raw {
   try {
     return parseJson(text as string);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) return ctx.throwApex('System.JSONException', error.message);
+    if (error instanceof JsonSyntaxError)
+      return ctx.throwApex('System.JSONException', error.message);
     throw error;
   }
 }
@@ -301,7 +331,8 @@ export const jsonTypes: PlatformType[] = [
     name: 'JSON',
     statics: {
       serialize: (ctx, args) => write(serialize(ctx, args[0] ?? null, args[1] === true), false),
-      serializepretty: (ctx, args) => write(serialize(ctx, args[0] ?? null, args[1] === true), true),
+      serializepretty: (ctx, args) =>
+        write(serialize(ctx, args[0] ?? null, args[1] === true), true),
       deserializeuntyped: (ctx, args) => untyped(readJson(ctx, args[0] ?? null)),
       deserialize: async (ctx, args) => {
         const type = args[1] ?? null;

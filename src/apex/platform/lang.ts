@@ -20,7 +20,7 @@ import {
   toJsNumber,
   type Value,
 } from '../interpreter/values.ts';
-import { arg, type PlatformContext, type PlatformFn, type PlatformType } from './registry.ts';
+import { type PlatformContext, type PlatformFn, type PlatformType } from './registry.ts';
 import { javaRegex, javaReplacement, javaSplit } from './regex.ts';
 import { txState } from './services.ts';
 
@@ -41,13 +41,16 @@ function int(ctx: PlatformContext, args: Value[], index: number): number {
 
 /** StringUtils.abbreviate from Apache Commons Lang, which Apex follows. */
 function abbreviate(ctx: PlatformContext, text: string, maxWidth: number, offset = 0): string {
-  if (maxWidth < 4) return ctx.throwApex('System.StringException', 'Minimum abbreviation width is 4');
+  if (maxWidth < 4)
+    return ctx.throwApex('System.StringException', 'Minimum abbreviation width is 4');
   if (text.length <= maxWidth) return text;
   if (offset <= 4) return `${text.slice(0, maxWidth - 3)}...`;
-  if (maxWidth < 7) return ctx.throwApex('System.StringException', 'Minimum abbreviation width with offset is 7');
+  if (maxWidth < 7)
+    return ctx.throwApex('System.StringException', 'Minimum abbreviation width with offset is 7');
   let start = Math.min(offset, text.length);
   if (text.length - start < maxWidth - 3) start = text.length - (maxWidth - 3);
-  if (start + maxWidth - 3 < text.length) return `...${abbreviate(ctx, text.slice(start), maxWidth - 3)}`;
+  if (start + maxWidth - 3 < text.length)
+    return `...${abbreviate(ctx, text.slice(start), maxWidth - 3)}`;
   return `...${text.slice(text.length - (maxWidth - 3))}`;
 }
 
@@ -59,14 +62,21 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   substring: (ctx, args, s) => {
     const start = int(ctx, args, 0);
     const end = args.length > 1 ? int(ctx, args, 1) : s.length;
-    if (start < 0) return ctx.throwApex('System.StringException', `Starting position out of bounds: ${start}`);
-    if (end > s.length) return ctx.throwApex('System.StringException', `Ending position out of bounds: ${end}`);
-    if (start > end) return ctx.throwApex('System.StringException', `Starting position out of bounds: ${start}`);
+    if (start < 0)
+      return ctx.throwApex('System.StringException', `Starting position out of bounds: ${start}`);
+    if (end > s.length)
+      return ctx.throwApex('System.StringException', `Ending position out of bounds: ${end}`);
+    if (start > end)
+      return ctx.throwApex('System.StringException', `Starting position out of bounds: ${start}`);
     return s.slice(start, end);
   },
   indexof: (ctx, args, s) => s.indexOf(str(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : 0),
-  lastindexof: (ctx, args, s) => s.lastIndexOf(str(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : Infinity),
-  indexofignorecase: (ctx, args, s) => s.toLowerCase().indexOf(str(ctx, args, 0).toLowerCase(), args.length > 1 ? int(ctx, args, 1) : 0),
+  lastindexof: (ctx, args, s) =>
+    s.lastIndexOf(str(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : Infinity),
+  indexofignorecase: (ctx, args, s) =>
+    s
+      .toLowerCase()
+      .indexOf(str(ctx, args, 0).toLowerCase(), args.length > 1 ? int(ctx, args, 1) : 0),
   contains: (ctx, args, s) => s.includes(str(ctx, args, 0)),
   containsignorecase: (ctx, args, s) => s.toLowerCase().includes(str(ctx, args, 0).toLowerCase()),
   containswhitespace: (_c, _a, s) => /\s/.test(s),
@@ -75,10 +85,12 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   containsonly: (ctx, args, s) => [...s].every((c) => str(ctx, args, 0).includes(c)),
   startswith: (ctx, args, s) => s.startsWith(str(ctx, args, 0)),
   endswith: (ctx, args, s) => s.endsWith(str(ctx, args, 0)),
-  startswithignorecase: (ctx, args, s) => s.toLowerCase().startsWith(str(ctx, args, 0).toLowerCase()),
+  startswithignorecase: (ctx, args, s) =>
+    s.toLowerCase().startsWith(str(ctx, args, 0).toLowerCase()),
   endswithignorecase: (ctx, args, s) => s.toLowerCase().endsWith(str(ctx, args, 0).toLowerCase()),
   equals: (_c, args, s) => typeof args[0] === 'string' && args[0] === s,
-  equalsignorecase: (_c, args, s) => typeof args[0] === 'string' && args[0].toLowerCase() === s.toLowerCase(),
+  equalsignorecase: (_c, args, s) =>
+    typeof args[0] === 'string' && args[0].toLowerCase() === s.toLowerCase(),
   compareto: (ctx, args, s) => {
     const other = str(ctx, args, 0);
     for (let i = 0; i < Math.min(s.length, other.length); i++)
@@ -87,13 +99,19 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   },
   tolowercase: (_c, _a, s) => s.toLowerCase(),
   touppercase: (_c, _a, s) => s.toUpperCase(),
-  trim: (_c, _a, s) => s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ''),
+  trim: (_c, _a, s) => javaTrim(s),
   normalizespace: (_c, _a, s) => s.trim().replace(/\s+/g, ' '),
   deletewhitespace: (_c, _a, s) => s.replace(/\s+/g, ''),
   replace: (ctx, args, s) => s.split(str(ctx, args, 0)).join(str(ctx, args, 1)),
-  replaceall: (ctx, args, s) => s.replace(javaRegex(ctx, str(ctx, args, 0)), javaReplacement(str(ctx, args, 1))),
-  replacefirst: (ctx, args, s) => s.replace(javaRegex(ctx, str(ctx, args, 0), false), javaReplacement(str(ctx, args, 1))),
-  split: (ctx, args, s) => new ApexList(T.string, javaSplit(ctx, s, str(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : 0)),
+  replaceall: (ctx, args, s) =>
+    s.replace(javaRegex(ctx, str(ctx, args, 0)), javaReplacement(str(ctx, args, 1))),
+  replacefirst: (ctx, args, s) =>
+    s.replace(javaRegex(ctx, str(ctx, args, 0), false), javaReplacement(str(ctx, args, 1))),
+  split: (ctx, args, s) =>
+    new ApexList(
+      T.string,
+      javaSplit(ctx, s, str(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : 0),
+    ),
   matches: (ctx, args, s) => {
     const regex = javaRegex(ctx, str(ctx, args, 0), false);
     return new RegExp(`^(?:${regex.source})$`, regex.flags).test(s);
@@ -107,7 +125,8 @@ const stringMethods: Record<string, PlatformFn<string>> = {
     const start = Math.max(0, int(ctx, args, 0));
     return s.slice(start, start + Math.max(0, int(ctx, args, 1)));
   },
-  abbreviate: (ctx, args, s) => abbreviate(ctx, s, int(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : 0),
+  abbreviate: (ctx, args, s) =>
+    abbreviate(ctx, s, int(ctx, args, 0), args.length > 1 ? int(ctx, args, 1) : 0),
   isnumeric: (_c, _a, s) => s.length > 0 && /^\p{Nd}+$/u.test(s),
   isnumericspace: (_c, _a, s) => /^[\p{Nd} ]*$/u.test(s),
   isalpha: (_c, _a, s) => s.length > 0 && /^\p{L}+$/u.test(s),
@@ -118,7 +137,10 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   isalllowercase: (_c, _a, s) => s.length > 0 && /^\p{Ll}+$/u.test(s),
   isalluppercase: (_c, _a, s) => s.length > 0 && /^\p{Lu}+$/u.test(s),
   repeat: (ctx, args, s) => {
-    if (args.length === 2) return Array<string>(int(ctx, args, 1)).fill(s).join(str(ctx, args, 0));
+    if (args.length === 2)
+      return Array<string>(int(ctx, args, 1))
+        .fill(s)
+        .join(str(ctx, args, 0));
     return s.repeat(Math.max(0, int(ctx, args, 0)));
   },
   removeend: (ctx, args, s) => {
@@ -131,7 +153,9 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   },
   removeendignorecase: (ctx, args, s) => {
     const end = str(ctx, args, 0);
-    return end && s.toLowerCase().endsWith(end.toLowerCase()) ? s.slice(0, s.length - end.length) : s;
+    return end && s.toLowerCase().endsWith(end.toLowerCase())
+      ? s.slice(0, s.length - end.length)
+      : s;
   },
   removestartignorecase: (ctx, args, s) => {
     const start = str(ctx, args, 0);
@@ -142,7 +166,8 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   reverse: (_c, _a, s) => [...s].reverse().join(''),
   charat: (ctx, args, s) => {
     const index = int(ctx, args, 0);
-    if (index < 0 || index >= s.length) return ctx.throwApex('System.StringException', `Index out of bounds: ${index}`);
+    if (index < 0 || index >= s.length)
+      return ctx.throwApex('System.StringException', `Index out of bounds: ${index}`);
     return s.charCodeAt(index);
   },
   codepointat: (ctx, args, s) => s.codePointAt(int(ctx, args, 0)) ?? null,
@@ -178,8 +203,10 @@ const stringMethods: Record<string, PlatformFn<string>> = {
     const end = s.indexOf(close, start + open.length);
     return end < 0 ? null : s.slice(start + open.length, end);
   },
-  leftpad: (ctx, args, s) => s.padStart(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
-  rightpad: (ctx, args, s) => s.padEnd(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
+  leftpad: (ctx, args, s) =>
+    s.padStart(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
+  rightpad: (ctx, args, s) =>
+    s.padEnd(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
   escapesinglequotes: (_c, _a, s) => s.replace(/'/g, "\\'"),
   hashcode: (_c, _a, s) => {
     let hash = 0;
@@ -193,14 +220,37 @@ const stringMethods: Record<string, PlatformFn<string>> = {
 stringMethods.striphtmltags = stringMethods.stripHtmlTags!;
 delete stringMethods.stripHtmlTags;
 
-/** java.text.MessageFormat as String.format uses it: `{0}` placeholders, `''` for a quote. */
+/** Java's String.trim: strips every character up to U+0020 from both ends. */
+function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 32) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 32) end--;
+  return s.slice(start, end);
+}
+
+/** java.text.MessageFormat as String.format uses it: `{0}` placeholders, `'…'` quoting, `''` a quote. */
 function messageFormat(pattern: string, list: Value): string {
   const items = list instanceof ApexList ? list.items : [];
-  return pattern
-    .replace(/'([^']*)'/g, (_m, quoted: string) => (quoted === '' ? "'" : quoted.replace(/\{/g, '\u0000').replace(/\}/g, '\u0001')))
-    .replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < items.length ? stringValueOf(items[Number(n)] ?? null) : m))
-    .replace(/\u0000/g, '{')
-    .replace(/\u0001/g, '}');
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "'") {
+      const end = pattern.indexOf("'", i + 1);
+      if (end === i + 1) out += "'";
+      else out += pattern.slice(i + 1, end < 0 ? undefined : end);
+      i = end < 0 ? pattern.length : end;
+    } else if (c === '{') {
+      const close = pattern.indexOf('}', i);
+      const index = Number(pattern.slice(i + 1, close));
+      out +=
+        Number.isInteger(index) && index < items.length
+          ? stringValueOf(items[index] ?? null)
+          : pattern.slice(i, close + 1);
+      i = close < 0 ? pattern.length : close;
+    } else out += c;
+  }
+  return out;
 }
 
 const stringStatics: Record<string, PlatformFn<undefined>> = {
@@ -219,24 +269,35 @@ const stringStatics: Record<string, PlatformFn<undefined>> = {
   join: (ctx, args) => {
     const list = args[0] ?? null;
     if (list === null) return ctx.interp.npe();
-    const items = list instanceof ApexList ? list.items : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
+    const items =
+      list instanceof ApexList
+        ? list.items
+        : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
     return items.map(stringValueOf).join(str(ctx, args, 1));
   },
   escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/'/g, "\\'"),
   format: (ctx, args) => messageFormat(str(ctx, args, 0), args[1] ?? null),
   fromchararray: (_c, args) => String.fromCharCode(...((args[0] as ApexList).items as number[])),
-  isblankorempty: (_c, args) => args[0] === null || (typeof args[0] === 'string' && args[0].trim() === ''),
+  isblankorempty: (_c, args) =>
+    args[0] === null || (typeof args[0] === 'string' && args[0].trim() === ''),
 };
 
-function parseIntegerText(ctx: PlatformContext, text: string, kind: 'Integer' | 'Long'): number | bigint {
+function parseIntegerText(
+  ctx: PlatformContext,
+  text: string,
+  kind: 'Integer' | 'Long',
+): number | bigint {
   const trimmed = text;
-  if (!/^[+-]?\d+$/.test(trimmed)) return ctx.throwApex('System.TypeException', `Invalid ${kind.toLowerCase()}: ${text}`);
+  if (!/^[+-]?\d+$/.test(trimmed))
+    return ctx.throwApex('System.TypeException', `Invalid ${kind.toLowerCase()}: ${text}`);
   const value = BigInt(trimmed);
   if (kind === 'Integer') {
-    if (value > 2147483647n || value < -2147483648n) return ctx.throwApex('System.TypeException', `Invalid integer: ${text}`);
+    if (value > 2147483647n || value < -2147483648n)
+      return ctx.throwApex('System.TypeException', `Invalid integer: ${text}`);
     return Number(value);
   }
-  if (value > 9223372036854775807n || value < -9223372036854775808n) return ctx.throwApex('System.TypeException', `Invalid long: ${text}`);
+  if (value > 9223372036854775807n || value < -9223372036854775808n)
+    return ctx.throwApex('System.TypeException', `Invalid long: ${text}`);
   return value;
 }
 
@@ -258,7 +319,9 @@ const numberMethods: Record<string, PlatformFn<Num>> = {
     if (n instanceof ApexDouble) return groupDigits(String(Math.round(n.value * 1000) / 1000));
     return groupDigits(n.toString());
   },
-  equals: (_c, args, n) => apexEquals(n, args[0] ?? null, false) && runtimeTypeName(args[0] ?? null) === runtimeTypeName(n),
+  equals: (_c, args, n) =>
+    apexEquals(n, args[0] ?? null, false) &&
+    runtimeTypeName(args[0] ?? null) === runtimeTypeName(n),
   hashcode: (_c, _a, n) => Number(BigInt.asIntN(32, toBigInt(n))),
   tostring: (_c, _a, n) => stringValueOf(n),
 };
@@ -284,7 +347,10 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
   scale: (_c, _a, d) => d.scale,
   setscale: (ctx, args, d) => {
     try {
-      return d.withScale(int(ctx, args, 0), args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_UP');
+      return d.withScale(
+        int(ctx, args, 0),
+        args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_UP',
+      );
     } catch {
       return ctx.throwApex('System.MathException', 'Rounding necessary');
     }
@@ -293,7 +359,11 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
   divide: (ctx, args, d) => {
     const divisor = toDecimal(args[0] as Num);
     if (divisor.unscaled === 0n) return ctx.throwApex('System.MathException', 'Divide by 0');
-    return d.divide(divisor, int(ctx, args, 1), args.length > 2 ? roundingArg(args[2] ?? null) : 'HALF_UP');
+    return d.divide(
+      divisor,
+      int(ctx, args, 1),
+      args.length > 2 ? roundingArg(args[2] ?? null) : 'HALF_UP',
+    );
   },
   round: (_c, args, d) => {
     const rounded = d.withScale(0, args.length ? roundingArg(args[0] ?? null) : 'HALF_EVEN');
@@ -321,10 +391,15 @@ function valueOfNumber(kind: 'Integer' | 'Long' | 'Double' | 'Decimal'): Platfor
     if (typeof value === 'string') {
       if (kind === 'Integer' || kind === 'Long') return parseIntegerText(ctx, value, kind);
       const decimal = ApexDecimal.parse(value);
-      if (!decimal) return ctx.throwApex('System.TypeException', `Invalid ${kind.toLowerCase()}: ${value}`);
+      if (!decimal)
+        return ctx.throwApex('System.TypeException', `Invalid ${kind.toLowerCase()}: ${value}`);
       return kind === 'Double' ? new ApexDouble(Number(value)) : decimal;
     }
-    if (!isNumber(value)) return ctx.throwApex('System.TypeException', `Invalid conversion from runtime type ${runtimeTypeName(value)} to ${kind}`);
+    if (!isNumber(value))
+      return ctx.throwApex(
+        'System.TypeException',
+        `Invalid conversion from runtime type ${runtimeTypeName(value)} to ${kind}`,
+      );
     switch (kind) {
       case 'Integer':
         return typeof value === 'number' ? value : Number(BigInt.asIntN(32, toBigInt(value)));
@@ -397,7 +472,8 @@ const mathStatics: Record<string, PlatformFn<undefined>> = {
   cos: mathOf(Math.cos),
   tan: mathOf(Math.tan),
   signum: mathOf(Math.sign),
-  pow: (_c, args) => new ApexDouble(Math.pow(toJsNumber(args[0] as Num), toJsNumber(args[1] as Num))),
+  pow: (_c, args) =>
+    new ApexDouble(Math.pow(toJsNumber(args[0] as Num), toJsNumber(args[1] as Num))),
   random: () => new ApexDouble(Math.random()),
   round: (ctx, args) => {
     const value = args[0] ?? null;
@@ -481,7 +557,8 @@ export const langTypes: PlatformType[] = [
     name: 'Type',
     statics: {
       forname: (ctx, args) => {
-        const name = args.length === 2 ? `${str(ctx, args, 0)}.${str(ctx, args, 1)}` : str(ctx, args, 0);
+        const name =
+          args.length === 2 ? `${str(ctx, args, 0)}.${str(ctx, args, 1)}` : str(ctx, args, 0);
         const cls = ctx.interp.findClass(name.split('.'));
         return cls ? new ApexType({ name: cls.name, args: [] }) : null;
       },
@@ -509,7 +586,12 @@ export const langTypes: PlatformType[] = [
       },
       assert: (ctx, args) => {
         if (args[0] !== true)
-          return ctx.throwApex('System.AssertException', args.length > 1 ? `Assertion Failed: ${stringValueOf(args[1] ?? null)}` : 'Assertion Failed');
+          return ctx.throwApex(
+            'System.AssertException',
+            args.length > 1
+              ? `Assertion Failed: ${stringValueOf(args[1] ?? null)}`
+              : 'Assertion Failed',
+          );
         return null;
       },
       assertequals: (ctx, args) => {
@@ -530,7 +612,8 @@ export const langTypes: PlatformType[] = [
       },
       currenttimemillis: (ctx) => BigInt(ctx.interp.services.clock()),
       now: (ctx) => new ApexDatetime(ctx.interp.services.clock(), 'Datetime'),
-      today: (ctx) => new ApexDatetime(Math.floor(ctx.interp.services.clock() / 86_400_000) * 86_400_000, 'Date'),
+      today: (ctx) =>
+        new ApexDatetime(Math.floor(ctx.interp.services.clock() / 86_400_000) * 86_400_000, 'Date'),
     },
   },
   {
@@ -552,7 +635,8 @@ export const langTypes: PlatformType[] = [
     statics: {
       now: (ctx) => new ApexDatetime(ctx.interp.services.clock(), 'Datetime'),
       newinstance: (ctx, args) => {
-        if (args.length === 1) return new ApexDatetime(Number(toBigInt(args[0] as Num)), 'Datetime');
+        if (args.length === 1)
+          return new ApexDatetime(Number(toBigInt(args[0] as Num)), 'Datetime');
         const [y, mo, d, h = 0, mi = 0, s = 0] = args.map((a) => Number(toBigInt(a as Num)));
         // Datetime.newInstance(y, m, d, …) is in the user's time zone; the runtime's user is in GMT.
         return new ApexDatetime(Date.UTC(y!, mo! - 1, d!, h, mi, s), 'Datetime');
@@ -564,16 +648,23 @@ export const langTypes: PlatformType[] = [
     },
     methods: {
       gettime: (_c, _a, self: ApexDatetime) => BigInt(self.millis),
-      addseconds: (ctx, args, self: ApexDatetime) => new ApexDatetime(self.millis + int(ctx, args, 0) * 1000, 'Datetime'),
-      addminutes: (ctx, args, self: ApexDatetime) => new ApexDatetime(self.millis + int(ctx, args, 0) * 60_000, 'Datetime'),
-      addhours: (ctx, args, self: ApexDatetime) => new ApexDatetime(self.millis + int(ctx, args, 0) * 3_600_000, 'Datetime'),
-      adddays: (ctx, args, self: ApexDatetime) => new ApexDatetime(self.millis + int(ctx, args, 0) * 86_400_000, 'Datetime'),
+      addseconds: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(self.millis + int(ctx, args, 0) * 1000, 'Datetime'),
+      addminutes: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(self.millis + int(ctx, args, 0) * 60_000, 'Datetime'),
+      addhours: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(self.millis + int(ctx, args, 0) * 3_600_000, 'Datetime'),
+      adddays: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(self.millis + int(ctx, args, 0) * 86_400_000, 'Datetime'),
       year: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCFullYear(),
       month: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMonth() + 1,
       day: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCDate(),
-      date: (_c, _a, self: ApexDatetime) => new ApexDatetime(Math.floor(self.millis / 86_400_000) * 86_400_000, 'Date'),
-      formatgmt: (ctx, args, self: ApexDatetime) => formatJavaDate(ctx, self.millis, str(ctx, args, 0)),
-      format: (ctx, args, self: ApexDatetime) => formatJavaDate(ctx, self.millis, args.length ? str(ctx, args, 0) : 'M/d/yyyy h:mm a'),
+      date: (_c, _a, self: ApexDatetime) =>
+        new ApexDatetime(Math.floor(self.millis / 86_400_000) * 86_400_000, 'Date'),
+      formatgmt: (ctx, args, self: ApexDatetime) =>
+        formatJavaDate(ctx, self.millis, str(ctx, args, 0)),
+      format: (ctx, args, self: ApexDatetime) =>
+        formatJavaDate(ctx, self.millis, args.length ? str(ctx, args, 0) : 'M/d/yyyy h:mm a'),
       getgmt: (_c, _a, self: ApexDatetime) => stringValueOf(self),
       equals: (_c, args, self: ApexDatetime) => apexEquals(self, args[0] ?? null, false),
     },
@@ -581,7 +672,8 @@ export const langTypes: PlatformType[] = [
   {
     name: 'Date',
     statics: {
-      today: (ctx) => new ApexDatetime(Math.floor(ctx.interp.services.clock() / 86_400_000) * 86_400_000, 'Date'),
+      today: (ctx) =>
+        new ApexDatetime(Math.floor(ctx.interp.services.clock() / 86_400_000) * 86_400_000, 'Date'),
       newinstance: (ctx, args) => {
         const [y, m, d] = args.map((a) => int(ctx, [a], 0));
         return new ApexDatetime(Date.UTC(y!, m! - 1, d!), 'Date');
@@ -590,15 +682,20 @@ export const langTypes: PlatformType[] = [
         const text = str(ctx, args, 0);
         const match = /^(\d{4})-(\d{1,2})-(\d{1,2})/.exec(text);
         if (!match) return ctx.throwApex('System.TypeException', `Invalid date: ${text}`);
-        return new ApexDatetime(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])), 'Date');
+        return new ApexDatetime(
+          Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])),
+          'Date',
+        );
       },
     },
     methods: {
       year: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCFullYear(),
       month: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMonth() + 1,
       day: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCDate(),
-      adddays: (ctx, args, self: ApexDatetime) => new ApexDatetime(self.millis + int(ctx, args, 0) * 86_400_000, 'Date'),
-      daysbetween: (_c, args, self: ApexDatetime) => Math.round(((args[0] as ApexDatetime).millis - self.millis) / 86_400_000),
+      adddays: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(self.millis + int(ctx, args, 0) * 86_400_000, 'Date'),
+      daysbetween: (_c, args, self: ApexDatetime) =>
+        Math.round(((args[0] as ApexDatetime).millis - self.millis) / 86_400_000),
       equals: (_c, args, self: ApexDatetime) => apexEquals(self, args[0] ?? null, false),
     },
   },
@@ -617,7 +714,7 @@ function formatJavaDate(ctx: PlatformContext, millis: number, pattern: string): 
     SSS: String(d.getUTCMilliseconds()).padStart(3, '0'),
   };
   let out = '';
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     if (pattern[i] === "'") {
       const end = pattern.indexOf("'", i + 1);
       out += pattern.slice(i + 1, end < 0 ? undefined : end);

@@ -1,4 +1,11 @@
-import { ApexMap, ApexSObject, T, keyOf, stringValueOf, type Value } from '../interpreter/values.ts';
+import {
+  ApexMap,
+  ApexSObject,
+  T,
+  keyOf,
+  stringValueOf,
+  type Value,
+} from '../interpreter/values.ts';
 import type { Interpreter } from '../interpreter/interpreter.ts';
 import type { PlatformContext, PlatformType } from './registry.ts';
 import type { CustomMetadataRecord, PlatformServices } from './services.ts';
@@ -7,7 +14,10 @@ import type { CustomMetadataRecord, PlatformServices } from './services.ts';
 function toSObject(interp: Interpreter, type: string, record: CustomMetadataRecord): ApexSObject {
   const object = new ApexSObject(type);
   const put = (name: string, value: Value): void =>
-    void object.fields.set(name.toLowerCase(), { name, value: interp.sObjectValue(type, name.toLowerCase(), value) });
+    void object.fields.set(name.toLowerCase(), {
+      name,
+      value: interp.sObjectValue(type, name.toLowerCase(), value),
+    });
   put('DeveloperName', record.DeveloperName);
   put('MasterLabel', record.MasterLabel ?? record.DeveloperName);
   put('QualifiedApiName', record.DeveloperName);
@@ -16,7 +26,9 @@ function toSObject(interp: Interpreter, type: string, record: CustomMetadataReco
 }
 
 function recordsOf(services: PlatformServices, type: string): [string, CustomMetadataRecord[]] {
-  const key = Object.keys(services.customMetadata).find((k) => k.toLowerCase() === type.toLowerCase());
+  const key = Object.keys(services.customMetadata).find(
+    (k) => k.toLowerCase() === type.toLowerCase(),
+  );
   return [key ?? type, key ? (services.customMetadata[key] ?? []) : []];
 }
 
@@ -36,7 +48,11 @@ export function metadataTypes(services: PlatformServices): PlatformType[] {
         getall: (ctx, args) => {
           const [type, records] = recordsOf(services, args[0] as string);
           const map = new ApexMap(T.string, { name: type, args: [] });
-          for (const record of records) map.entries.set(keyOf(record.DeveloperName), [record.DeveloperName, toSObject(ctx.interp, type, record)]);
+          for (const record of records)
+            map.entries.set(keyOf(record.DeveloperName), [
+              record.DeveloperName,
+              toSObject(ctx.interp, type, record),
+            ]);
           return map;
         },
       },

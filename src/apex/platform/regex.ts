@@ -14,7 +14,8 @@ export function javaRegex(ctx: PlatformContext, pattern: string, global = true):
     source = source.slice(inline[0].length);
     for (const flag of inline[1]!) if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
   }
-  if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(source)) return ctx.unsupported(`the Java regular expression ${pattern}`);
+  if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(source))
+    return ctx.unsupported(`the Java regular expression ${pattern}`);
   source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
   if (/\\p\{/.test(source)) flags += 'u';
   try {
@@ -25,9 +26,14 @@ export function javaRegex(ctx: PlatformContext, pattern: string, global = true):
 }
 
 /** Java's replacement syntax: `$1` is a group, `\$` a dollar sign. */
-export function javaReplacement(replacement: string): (match: string, ...groups: unknown[]) => string {
+export function javaReplacement(
+  replacement: string,
+): (match: string, ...groups: unknown[]) => string {
   return (match: string, ...rest: unknown[]) => {
-    const groups = rest.slice(0, rest.findIndex((r) => typeof r === 'number'));
+    const groups = rest.slice(
+      0,
+      rest.findIndex((r) => typeof r === 'number'),
+    );
     let out = '';
     for (let i = 0; i < replacement.length; i++) {
       const c = replacement[i]!;
@@ -42,7 +48,12 @@ export function javaReplacement(replacement: string): (match: string, ...groups:
 }
 
 /** Java's String.split(regex, limit): trailing empty strings dropped when limit is 0. */
-export function javaSplit(ctx: PlatformContext, text: string, pattern: string, limit = 0): string[] {
+export function javaSplit(
+  ctx: PlatformContext,
+  text: string,
+  pattern: string,
+  limit = 0,
+): string[] {
   if (text === '') return [''];
   const regex = javaRegex(ctx, pattern);
   const parts: string[] = [];
@@ -127,7 +138,10 @@ export const regexTypes: PlatformType[] = [
         if (args.length === 1) state.position = arg<number>(args, 0);
         state.regex.lastIndex = state.position;
         state.match = state.regex.exec(state.input);
-        if (state.match) state.position = state.match.index + Math.max(state.match[0].length, state.match[0].length === 0 ? 1 : 0);
+        if (state.match)
+          state.position =
+            state.match.index +
+            Math.max(state.match[0].length, state.match[0].length === 0 ? 1 : 0);
         return state.match !== null;
       },
       matches: (_ctx, _args, self: NativeObject<MatcherState>) => {
@@ -157,9 +171,15 @@ export const regexTypes: PlatformType[] = [
         return match.index + match[0].length;
       },
       replaceall: (ctx, args, self: NativeObject<MatcherState>) =>
-        self.state.input.replace(javaRegex(ctx, self.state.pattern), javaReplacement(arg<string>(args, 0))),
+        self.state.input.replace(
+          javaRegex(ctx, self.state.pattern),
+          javaReplacement(arg<string>(args, 0)),
+        ),
       replacefirst: (ctx, args, self: NativeObject<MatcherState>) =>
-        self.state.input.replace(javaRegex(ctx, self.state.pattern, false), javaReplacement(arg<string>(args, 0))),
+        self.state.input.replace(
+          javaRegex(ctx, self.state.pattern, false),
+          javaReplacement(arg<string>(args, 0)),
+        ),
       reset: (_ctx, args, self: NativeObject<MatcherState>) => {
         if (args.length) self.state.input = arg<string>(args, 0);
         self.state.position = 0;

@@ -14,7 +14,10 @@ export const CALLOUT_LIMIT = 100;
 function fail(ctx: PlatformContext, message: Value | undefined, detail?: string): never {
   const custom = message === undefined || message === null ? undefined : stringValueOf(message);
   const text = [custom, detail].filter((part) => part !== undefined && part !== '').join(': ');
-  return ctx.throwApex('System.AssertException', text ? `Assertion Failed: ${text}` : 'Assertion Failed');
+  return ctx.throwApex(
+    'System.AssertException',
+    text ? `Assertion Failed: ${text}` : 'Assertion Failed',
+  );
 }
 
 const show = (value: Value | undefined): string => stringValueOf(value ?? null);
@@ -42,7 +45,8 @@ export const testingTypes: PlatformType[] = [
         return null;
       },
       isnull: (ctx, args) => {
-        if ((args[0] ?? null) !== null) fail(ctx, args[1], `Expected: null, Actual: ${show(args[0])}`);
+        if ((args[0] ?? null) !== null)
+          fail(ctx, args[1], `Expected: null, Actual: ${show(args[0])}`);
         return null;
       },
       isnotnull: (ctx, args) => {
@@ -73,7 +77,9 @@ export const testingTypes: PlatformType[] = [
         const type = args[0] ?? null;
         const mock = args[1] ?? null;
         if (!(type instanceof ApexType) || type.type.name.toLowerCase() !== 'httpcalloutmock')
-          return ctx.unsupported(`Test.setMock for ${type instanceof ApexType ? type.type.name : 'this type'}`);
+          return ctx.unsupported(
+            `Test.setMock for ${type instanceof ApexType ? type.type.name : 'this type'}`,
+          );
         if (!(mock instanceof ApexObject)) return ctx.interp.npe();
         txState(ctx.interp).mock = mock;
         return null;
@@ -91,7 +97,8 @@ export const testingTypes: PlatformType[] = [
       },
       stoptest: (ctx) => {
         const state = txState(ctx.interp);
-        if (!state.inStartStop) return ctx.throwApex('System.FinalException', 'Testing has not started');
+        if (!state.inStartStop)
+          return ctx.throwApex('System.FinalException', 'Testing has not started');
         state.inStartStop = false;
         state.callouts = state.savedCallouts ?? 0;
         return null;

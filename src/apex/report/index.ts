@@ -7,10 +7,13 @@ const xml = (text: string): string =>
 export function formatHuman(result: TestRunResult): string {
   const lines: string[] = [];
   for (const test of result.tests) {
-    lines.push(`${test.Outcome === 'Pass' ? 'PASS' : 'FAIL'}  ${test.FullName}  ${test.RunTime} ms`);
+    lines.push(
+      `${test.Outcome === 'Pass' ? 'PASS' : 'FAIL'}  ${test.FullName}  ${test.RunTime} ms`,
+    );
     if (test.Outcome !== 'Pass') {
       if (test.Message) lines.push(`      ${test.Message}`);
-      for (const frame of (test.StackTrace ?? '').split('\n').filter(Boolean)) lines.push(`      ${frame}`);
+      for (const frame of (test.StackTrace ?? '').split('\n').filter(Boolean))
+        lines.push(`      ${frame}`);
     }
   }
   const s = result.summary;
@@ -27,7 +30,9 @@ export function formatHuman(result: TestRunResult): string {
     const uncovered = Object.entries(cls.lines)
       .filter(([, hit]) => hit === 0)
       .map(([line]) => line);
-    lines.push(`  ${cls.name}: ${cls.coveredPercent}%${uncovered.length ? ` (uncovered lines ${uncovered.join(', ')})` : ''}`);
+    lines.push(
+      `  ${cls.name}: ${cls.coveredPercent}%${uncovered.length ? ` (uncovered lines ${uncovered.join(', ')})` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -48,7 +53,9 @@ export function formatJUnit(result: TestRunResult): string {
     `      <property name="outcome" value="${s.outcome}"/>`,
     `      <property name="passRate" value="${s.passRate}"/>`,
     `      <property name="failRate" value="${s.failRate}"/>`,
-    ...(s.testRunCoverage ? [`      <property name="testRunCoverage" value="${s.testRunCoverage}"/>`] : []),
+    ...(s.testRunCoverage
+      ? [`      <property name="testRunCoverage" value="${s.testRunCoverage}"/>`]
+      : []),
     '    </properties>',
     ...cases,
     '  </testsuite>',

@@ -42,7 +42,16 @@ export function parseCases(file: string, text: string): ConformanceCase[] {
     const [, key, value = ''] = match;
     if (key === 'case') {
       finish();
-      current = { name: value.trim(), file, line: index + 1, sources: [], expect: [], files: [], block: '', outcomes: [] };
+      current = {
+        name: value.trim(),
+        file,
+        line: index + 1,
+        sources: [],
+        expect: [],
+        files: [],
+        block: '',
+        outcomes: [],
+      };
       fileLines = undefined;
       blockLines = [];
       target = { lines: blockLines };
@@ -60,12 +69,14 @@ export function parseCases(file: string, text: string): ConformanceCase[] {
         current.throws = value;
         break;
       case 'file':
-        if (fileLines) current.files.push({ path: fileLines.path, source: fileLines.lines.join('\n') });
+        if (fileLines)
+          current.files.push({ path: fileLines.path, source: fileLines.lines.join('\n') });
         fileLines = { path: value.trim(), lines: [] };
         target = fileLines;
         return;
       case 'run':
-        if (fileLines) current.files.push({ path: fileLines.path, source: fileLines.lines.join('\n') });
+        if (fileLines)
+          current.files.push({ path: fileLines.path, source: fileLines.lines.join('\n') });
         fileLines = undefined;
         target = { lines: blockLines };
         return;
