@@ -79,7 +79,9 @@ export function parserAvailable(): boolean {
  * JSON.parse (a reviver would cost ~15x more), and the interpreter reads them with BigInt.
  */
 function parseSerializerJson(json: string): SerializerOutput {
-  return JSON.parse(json.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"')) as SerializerOutput;
+  return JSON.parse(
+    json.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"'),
+  ) as SerializerOutput;
 }
 
 function runSerializer(source: string, anonymous: boolean): Promise<string> {
@@ -131,9 +133,7 @@ async function parseUncached(
   anonymous: boolean,
 ): Promise<ParsedUnit> {
   const json = await runSerializer(source, anonymous);
-  const output = parseSerializerJson(json)[
-    'apex.jorje.semantic.compiler.parser.ParserOutput'
-  ];
+  const output = parseSerializerJson(json)['apex.jorje.semantic.compiler.parser.ParserOutput'];
   const first = output.parseErrors[0];
   if (first) {
     const loc = first.error?.error?.loc;

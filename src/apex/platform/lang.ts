@@ -207,7 +207,6 @@ const stringMethods: Record<string, PlatformFn<string>> = {
     s.padStart(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
   rightpad: (ctx, args, s) =>
     s.padEnd(int(ctx, args, 0), args.length > 1 ? str(ctx, args, 1) : ' '),
-  escapesinglequotes: (_c, _a, s) => s.replace(/'/g, "\\'"),
   hashcode: (_c, _a, s) => {
     let hash = 0;
     for (let i = 0; i < s.length; i++) hash = (Math.imul(31, hash) + s.charCodeAt(i)) | 0;

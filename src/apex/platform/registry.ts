@@ -41,6 +41,11 @@ export class PlatformRegistry {
     return this;
   }
 
+  /** Every registered type, for the profile document and its test. */
+  all(): PlatformType[] {
+    return [...this.types.values()];
+  }
+
   /** Finds a type by name, with or without the `System.` namespace. */
   find(name: string): PlatformType | undefined {
     const key = name.toLowerCase();
