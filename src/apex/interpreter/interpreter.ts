@@ -1548,15 +1548,26 @@ export class Interpreter {
     if (local) return { value: local.value, consumed: 1 };
     const field = await this.fieldInScope(first, frame);
     if (field) return { value: await field.get(), consumed: 1 };
-    // Type.staticField.method(): the longest type prefix followed by a static field.
+    // A whole path that names a type is a static call, not a value.
+    if (
+      this.findClass(path, frame.cls) ||
+      this.platform.find(path.join('.')) ||
+      this.sObjectTypes.has(path.join('.').toLowerCase())
+    )
+      return undefined;
+    // Type.staticField.method(): the longest type prefix followed by a static field or enum value.
     for (let count = path.length - 1; count >= 1; count--) {
       const cls = this.findClass(path.slice(0, count), frame.cls);
-      if (cls) {
+      const member = path[count]!.toLowerCase();
+      if (
+        cls &&
+        (cls.findField(member)?.isStatic || cls.enumValues.some((v) => v.toLowerCase() === member))
+      ) {
         const ref = await this.staticMemberRef(cls, path[count]!, {});
         return { value: await ref.get(), consumed: count + 1 };
       }
       const platform = this.platform.find(path.slice(0, count).join('.'));
-      const prop = platform?.staticProps?.[path[count]!.toLowerCase()];
+      const prop = platform?.staticProps?.[member];
       if (prop) return { value: prop(this.platformContext()), consumed: count + 1 };
     }
     return undefined;

@@ -575,6 +575,15 @@ export const langTypes: PlatformType[] = [
   },
   { name: 'Math', statics: mathStatics },
   {
+    name: 'RoundingMode',
+    staticProps: Object.fromEntries(
+      Object.values(ROUNDING).map((mode, ordinal) => [
+        mode.toLowerCase(),
+        () => new ApexEnumValue('System.RoundingMode', mode, ordinal),
+      ]),
+    ),
+  },
+  {
     name: 'System',
     statics: {
       debug: (ctx, args) => {
