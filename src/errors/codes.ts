@@ -23,6 +23,8 @@ export const EXIT = {
   apexFit: 16,
   api: 17,
   doctor: 18,
+  apex: 19,
+  apexTestFailure: 20,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -274,6 +276,28 @@ export const ERROR_CODES = {
     exitCode: EXIT.api,
     summary: 'the API answered with an HTTP error (4xx or 5xx)',
     actions: ['Read the response body printed on stdout; check the method, path and body.'],
+  },
+  APEX_PARSE: {
+    exitCode: EXIT.apex,
+    summary: 'an Apex file does not parse',
+    actions: ['Fix the syntax at the file, line and column shown.'],
+  },
+  APEX_UNSUPPORTED: {
+    exitCode: EXIT.apex,
+    summary: 'the Apex uses a construct or platform member the local runtime does not support',
+    actions: [
+      'See docs/apex-profile.md for what the local runtime supports; run this code in an org instead.',
+    ],
+  },
+  APEX_EXCEPTION: {
+    exitCode: EXIT.apex,
+    summary: 'the Apex ended with an uncaught exception',
+    actions: ['Read the Apex exception and stack trace shown.'],
+  },
+  APEX_TEST_FAILURE: {
+    exitCode: EXIT.apexTestFailure,
+    summary: 'an Apex test failed',
+    actions: ['Read the failing test, its message and the Apex stack trace.'],
   },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { CalloutError } from '../../errors/index.ts';
+import type * as J from './jorje.ts';
+
+/** One parsed Apex source: its compilation unit and where it came from. */
+export interface ParsedUnit {
+  path: string;
+  source: string;
+  unit: J.CompilationUnit;
+}
+
+interface SerializerOutput {
+  'apex.jorje.semantic.compiler.parser.ParserOutput': {
+    unit: J.CompilationUnit;
+    parseErrors: Array<{ message: string; error?: { error?: { loc?: J.Location } } }>;
+  };
+}
+
+interface Serializer {
+  command: string;
+  args: string[];
+}
+
+let cachedSerializer: Serializer | undefined;
+
+/**
+ * Salesforce's own parser (jorje), through the native build of prettier-plugin-apex's AST
+ * serializer; the vendored jar (needs Java) where this platform has no native build.
+ */
+export function findSerializer(): Serializer {
+  if (cachedSerializer) return cachedSerializer;
+  const require = createRequire(import.meta.url);
+  const name = `@prettier-apex/apex-ast-serializer-${process.platform}-${process.arch}`;
+  try {
+    const packageJson = require.resolve(`${name}/package.json`);
+    const binary = join(
+      dirname(packageJson),
+      `apex-ast-serializer-${process.platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`,
+    );
+    if (existsSync(binary)) return (cachedSerializer = { command: binary, args: [] });
+  } catch {
+    // No native build for this platform: fall back to the jar below.
+  }
+  const pluginMain = require.resolve('prettier-plugin-apex');
+  let root = dirname(pluginMain);
+  while (!existsSync(join(root, 'vendor')) && dirname(root) !== root) root = dirname(root);
+  const script = join(
+    root,
+    'vendor',
+    'apex-ast-serializer',
+    'bin',
+    process.platform === 'win32' ? 'apex-ast-serializer.bat' : 'apex-ast-serializer',
+  );
+  if (!existsSync(script)) {
+    throw new CalloutError(
+      'APEX_UNSUPPORTED',
+      `No Apex parser is installed for ${process.platform}-${process.arch}.`,
+      { actions: ['Run npm install so that prettier-plugin-apex installs its serializer.'] },
+    );
+  }
+  return (cachedSerializer = { command: script, args: [] });
+}
+
+/** For `doctor`: whether a parser can be found, without throwing. */
+export function parserAvailable(): boolean {
+  try {
+    findSerializer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Long literals beyond 2^53 must keep every digit: numbers of 16 or more digits are quoted before
+ * JSON.parse (a reviver would cost ~15x more), and the interpreter reads them with BigInt.
+ */
+function parseSerializerJson(json: string): SerializerOutput {
+  return JSON.parse(
+    json.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"'),
+  ) as SerializerOutput;
+}
+
+function runSerializer(source: string, anonymous: boolean): Promise<string> {
+  const serializer = findSerializer();
+  const args = [...serializer.args, ...(anonymous ? ['-a'] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(serializer.command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else
+        reject(
+          new CalloutError(
+            'APEX_PARSE',
+            `The Apex parser failed (exit ${code}): ${Buffer.concat(err).toString('utf8').slice(0, 500)}`,
+          ),
+        );
+    });
+    child.stdin.end(source, 'utf8');
+  });
+}
+
+const memo = new Map<string, Promise<ParsedUnit>>();
+const MEMO_LIMIT = 1000;
+
+/**
+ * Parses one class file (or, with `anonymous`, an anonymous block); parse errors throw APEX_PARSE.
+ * Results are memoised by source text: the same file parsed again costs nothing.
+ */
+export function parseApex(path: string, source: string, anonymous = false): Promise<ParsedUnit> {
+  const key = `${anonymous ? 'a' : 'c'}:${path}:${source}`;
+  let parsed = memo.get(key);
+  if (!parsed) {
+    if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+    parsed = parseUncached(path, source, anonymous);
+    memo.set(key, parsed);
+    parsed.catch(() => memo.delete(key));
+  }
+  return parsed;
+}
+
+async function parseUncached(
+  path: string,
+  source: string,
+  anonymous: boolean,
+): Promise<ParsedUnit> {
+  const json = await runSerializer(source, anonymous);
+  const output = parseSerializerJson(json)['apex.jorje.semantic.compiler.parser.ParserOutput'];
+  const first = output.parseErrors[0];
+  if (first) {
+    const loc = first.error?.error?.loc;
+    const where = loc ? `${path}:${loc.line}:${loc.column}` : path;
+    throw new CalloutError('APEX_PARSE', `${where}: ${first.message}`, {
+      data: { path, line: loc?.line, column: loc?.column },
+    });
+  }
+  return { path, source, unit: output.unit };
+}
+
+/** Parses many files concurrently (one serializer process each, a few at a time). */
+export async function parseApexFiles(
+  files: ReadonlyArray<{ path: string; source: string }>,
+  concurrency = 4,
+): Promise<ParsedUnit[]> {
+  const results: ParsedUnit[] = new Array<ParsedUnit>(files.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index]!;
+      results[index] = await parseApex(file.path, file.source);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return results;
+}

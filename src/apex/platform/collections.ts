@@ -1,0 +1,233 @@
+import { coerce } from '../interpreter/interpreter.ts';
+import {
+  ApexList,
+  ApexMap,
+  ApexSet,
+  T,
+  apexEquals,
+  compareNumbers,
+  isNumber,
+  keyOf,
+  stringValueOf,
+  type TypeName,
+  type Value,
+} from '../interpreter/values.ts';
+import type { PlatformContext, PlatformFn, PlatformType } from './registry.ts';
+
+function index(ctx: PlatformContext, args: Value[], at: number): number {
+  const value = args[at] ?? null;
+  if (value === null) return ctx.interp.npe();
+  return value as number;
+}
+
+function checkIndex(
+  ctx: PlatformContext,
+  list: ApexList,
+  i: number,
+  size = list.items.length,
+): void {
+  if (i < 0 || i >= size)
+    return ctx.throwApex('System.ListException', `List index out of bounds: ${i}`);
+}
+
+function itemsOf(ctx: PlatformContext, value: Value): Value[] {
+  if (value === null) return ctx.interp.npe();
+  if (value instanceof ApexList) return value.items;
+  if (value instanceof ApexSet) return [...value.entries.values()];
+  return ctx.unsupported(`a collection argument of type ${typeof value}`);
+}
+
+/** List.sort(): numbers by value, Strings by UTF-16 code units, nulls first. */
+function compareForSort(ctx: PlatformContext, a: Value, b: Value): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  if (isNumber(a) && isNumber(b)) return compareNumbers(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return ctx.unsupported('List.sort on elements that are not numbers, Strings or Booleans');
+}
+
+const listMethods: Record<string, PlatformFn<ApexList>> = {
+  add: (ctx, args, list) => {
+    if (args.length === 2) {
+      const at = index(ctx, args, 0);
+      checkIndex(ctx, list, at, list.items.length + 1);
+      list.items.splice(at, 0, coerce(args[1] ?? null, list.elementType));
+    } else list.items.push(coerce(args[0] ?? null, list.elementType));
+    return null;
+  },
+  addall: (ctx, args, list) => {
+    list.items.push(...itemsOf(ctx, args[0] ?? null));
+    return null;
+  },
+  get: (ctx, args, list) => {
+    const at = index(ctx, args, 0);
+    checkIndex(ctx, list, at);
+    return list.items[at] ?? null;
+  },
+  set: (ctx, args, list) => {
+    const at = index(ctx, args, 0);
+    checkIndex(ctx, list, at);
+    list.items[at] = coerce(args[1] ?? null, list.elementType);
+    return null;
+  },
+  remove: (ctx, args, list) => {
+    const at = index(ctx, args, 0);
+    checkIndex(ctx, list, at);
+    return list.items.splice(at, 1)[0] ?? null;
+  },
+  size: (_c, _a, list) => list.items.length,
+  isempty: (_c, _a, list) => list.items.length === 0,
+  clear: (_c, _a, list) => {
+    list.items.length = 0;
+    return null;
+  },
+  contains: (_c, args, list) => list.items.some((item) => apexEquals(item, args[0] ?? null, false)),
+  indexof: (_c, args, list) =>
+    list.items.findIndex((item) => apexEquals(item, args[0] ?? null, false)),
+  sort: (ctx, _a, list) => {
+    list.items.sort((a, b) => compareForSort(ctx, a, b));
+    return null;
+  },
+  clone: (_c, _a, list) => new ApexList(list.elementType, [...list.items]),
+  deepclone: (_c, _a, list) => new ApexList(list.elementType, [...list.items]),
+  equals: (_c, args, list) => apexEquals(list, args[0] ?? null, false),
+  hashcode: (_c, _a, list) => list.items.length,
+  tostring: (_c, _a, list) => stringValueOf(list),
+};
+
+const setMethods: Record<string, PlatformFn<ApexSet>> = {
+  add: (_c, args, set) => {
+    const value = coerce(args[0] ?? null, set.elementType);
+    const key = keyOf(value);
+    if (set.entries.has(key)) return false;
+    set.entries.set(key, value);
+    return true;
+  },
+  addall: (ctx, args, set) => {
+    const before = set.entries.size;
+    for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
+    return set.entries.size !== before;
+  },
+  contains: (_c, args, set) => set.entries.has(keyOf(args[0] ?? null)),
+  containsall: (ctx, args, set) =>
+    itemsOf(ctx, args[0] ?? null).every((v) => set.entries.has(keyOf(v))),
+  remove: (_c, args, set) => set.entries.delete(keyOf(args[0] ?? null)),
+  removeall: (ctx, args, set) => {
+    let changed = false;
+    for (const value of itemsOf(ctx, args[0] ?? null))
+      changed = set.entries.delete(keyOf(value)) || changed;
+    return changed;
+  },
+  retainall: (ctx, args, set) => {
+    const keep = new Set(itemsOf(ctx, args[0] ?? null).map(keyOf));
+    let changed = false;
+    for (const key of [...set.entries.keys()])
+      if (!keep.has(key)) changed = set.entries.delete(key) || changed;
+    return changed;
+  },
+  size: (_c, _a, set) => set.entries.size,
+  isempty: (_c, _a, set) => set.entries.size === 0,
+  clear: (_c, _a, set) => {
+    set.entries.clear();
+    return null;
+  },
+  clone: (_c, _a, set) => {
+    const copy = new ApexSet(set.elementType);
+    for (const [k, v] of set.entries) copy.entries.set(k, v);
+    return copy;
+  },
+  equals: (_c, args, set) => apexEquals(set, args[0] ?? null, false),
+  tostring: (_c, _a, set) => stringValueOf(set),
+};
+
+const mapMethods: Record<string, PlatformFn<ApexMap>> = {
+  put: (_c, args, map) => {
+    const key = coerce(args[0] ?? null, map.keyType);
+    const previous = map.entries.get(keyOf(key));
+    map.entries.set(keyOf(key), [
+      previous ? previous[0] : key,
+      coerce(args[1] ?? null, map.valueType),
+    ]);
+    return previous ? previous[1] : null;
+  },
+  get: (_c, args, map) => map.entries.get(keyOf(args[0] ?? null))?.[1] ?? null,
+  containskey: (_c, args, map) => map.entries.has(keyOf(args[0] ?? null)),
+  remove: (_c, args, map) => {
+    const key = keyOf(args[0] ?? null);
+    const previous = map.entries.get(key);
+    map.entries.delete(key);
+    return previous ? previous[1] : null;
+  },
+  keyset: (_c, _a, map) => {
+    const set = new ApexSet(map.keyType);
+    for (const [key, [value]] of map.entries) set.entries.set(key, value);
+    return set;
+  },
+  values: (_c, _a, map) =>
+    new ApexList(
+      map.valueType,
+      [...map.entries.values()].map(([, v]) => v),
+    ),
+  size: (_c, _a, map) => map.entries.size,
+  isempty: (_c, _a, map) => map.entries.size === 0,
+  clear: (_c, _a, map) => {
+    map.entries.clear();
+    return null;
+  },
+  putall: (ctx, args, map) => {
+    const other = args[0] ?? null;
+    if (!(other instanceof ApexMap)) return ctx.unsupported('Map.putAll with a List of sObjects');
+    for (const [key, entry] of other.entries) map.entries.set(key, entry);
+    return null;
+  },
+  clone: (_c, _a, map) => {
+    const copy = new ApexMap(map.keyType, map.valueType);
+    for (const [k, v] of map.entries) copy.entries.set(k, v);
+    return copy;
+  },
+  equals: (_c, args, map) => apexEquals(map, args[0] ?? null, false),
+  tostring: (_c, _a, map) => stringValueOf(map),
+};
+
+function elementType(type: TypeName, at = 0): TypeName {
+  return type.args[at] ?? T.object;
+}
+
+export const collectionTypes: PlatformType[] = [
+  {
+    name: 'List',
+    construct: (ctx, args, type) => {
+      const list = new ApexList(elementType(type));
+      if (args.length === 1) {
+        const source = args[0] ?? null;
+        if (typeof source === 'number') return list;
+        list.items.push(...itemsOf(ctx, source));
+      }
+      return list;
+    },
+    methods: listMethods,
+  },
+  {
+    name: 'Set',
+    construct: (ctx, args, type) => {
+      const set = new ApexSet(elementType(type));
+      if (args.length === 1)
+        for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
+      return set;
+    },
+    methods: setMethods,
+  },
+  {
+    name: 'Map',
+    construct: (ctx, args, type) => {
+      const map = new ApexMap(elementType(type, 0), elementType(type, 1));
+      if (args.length === 1) {
+        const source = args[0] ?? null;
+        if (source instanceof ApexMap) for (const [k, v] of source.entries) map.entries.set(k, v);
+        else ctx.unsupported('new Map from a List of sObjects');
+      }
+      return map;
+    },
+    methods: mapMethods,
+  },
+];

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadApexProject, type ApexRuntime } from '../../src/apex/index.ts';
+import { parseApex } from '../../src/apex/parse/parser.ts';
+import { parseCases, type ConformanceCase } from './conformance/format.ts';
+
+const dir = join(import.meta.dirname, 'conformance');
+const caseFiles = readdirSync(join(dir, 'cases'))
+  .filter((name) => name.endsWith('.apex'))
+  .sort();
+const cases = caseFiles.flatMap((name) =>
+  parseCases(name, readFileSync(join(dir, 'cases', name), 'utf8')),
+);
+const pending = new Set(
+  readFileSync(join(dir, 'pending.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#')),
+);
+const FIXED_CLOCK = Date.UTC(2024, 0, 15, 12, 0, 0);
+
+let shared: ApexRuntime;
+
+beforeAll(async () => {
+  shared = await loadApexProject({ clock: () => FIXED_CLOCK });
+  // Parse every anonymous block up front, concurrently: the parser memoises them.
+  await Promise.all(
+    cases
+      .filter((c) => !c.test && !c.files.length)
+      .map((c) => parseApex(`${c.file}:${c.line}`, c.block, true)),
+  );
+}, 60_000);
+
+/** Runs one case; every path ends in expect(). */
+async function expectCase(testCase: ConformanceCase): Promise<void> {
+  const runtime = testCase.files.length
+    ? await loadApexProject({ files: testCase.files, clock: () => FIXED_CLOCK })
+    : shared;
+  if (testCase.test) {
+    const result = await runtime.runTests({ classNames: [testCase.test] });
+    const actual = result.tests.map((t) =>
+      t.Outcome === 'Pass' ? `${t.FullName} Pass` : `${t.FullName} Fail ${t.Message ?? ''}`.trim(),
+    );
+    const expected = testCase.outcomes.map((o) =>
+      o.outcome === 'Pass' ? `${o.test} Pass` : `${o.test} Fail${o.message ? ` ${o.message}` : ''}`,
+    );
+    const compared = actual.map((line, i) => {
+      const want = expected[i];
+      // A Fail outcome without a message matches any failure message.
+      return want && !want.includes(' Fail ') && line.startsWith(`${want} `) ? want : line;
+    });
+    expect(compared.sort()).toEqual([...expected].sort());
+    return;
+  }
+  const result = await runtime.runAnonymous(testCase.block, {
+    path: `${testCase.file}:${testCase.line}`,
+  });
+  expect(result.debugLines).toEqual(testCase.expect);
+  const thrown = result.exception
+    ? result.exception.message === null
+      ? result.exception.type
+      : `${result.exception.type}: ${result.exception.message}`
+    : undefined;
+  expect(thrown).toEqual(testCase.throws);
+}
+
+const runnable = cases.filter((c) => !pending.has(c.name));
+const pendingCases = cases.filter((c) => pending.has(c.name));
+
+describe('Apex conformance cases', () => {
+  it.each(runnable)('$file: $name', (testCase) => expectCase(testCase), 5_000);
+
+  // A pending case must still fail (unsupported, or a different result); when it passes, remove it from pending.txt.
+  it.each(pendingCases)(
+    '$file: $name (pending)',
+    async (testCase) => {
+      await expect(expectCase(testCase)).rejects.toThrow();
+    },
+    5_000,
+  );
+});

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { loadApexProject, OrgCache, type TransportRequest } from '../../src/apex/index.ts';
+
+const MOCK = {
+  path: 'EchoMock.cls',
+  source: `@IsTest
+public class EchoMock implements HttpCalloutMock {
+    public Integer calloutsSeenInMock;
+    public HttpResponse respond(HttpRequest request) {
+        calloutsSeenInMock = Limits.getCallouts();
+        HttpResponse response = new HttpResponse();
+        response.setStatusCode(200);
+        response.setBody(request.getEndpoint());
+        return response;
+    }
+}`,
+};
+
+function testClass(body: string): { path: string; source: string } {
+  return { path: 'LimitsTest.cls', source: `@IsTest\nprivate class LimitsTest {\n${body}\n}` };
+}
+
+const CALL = `HttpRequest r = new HttpRequest(); r.setEndpoint('https://example.test/x'); r.setMethod('GET'); new Http().send(r);`;
+
+describe('transactions and limits', () => {
+  it('counts mocked callouts, gives fresh limits between startTest and stopTest, and restores them after', async () => {
+    const runtime = await loadApexProject({
+      files: [
+        MOCK,
+        testClass(`
+    @IsTest
+    static void limits() {
+        EchoMock mock = new EchoMock();
+        Test.setMock(HttpCalloutMock.class, mock);
+        ${CALL}
+        Assert.areEqual(1, mock.calloutsSeenInMock, 'counted before respond');
+        Assert.areEqual(1, Limits.getCallouts());
+        Test.startTest();
+        Assert.areEqual(0, Limits.getCallouts(), 'fresh limits');
+        ${CALL}
+        Assert.areEqual(1, Limits.getCallouts());
+        Test.stopTest();
+        Assert.areEqual(1, Limits.getCallouts(), 'the outer count again');
+        Assert.areEqual(100, Limits.getLimitCallouts());
+    }`),
+      ],
+    });
+
+    const result = await runtime.runTests({ tests: ['LimitsTest.limits'] });
+
+    expect(result.tests.map((t) => [t.MethodName, t.Outcome, t.Message])).toEqual([
+      ['limits', 'Pass', null],
+    ]);
+  });
+
+  it('stops the 101st callout of a transaction with System.LimitException, which no catch stops', async () => {
+    const runtime = await loadApexProject({
+      files: [
+        MOCK,
+        testClass(`
+    @IsTest
+    static void too_many() {
+        Test.setMock(HttpCalloutMock.class, new EchoMock());
+        try {
+            for (Integer i = 0; i < 101; i++) {
+                ${CALL}
+            }
+        } catch (Exception e) {
+            System.debug('caught');
+        }
+    }`),
+      ],
+    });
+
+    const [test] = (await runtime.runTests()).tests;
+
+    expect(test?.Message).toBe('System.LimitException: Too many callouts: 101');
+    expect(test?.StackTrace).toMatch(/^Class\.LimitsTest\.too_many: line \d+, column 1$/);
+  });
+
+  it('fails a test that calls out without Test.setMock, as an org does', async () => {
+    const runtime = await loadApexProject({
+      files: [testClass(`@IsTest static void no_mock() { ${CALL} }`)],
+    });
+
+    const [test] = (await runtime.runTests()).tests;
+
+    expect(test?.Message).toBe(
+      'System.CalloutException: Methods defined as TestMethod do not support Web service callouts',
+    );
+  });
+
+  it('sends anonymous Apex callouts to the transport and records them', async () => {
+    const seen: TransportRequest[] = [];
+    const runtime = await loadApexProject({
+      transport: async (request) => {
+        seen.push(request);
+        return { status: 201, headers: { 'X-Id': '7' }, body: 'made' };
+      },
+    });
+
+    const result = await runtime.runAnonymous(
+      `HttpRequest r = new HttpRequest(); r.setEndpoint('https://api.test/items'); r.setMethod('POST'); r.setHeader('Content-Type', 'text/plain'); r.setBody('hi'); r.setTimeout(2000);
+       HttpResponse res = new Http().send(r); System.debug(res.getStatusCode()); System.debug(res.getBody()); System.debug(res.getHeader('x-id')); System.debug(Test.isRunningTest());`,
+    );
+
+    expect(result.debugLines).toEqual(['201', 'made', '7', 'false']);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: 'https://api.test/items',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'hi',
+        timeoutMs: 2000,
+      },
+    ]);
+    expect(result.callouts).toEqual([
+      {
+        method: 'POST',
+        url: 'https://api.test/items',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'hi',
+        status: 201,
+        mocked: false,
+      },
+    ]);
+  });
+
+  it('resolves callout: endpoints through the hook, and refuses them without one', async () => {
+    const block =
+      "HttpRequest r = new HttpRequest(); r.setEndpoint('callout:Vault_Api/v1/x'); r.setMethod('GET'); System.debug(new Http().send(r).getStatusCode());";
+    const urls: string[] = [];
+    const resolving = await loadApexProject({
+      resolveNamedCredential: (name, path) => ({
+        url: `https://vault.test${path}?nc=${name}`,
+        headers: { Authorization: 'Bearer t' },
+      }),
+      transport: async (request) => {
+        urls.push(`${request.url} ${request.headers.Authorization}`);
+        return { status: 204, headers: {}, body: '' };
+      },
+    });
+    expect((await resolving.runAnonymous(block)).debugLines).toEqual(['204']);
+    expect(urls).toEqual(['https://vault.test/v1/x?nc=Vault_Api Bearer t']);
+
+    const refusing = await loadApexProject({
+      transport: async () => ({ status: 200, headers: {}, body: '' }),
+    });
+    await expect(refusing.runAnonymous(block)).rejects.toMatchObject({ name: 'APEX_UNSUPPORTED' });
+  });
+});
+
+describe('Platform Cache', () => {
+  const clockAt = { now: 1_000_000 };
+  const load = (orgCache: OrgCache) => loadApexProject({ orgCache, clock: () => clockAt.now });
+  const put = (key: string, value: string, ttl: number) =>
+    `Cache.Org.getPartition('local.Tokens').put('${key}', ${value}, ${ttl});`;
+
+  it('rejects keys that are not alphanumeric or longer than 50 characters', async () => {
+    const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]));
+    for (const key of ['a_b', '', 'x'.repeat(51)]) {
+      const result = await runtime.runAnonymous(put(key, "'v'", 300));
+      expect(result.exception?.type).toBe('Cache.InvalidParamException');
+    }
+    expect((await runtime.runAnonymous(put('x'.repeat(50), "'v'", 300))).exception).toBeUndefined();
+  });
+
+  it('accepts a TTL from 300 s to 172,800 s only', async () => {
+    const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]));
+    expect((await runtime.runAnonymous(put('k', "'v'", 299))).exception?.type).toBe(
+      'Cache.InvalidParamException',
+    );
+    expect((await runtime.runAnonymous(put('k', "'v'", 172801))).exception?.type).toBe(
+      'Cache.InvalidParamException',
+    );
+    expect((await runtime.runAnonymous(put('k', "'v'", 300))).exception).toBeUndefined();
+    expect((await runtime.runAnonymous(put('k', "'v'", 172800))).exception).toBeUndefined();
+  });
+
+  it('refuses an item over 100 KB with Cache.ItemSizeLimitExceededException', async () => {
+    const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]));
+    const over = await runtime.runAnonymous(put('k', "'x'.repeat(102401)", 300));
+    expect(over.exception?.type).toBe('Cache.ItemSizeLimitExceededException');
+    expect(
+      (await runtime.runAnonymous(put('k', "'x'.repeat(102400)", 300))).exception,
+    ).toBeUndefined();
+  });
+
+  it('throws Cache.Org.OrgCacheException for a partition that does not exist', async () => {
+    const runtime = await load(new OrgCache([]));
+    const result = await runtime.runAnonymous("Cache.Org.getPartition('local.Tokens');");
+    expect(result.exception?.type).toBe('Cache.Org.OrgCacheException');
+  });
+
+  it('keeps nothing and throws nothing in a 0 MB partition', async () => {
+    const runtime = await load(new OrgCache([{ name: 'local.Tokens', capacityMb: 0 }]));
+    const result = await runtime.runAnonymous(
+      `${put('k', "'v'", 300)} System.debug(Cache.Org.getPartition('local.Tokens').get('k'));`,
+    );
+    expect(result).toMatchObject({ debugLines: ['null'] });
+    expect(result.exception).toBeUndefined();
+  });
+
+  it('commits puts only when the transaction ends without an uncaught exception, and expires them by the clock', async () => {
+    const cache = new OrgCache([{ name: 'local.Tokens', capacityMb: 1 }]);
+    const runtime = await load(cache);
+    const read = "System.debug(Cache.Org.getPartition('local.Tokens').get('k'));";
+
+    const failed = await runtime.runAnonymous(
+      `${put('k', "'lost'", 300)} ${read} Integer i = 1 / 0;`,
+    );
+    expect(failed.debugLines).toEqual(['lost']);
+    expect(failed.exception?.type).toBe('System.MathException');
+    expect((await runtime.runAnonymous(read)).debugLines).toEqual(['null']);
+
+    await runtime.runAnonymous(put('k', "'kept'", 300));
+    expect((await runtime.runAnonymous(read)).debugLines).toEqual(['kept']);
+    clockAt.now += 300_000;
+    expect((await runtime.runAnonymous(read)).debugLines).toEqual(['null']);
+  });
+});
