@@ -1,12 +1,14 @@
 import type { CommandRun } from './context.ts';
 import type { FlagDefs } from './flags.ts';
 import {
+  apexFlags,
   checkFlags,
   deployFlags,
   doctorFlags,
   generateFlags,
   initFlags,
   requestFlags,
+  testFlags,
   tokenFlags,
   verifyFlags,
 } from './specs.ts';
@@ -86,5 +88,20 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout check [DIRECTORY...]',
     flags: checkFlags,
     load: () => import('./commands/check.ts'),
+  }),
+  command({
+    name: 'test',
+    summary: "Run the project's Apex tests locally, with coverage, like `sf apex run test`",
+    usage:
+      'callout test [--class-names C...] [--tests C.m...] [--code-coverage] [--result-format human|json|junit] [--output-dir DIR]',
+    flags: testFlags,
+    load: () => import('./commands/test.ts'),
+  }),
+  command({
+    name: 'apex',
+    summary: "Run anonymous Apex locally against the project's classes (`callout apex run`)",
+    usage: 'callout apex run [--file FILE]   (or the Apex on standard input)',
+    flags: apexFlags,
+    load: () => import('./commands/apex.ts'),
   }),
 ];

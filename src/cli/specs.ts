@@ -174,3 +174,38 @@ export const deployFlags = {
 export const doctorFlags = { ...configFlag, ...targetOrgFlag } satisfies FlagDefs;
 
 export const checkFlags = {} satisfies FlagDefs;
+
+export const testFlags = {
+  'class-names': Flags.strings({
+    short: 'n',
+    valueName: 'CLASS',
+    description: 'Run every test method of this @IsTest class (repeatable).',
+  }),
+  tests: Flags.strings({
+    short: 't',
+    valueName: 'CLASS.METHOD',
+    description: 'Run this test method, or every method of a class (repeatable).',
+  }),
+  'code-coverage': Flags.boolean({
+    short: 'c',
+    description: 'Report line coverage per class, counted as Salesforce counts executable lines.',
+  }),
+  'result-format': Flags.option(['human', 'json', 'junit'], {
+    short: 'r',
+    default: 'human',
+    description: 'human (default), json (the result on stdout) or junit (JUnit XML).',
+  }),
+  'output-dir': Flags.string({
+    short: 'd',
+    valueName: 'DIR',
+    description: 'Also write the result there (test-result.json, test-result-junit.xml).',
+  }),
+} satisfies FlagDefs;
+
+export const apexFlags = {
+  file: Flags.string({
+    short: 'f',
+    valueName: 'FILE',
+    description: 'Anonymous Apex to run (default: standard input).',
+  }),
+} satisfies FlagDefs;
