@@ -126,6 +126,9 @@ export const generateFlags = {
     description:
       "Compile what was written with Salesforce's Apex compiler, offline, when Java 11+ is found (default; --no-compile-check skips it).",
   }),
+  'skip-apex-tests': Flags.boolean({
+    description: 'Do not run the generated Apex tests locally after writing them.',
+  }),
 } satisfies FlagDefs;
 
 export const deployFlags = {
@@ -145,6 +148,9 @@ export const deployFlags = {
   'skip-verify': Flags.boolean({ description: 'Do not run the token exchange before deploying.' }),
   'skip-compile-check': Flags.boolean({
     description: 'Do not compile the Apex offline before deploying.',
+  }),
+  'skip-apex-tests': Flags.boolean({
+    description: 'Do not run the generated Apex tests locally before deploying.',
   }),
   wait: Flags.number({
     short: 'w',

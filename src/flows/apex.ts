@@ -115,3 +115,41 @@ export async function runAnonymousApex(
     await client.close();
   }
 }
+
+/**
+ * The generated Apex tests, run locally after generate and before a deploy: a failure here would
+ * fail in the org too, minutes later. Returns the run; its `error` names the failing tests.
+ */
+export async function runGeneratedTests(
+  cwd: string,
+  testClasses: string[],
+  reporter: Reporter,
+): Promise<ApexTestRun> {
+  reporter.info(`Running the generated Apex tests locally (${testClasses.join(', ')})...`);
+  const { runtime } = await loadProjectApex(cwd);
+  const result: ApexTestRun = await runtime.runTests({ classNames: testClasses, coverage: true });
+  const failed = result.tests.filter((t) => t.Outcome === 'Fail');
+  if (failed.length > 0) {
+    result.error = new CalloutError(
+      'APEX_TEST_FAILURE',
+      `${failed.length} of ${result.summary.testsRan} generated Apex tests failed locally:\n${failed
+        .map(
+          (t) =>
+            `  ${t.FullName}: ${t.Message ?? ''}${t.StackTrace ? `\n    ${t.StackTrace.split('\n').join('\n    ')}` : ''}`,
+        )
+        .join('\n')}`,
+      {
+        actions: [
+          'Run `callout test --tests CLASS.METHOD` to see one failure in full; fix the class or regenerate it.',
+          'Or pass --skip-apex-tests.',
+        ],
+        data: { tests: failed },
+      },
+    );
+  } else {
+    reporter.info(
+      `${result.summary.testsRan} generated Apex tests pass locally (coverage ${result.summary.testRunCoverage ?? 'n/a'}).`,
+    );
+  }
+  return result;
+}

@@ -8,6 +8,7 @@ import { createScratchOrg, definitionFile, deleteScratchOrg } from '../deploy/sc
 import { CalloutError } from '../errors/index.ts';
 import { verifyService } from '../harness/verify.ts';
 import { join } from 'node:path';
+import { runGeneratedTests } from './apex.ts';
 import { compileDirectories } from './check.ts';
 import { driftOf, planGeneration } from './generate.ts';
 import type { Project } from './project.ts';
@@ -19,6 +20,7 @@ export interface DeployOptions {
   testLevel: TestLevel;
   skipVerify: boolean;
   skipCompileCheck: boolean;
+  skipApexTests: boolean;
   waitMinutes: number;
   scratch:
     | { definitionFile: string | undefined; devHub: string | undefined; deleteAfter: boolean }
@@ -84,7 +86,8 @@ export async function deployProject(
         { actions: ['Run `callout generate`, review, then deploy.'], data: { files: stale } },
       );
     }
-    // 2. Secrets, the exchange and the compile check before anything reaches the org.
+    // 2. Secrets, the exchange, the compile check and the generated tests run locally, before
+    // anything reaches the org.
     const secrets = new Map<string, Secret>();
     for (const { name, service } of services)
       secrets.set(name, await project.secret(name, service));
@@ -115,6 +118,14 @@ export async function deployProject(
         { env: project.env, required: false },
         reporter,
       );
+    }
+    if (!options.skipApexTests) {
+      const run = await runGeneratedTests(
+        project.cwd,
+        [vm.classes.tokenServiceTest, vm.classes.apiClientTest],
+        reporter,
+      );
+      if (run.error) throw run.error;
     }
     // 3. The org (a new scratch org with --scratch) and the package.
     let targetOrg = options.targetOrg;

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parserAvailable } from '../apex/index.ts';
 import { findJava } from '../check/compile.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { connectOrg, type OrgConnection } from '../deploy/org.ts';
@@ -99,6 +100,20 @@ async function localChecks(
       ),
     );
   }
+  checks.push(
+    parserAvailable()
+      ? check(
+          'apex.runtime',
+          'pass',
+          "The local Apex runtime is available (Salesforce's parser, native build): callout test and callout apex run work.",
+        )
+      : check(
+          'apex.runtime',
+          'warn',
+          `The local Apex runtime finds no Apex parser: callout test, apex run and the local run of the generated tests are unavailable.`,
+          'Reinstall dependencies (npm ci): prettier-plugin-apex ships the parser, natively or as a jar for Java.',
+        ),
+  );
   const java = await findJava(context.env);
   checks.push(
     java

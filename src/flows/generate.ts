@@ -5,6 +5,7 @@ import { locatePackage, type PackageLocation } from '../generate/project.ts';
 import { renderArtifacts } from '../generate/render.ts';
 import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
 import { applyWrite, planWrite, type FileState, type PlannedFile } from '../generate/writer.ts';
+import { runGeneratedTests } from './apex.ts';
 import { compileDirectories, type CheckOutcome } from './check.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -54,6 +55,7 @@ export interface GenerateResult {
   files: PlannedFile[];
   counts: Record<FileState, number>;
   compileCheck: { skipped: boolean; files: number };
+  apexTests: { skipped: boolean; ran: number; failing: number; coverage?: string };
   /** Set when the run failed after producing its report: drift under --check, refused files. */
   error?: CalloutError;
 }
@@ -70,6 +72,7 @@ export async function generateProject(
     mode: GenerateMode;
     force: boolean;
     compileCheck: boolean;
+    apexTests: boolean;
   },
   reporter: Reporter,
 ): Promise<GenerateResult> {
@@ -93,6 +96,7 @@ export async function generateProject(
     files: plan.files,
     counts,
     compileCheck: { skipped: true, files: 0 },
+    apexTests: { skipped: true, ran: 0, failing: 0 },
   };
   if (options.mode === 'check') {
     const drift = plan.files.filter((f) => f.state !== 'unchanged');
@@ -128,6 +132,21 @@ export async function generateProject(
       throw error;
     }
     result.compileCheck = { skipped: outcome.skipped, files: outcome.result?.files ?? 0 };
+  }
+  // Then run the generated tests locally: what would fail in the org fails here, in seconds.
+  if (options.mode === 'write' && options.apexTests && !refused) {
+    const run = await runGeneratedTests(
+      options.cwd,
+      [project.classes.tokenServiceTest, project.classes.apiClientTest],
+      reporter,
+    );
+    result.apexTests = {
+      skipped: false,
+      ran: run.summary.testsRan,
+      failing: run.summary.failing,
+      ...(run.summary.testRunCoverage ? { coverage: run.summary.testRunCoverage } : {}),
+    };
+    if (run.error) result.error = run.error;
   }
   if (refused) result.error = new CalloutError('GENERATE_REFUSED', refused);
   return result;

@@ -23,6 +23,7 @@ export const run: CommandRun<typeof deployFlags> = async (context, output) => {
           testLevel: flags.testLevel,
           skipVerify: flags.skipVerify,
           skipCompileCheck: flags.skipCompileCheck,
+          skipApexTests: flags.skipApexTests,
           waitMinutes: flags.wait,
           scratch: flags.scratch
             ? {

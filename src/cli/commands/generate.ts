@@ -13,6 +13,7 @@ export const run: CommandRun<typeof generateFlags> = async (context, output) => 
       mode: flags.check ? 'check' : flags.dryRun ? 'dry-run' : 'write',
       force: flags.force,
       compileCheck: flags.compileCheck,
+      apexTests: !flags.skipApexTests,
     },
     output,
   );

@@ -33,6 +33,8 @@ export function generateJson(result: GenerateResult) {
     packageDir: result.packageDir,
     files: result.files,
     counts: result.counts,
-    ...(result.mode === 'write' ? { compileCheck: result.compileCheck } : {}),
+    ...(result.mode === 'write'
+      ? { compileCheck: result.compileCheck, apexTests: result.apexTests }
+      : {}),
   };
 }
