@@ -30,7 +30,7 @@ beforeAll(async () => {
       .filter((c) => !c.test && !c.files.length)
       .map((c) => parseApex(`${c.file}:${c.line}`, c.block, true)),
   );
-}, 60_000);
+}, 300_000);
 
 /** Runs one case; every path ends in expect(). */
 async function expectCase(testCase: ConformanceCase): Promise<void> {

@@ -62,6 +62,9 @@ export function parseCases(file: string, text: string): ConformanceCase[] {
       case 'source':
         current.sources.push(value);
         break;
+      case 'note':
+        // An explanation for people (what the documentation leaves open); nothing to check.
+        break;
       case 'expect':
         current.expect.push(value);
         break;
