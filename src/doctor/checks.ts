@@ -4,7 +4,7 @@ import { findJava } from '../check/compile.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { OrgConnection } from '../deploy/org.ts';
 import { locatePackage } from '../generate/project.ts';
-import { renderArtifacts } from '../generate/render.ts';
+import { renderArtifacts } from '../generate/renderArtifacts.ts';
 import { buildProjectVM } from '../generate/viewModel.ts';
 import { planWrite } from '../generate/writer.ts';
 

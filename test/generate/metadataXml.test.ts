@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { ARTIFACTS } from '../../src/generate/registry.ts';
 import { buildProjectVM, type ProjectVM } from '../../src/generate/viewModel.ts';
-import { createTemplateEngine, TEMPLATES_DIR } from '../../src/render/engine.ts';
+import { createTemplateEngine, TEMPLATES_DIR } from '../../src/render/templateEngine.ts';
 
 /**
  * The metadata XML templates, rendered through the registry exactly as the pipeline renders

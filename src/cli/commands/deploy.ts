@@ -13,7 +13,7 @@ import { buildDeployPackage } from '../../deploy/package.ts';
 import { createScratchOrg, definitionFile, deleteScratchOrg } from '../../deploy/scratch.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { locatePackage } from '../../generate/project.ts';
-import { renderArtifacts } from '../../generate/render.ts';
+import { renderArtifacts } from '../../generate/renderArtifacts.ts';
 import { buildProjectVM } from '../../generate/viewModel.ts';
 import { planWrite } from '../../generate/writer.ts';
 import { verifyService } from '../../harness/verify.ts';

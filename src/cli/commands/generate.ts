@@ -2,7 +2,7 @@ import { runCompileCheck, type CheckOutcome } from '../../check/run.ts';
 import { loadConfig } from '../../config/load.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { locatePackage } from '../../generate/project.ts';
-import { renderArtifacts } from '../../generate/render.ts';
+import { renderArtifacts } from '../../generate/renderArtifacts.ts';
 import { buildProjectVM } from '../../generate/viewModel.ts';
 import { applyWrite, planWrite, type FileState } from '../../generate/writer.ts';
 import type { CommandRun } from '../commands.ts';

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { apexIdentifier, apexStringBody, numberText, xmlText } from './escape.ts';
 
@@ -28,26 +28,31 @@ export interface TemplateEngine {
  */
 export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
   const hb = Handlebars.create();
+  const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
+  const options = { strict: true, knownHelpers, knownHelpersOnly: true };
   for (const [name, helper] of Object.entries(HELPERS)) {
     hb.registerHelper(name, (value: unknown) => new hb.SafeString(helper(value)));
   }
+  // A partial is named by its path under partials/ without .hbs (customMetadata/TokenService.description);
+  // view models choose a variant's partial by that name.
   const partialsDir = join(dir, 'partials');
-  // git keeps no empty folder: a checkout may have no partials/ at all.
-  const partials = existsSync(partialsDir) ? readdirSync(partialsDir) : [];
-  for (const file of partials.filter((f) => f.endsWith('.hbs')).sort()) {
-    hb.registerPartial(basename(file, '.hbs'), readFileSync(join(partialsDir, file), 'utf8'));
+  const partials = readdirSync(partialsDir, { recursive: true, encoding: 'utf8' })
+    .map((path) => path.split('\\').join('/'))
+    .filter((path) => path.endsWith('.hbs'))
+    .sort();
+  for (const path of partials) {
+    // Compiled here, with the same options, so partials are as strict as templates.
+    hb.registerPartial(
+      path.slice(0, -'.hbs'.length),
+      hb.compile(readFileSync(join(partialsDir, path), 'utf8'), options),
+    );
   }
-  const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return {
     render(template, context) {
       let fn = compiled.get(template);
       if (!fn) {
-        fn = hb.compile(readFileSync(join(dir, template), 'utf8'), {
-          strict: true,
-          knownHelpers,
-          knownHelpersOnly: true,
-        });
+        fn = hb.compile(readFileSync(join(dir, template), 'utf8'), options);
         compiled.set(template, fn);
       }
       return fn(context);
