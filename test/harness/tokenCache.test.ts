@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { setting, SETTINGS, type SettingSpec } from '../../src/config/settings.ts';
+import { HttpClient } from '../../src/harness/http.ts';
 import { defaultCacheDir, TokenCache, tokenCacheKey } from '../../src/harness/tokenCache.ts';
+import { TokenSource } from '../../src/harness/tokenSource.ts';
 import { exampleConfig } from '../helpers/fixtures.ts';
+import { startFaultServer, type FaultServer } from '../servers/index.ts';
 
 const entry = (expiresAt: number) => ({
   accessToken: 'tok',
@@ -106,5 +109,39 @@ describe('TokenCache', () => {
     expect(Object.keys(written.tokens)).toEqual(['new']);
     await cache.delete('new');
     expect(await cache.get('new', 0)).toBeUndefined();
+  });
+});
+
+describe('TokenSource with the token cache', () => {
+  let faults: FaultServer;
+  const client = new HttpClient();
+  beforeAll(async () => {
+    faults = await startFaultServer();
+  });
+  afterAll(async () => {
+    await client.close();
+    await faults?.close();
+  });
+
+  const source = (cache: TokenCache, secret: string, params: Record<string, string> = {}) =>
+    new TokenSource({
+      client,
+      cache,
+      serviceName: 'ExternalAppStage',
+      service: parseConfig(exampleConfig({ tokenUrl: faults.url('/ok'), params })).services
+        .ExternalAppStage!,
+      refreshMarginSeconds: 60,
+      secret: () => Promise.resolve(new Secret(secret)),
+    });
+
+  it('reuses a token only for the same settings and the same secret', async () => {
+    const cache = new TokenCache({ dir: await mkdtemp(join(tmpdir(), 'callout-cache-')) });
+    faults.reset();
+    expect((await source(cache, 'first').token()).fromCache).toBe(false);
+    expect((await source(cache, 'first').token()).fromCache).toBe(true);
+    expect((await source(cache, 'rotated').token()).fromCache).toBe(false);
+    expect((await source(cache, 'first', { resource: 'payments' }).token()).fromCache).toBe(false);
+    expect(faults.requests().filter((r) => r.url === '/ok')).toHaveLength(3);
+    expect(await readFile(cache.file, 'utf8')).not.toContain('rotated');
   });
 });
