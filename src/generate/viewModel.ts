@@ -97,7 +97,6 @@ export interface ProjectVM {
   prefix: string;
   apiVersion: string;
   secretStorage: CalloutConfig['secretStorage'];
-  externalCredentialMode: boolean;
   classes: {
     tokenService: string;
     apiClient: string;
@@ -287,18 +286,11 @@ function formPartVM(part: RequestPart, settings: readonly SettingSpec[]): FormPa
 }
 
 /** A service with every setting set to its registry fixture, described in both client auth styles. */
-function describeBothStyles(
-  settings: readonly SettingSpec[],
-  overrides: Record<string, unknown> = {},
-) {
+function describeBothStyles(settings: readonly SettingSpec[]) {
   const fixtures = Object.fromEntries(
     settings.filter((s) => !s.secret).map((s) => [s.key, s.fixture]),
   );
-  const service = {
-    ...fixtures,
-    clientSecret: { env: 'UNUSED' },
-    ...overrides,
-  } as unknown as ServiceConfig;
+  const service = { ...fixtures, clientSecret: { env: 'UNUSED' } } as unknown as ServiceConfig;
   const secretFixture = settings.find((s) => s.secret)?.fixture;
   const secret = new Secret(typeof secretFixture === 'string' ? secretFixture : 'secret');
   return {
@@ -416,7 +408,6 @@ export function buildProjectVM(
     prefix,
     apiVersion: config.apiVersion,
     secretStorage: config.secretStorage,
-    externalCredentialMode: ecMode,
     classes: {
       tokenService: cls('TokenService'),
       apiClient: cls('ApiClient'),

@@ -22,8 +22,8 @@ export interface TemplateEngine {
 }
 
 /**
- * A private Handlebars instance: templates compiled strict (a missing value is an error) and
- * with known helpers only. Values reach output only through the escaping helpers, whose results
+ * A private Handlebars instance: templates and partials compiled strict (a missing value is an
+ * error, also as a helper's argument) and with known helpers only. Values reach output only through the escaping helpers, whose results
  * are marked safe; anything else would be HTML-escaped, and a test forbids bare values anyway.
  */
 export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
@@ -31,7 +31,12 @@ export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
   const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
   const options = { strict: true, knownHelpers, knownHelpersOnly: true };
   for (const [name, helper] of Object.entries(HELPERS)) {
-    hb.registerHelper(name, (value: unknown) => new hb.SafeString(helper(value)));
+    hb.registerHelper(name, (value: unknown) => {
+      // strict mode does not reach helper arguments: a missing value would print "undefined".
+      if (value === undefined || value === null)
+        throw new Error(`{{${name}}} was given a missing value (${String(value)})`);
+      return new hb.SafeString(helper(value));
+    });
   }
   // A partial is named by its path under partials/ without .hbs (customMetadata/TokenService.description);
   // view models choose a variant's partial by that name.
