@@ -45,7 +45,10 @@ export function tokenCacheKey(
   const material = settings
     .filter((s) => s.cacheKey && !s.secret)
     .map((s) => [s.key, settingText(values[s.key]) ?? '']);
-  return createHmac('sha256', JSON.stringify(material)).update(secret.reveal()).digest('hex');
+  const keyedBySecret = settings.some((s) => s.cacheKey && s.secret);
+  return createHmac('sha256', JSON.stringify(material))
+    .update(keyedBySecret ? secret.reveal() : '')
+    .digest('hex');
 }
 
 function isCachedToken(value: unknown): value is CachedToken {
