@@ -145,7 +145,6 @@ export interface TestFixtureVM {
   serviceName: string;
   tokenUrl: string;
   apiBaseUrl: string;
-  clientSecret: string;
   /** The in-memory record of the tests: every field of this mode, with its registry fixture. */
   fields: Array<{ field: string; isNumber: boolean; isClientAuthStyle: boolean; value: string }>;
   /** For each cache key field, another value: the key must change with it. */
@@ -344,7 +343,6 @@ function testFixture(
     serviceName,
     tokenUrl: text('tokenUrl'),
     apiBaseUrl: text('apiBaseUrl'),
-    clientSecret: secret.reveal(),
     fields,
     cacheKeyChanges: apexCacheKeyFields(settings, secretStorage).map((field) => ({
       field,
