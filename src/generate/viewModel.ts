@@ -181,19 +181,22 @@ function storedSettings(
 }
 
 /**
- * A setting's record value: the setting as the cache keys read it, but never a secret (filled in
- * at deploy time only) and, in externalCredential mode, what the registry says the record holds.
+ * A setting's record value: the setting as the cache keys read it; a secret only when the deploy
+ * passes it (the record rendered in memory), else empty; in externalCredential mode, what the
+ * registry says the record holds.
  */
 function recordValue(
   spec: SettingSpec,
   service: ServiceConfig,
   ecMode: boolean,
   namedCredentials: { token: string; api: string },
+  secret: Secret | undefined,
 ): RecordValueVM {
   const xsdType = spec.type === 'Number' ? 'xsd:double' : 'xsd:string';
   const mode = ecMode ? spec.externalCredential : 'setting';
   let value: string | null;
-  if (spec.secret || mode === 'empty') value = null;
+  if (spec.secret) value = mode === 'setting' && secret ? secret.reveal() : null;
+  else if (mode === 'empty') value = null;
   else if (mode === 'tokenCallout') value = `callout:${namedCredentials.token}`;
   else if (mode === 'apiCallout') value = `callout:${namedCredentials.api}`;
   else value = settingText((service as unknown as Record<string, unknown>)[spec.key]) ?? null;
@@ -211,6 +214,7 @@ function serviceVM(
   name: string,
   service: ServiceConfig,
   settings: readonly SettingSpec[],
+  secret: Secret | undefined,
 ): ServiceVM {
   checkName(name, DEVELOPER_NAME, `services.${name}`);
   const ecMode = config.secretStorage === 'externalCredential';
@@ -222,7 +226,13 @@ function serviceVM(
   const tokenNamedCredential = `${credentialName}_Token`;
   const apiNamedCredential = `${credentialName}_Api`;
   const values = storedSettings(settings, config.secretStorage).map((spec) =>
-    recordValue(spec, service, ecMode, { token: tokenNamedCredential, api: apiNamedCredential }),
+    recordValue(
+      spec,
+      service,
+      ecMode,
+      { token: tokenNamedCredential, api: apiNamedCredential },
+      secret,
+    ),
   );
   const remoteSites: RemoteSiteVM[] = ecMode
     ? []
@@ -386,11 +396,15 @@ function apexCacheKeyFields(
 
 /**
  * The view model of a project. `settings` is replaceable so tests can show that a registry entry
- * reaches every artifact derived from it.
+ * reaches every artifact derived from it. `secrets` (by service name) is for the deploy only: the
+ * records it renders in memory carry the secret; files never do.
  */
 export function buildProjectVM(
   config: CalloutConfig,
-  options: { settings?: readonly SettingSpec[] } = {},
+  options: {
+    settings?: readonly SettingSpec[];
+    secrets?: ReadonlyMap<string, Secret>;
+  } = {},
 ): ProjectVM {
   const settings = options.settings ?? SETTINGS;
   const prefix = config.prefix;
@@ -401,7 +415,9 @@ export function buildProjectVM(
   const shape = requestShape(settings);
   const services = Object.entries(config.services)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, service]) => serviceVM(config, prefix, name, service, settings));
+    .map(([name, service]) =>
+      serviceVM(config, prefix, name, service, settings, options.secrets?.get(name)),
+    );
   return {
     prefix,
     apiVersion: config.apiVersion,

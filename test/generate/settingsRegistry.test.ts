@@ -196,3 +196,28 @@ describe('the Apex Platform Cache key', () => {
     expect(key).toMatch(/^[A-Za-z0-9]{1,50}$/);
   });
 });
+
+describe('the secret in a record', () => {
+  const record = async (
+    secretStorage: 'customMetadata' | 'externalCredential',
+    secrets?: Map<string, Secret>,
+  ) => {
+    const project = buildProjectVM(parseConfig({ ...exampleConfig(), secretStorage }), { secrets });
+    return squash(
+      (await render(project)).get(
+        'customMetadata/ExternalAppService.ExternalAppStage.md-meta.xml',
+      )!,
+    );
+  };
+
+  it('is empty in files, and present only in a record rendered with the secret for the deploy', async () => {
+    expect(await record('customMetadata')).toContain(
+      '<field>ClientSecret__c</field> <value xsi:nil="true"/>',
+    );
+    const secrets = new Map([['ExternalAppStage', new Secret('s3cr&t')]]);
+    expect(await record('customMetadata', secrets)).toContain(
+      '<field>ClientSecret__c</field> <value xsi:type="xsd:string">s3cr&amp;t</value>',
+    );
+    expect(await record('externalCredential', secrets)).not.toContain('s3cr');
+  });
+});
