@@ -7,6 +7,14 @@ export {
   type LoadedConfig,
 } from './load.ts';
 export * from './schema.ts';
+export {
+  SETTINGS,
+  setting,
+  settingText,
+  TEXT_FIELD_MAX,
+  type SettingSpec,
+  type TokenRequestRole,
+} from './settings.ts';
 export { Secret, SECRET_MASK, maskValue, revealValue, type MaybeSecret } from './secret.ts';
 export {
   readSecretFromStdin,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { CalloutError } from '../errors/index.ts';
+import { SETTINGS } from './settings.ts';
 import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
 
 export const CONFIG_FILE = 'callout.config.json';
@@ -25,17 +26,10 @@ const EXAMPLES: Record<string, string> = {
   refreshMarginSeconds: '"refreshMarginSeconds": 60',
   services:
     '"services": { "ExternalAppStage": { "tokenUrl": "https://auth.example.com/oauth/token", ... } }',
-  tokenUrl: '"tokenUrl": "https://auth-stage.externalapp.example/oauth/token"',
-  apiBaseUrl: '"apiBaseUrl": "https://partner-api-stage.externalapp.example"',
-  clientId: '"clientId": "YXXXXXmkqR0ED7xLuBj74p9BXynOadz6l"',
-  clientSecret: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
+  // A service setting's example comes from the settings registry, with the rest of what is known about it.
+  ...Object.fromEntries(SETTINGS.map((s) => [s.key, s.example])),
   env: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
   file: '"clientSecret": { "file": ".secrets/externalapp-stage" }',
-  clientAuth: '"clientAuth": "basic"',
-  audience: '"audience": "https://partner-api-stage.externalapp.example"',
-  scope: '"scope": "create:loan_draft read:loans"',
-  params: '"params": { "resource": "loans" }',
-  timeoutMs: '"timeoutMs": 10000',
   probe: '"probe": { "method": "GET", "path": "/loans" }',
   method: '"method": "GET"',
   path: '"path": "/loans"',

@@ -1,12 +1,16 @@
 import type { ClientAuth, ServiceConfig } from '../config/schema.ts';
 import { maskValue, revealValue, Secret, SECRET_MASK, type MaybeSecret } from '../config/secret.ts';
+import { SETTINGS, type SettingSpec } from '../config/settings.ts';
+import { formUrlEncode } from '../util/formEncoding.ts';
+
+export { formUrlEncode };
 
 /**
  * Where a part of the request comes from. The harness only needs the value; the Apex generator
- * renders each part from its origin (a constant, a Custom Metadata field, the secret store).
+ * renders each part from its origin: a constant, the Basic header built from the client
+ * credentials, or a setting (its config key, whose registry entry names the record field).
  */
-export type PartOrigin =
-  'constant' | 'clientId' | 'clientSecret' | 'basicAuthorization' | 'audience' | 'scope' | 'param';
+export type PartOrigin = 'constant' | 'basicAuthorization' | { readonly setting: string };
 
 export interface RequestPart {
   readonly name: string;
@@ -43,11 +47,18 @@ export function basicAuthorization(clientId: string, secret: Secret): Secret {
   );
 }
 
+/**
+ * The request for one service. The form follows the settings registry: grant_type, then each
+ * setting that is a form parameter (in registry order), then with body client auth the client
+ * credentials. `settings` is replaceable so tests can show a new registry entry reaching the form.
+ */
 export function buildTokenRequest(
   service: ServiceConfig,
   secret: Secret,
   clientAuth: ClientAuth = service.clientAuth,
+  settings: readonly SettingSpec[] = SETTINGS,
 ): TokenRequest {
+  const values = service as unknown as Readonly<Record<string, unknown>>;
   const headers: RequestPart[] = [
     { name: 'Accept', value: 'application/json', origin: 'constant' },
     { name: 'Content-Type', value: FORM_CONTENT_TYPE, origin: 'constant' },
@@ -60,16 +71,25 @@ export function buildTokenRequest(
     });
   }
   const form: RequestPart[] = [{ name: 'grant_type', value: GRANT_TYPE, origin: 'constant' }];
-  if (service.audience !== undefined)
-    form.push({ name: 'audience', value: service.audience, origin: 'audience' });
-  if (service.scope !== undefined)
-    form.push({ name: 'scope', value: service.scope, origin: 'scope' });
-  for (const [name, value] of Object.entries(service.params))
-    form.push({ name, value, origin: 'param' });
-  if (clientAuth === 'body') {
-    form.push({ name: 'client_id', value: service.clientId, origin: 'clientId' });
-    form.push({ name: 'client_secret', value: secret, origin: 'clientSecret' });
+  const credentials: RequestPart[] = [];
+  for (const spec of settings) {
+    const origin = { setting: spec.key };
+    const value = values[spec.key];
+    const role = spec.request;
+    if (role.kind === 'formParameter' && typeof value === 'string') {
+      form.push({ name: role.name, value, origin });
+    } else if (role.kind === 'formParameters' && typeof value === 'object' && value !== null) {
+      for (const [name, pairValue] of Object.entries(value as Record<string, string>))
+        form.push({ name, value: pairValue, origin });
+    } else if (role.kind === 'clientCredential') {
+      credentials.push({
+        name: role.formName,
+        value: spec.secret ? secret : String(value),
+        origin,
+      });
+    }
   }
+  if (clientAuth === 'body') form.push(...credentials);
   return {
     method: 'POST',
     url: service.tokenUrl,
@@ -79,15 +99,6 @@ export function buildTokenRequest(
     clientAuth,
     timeoutMs: service.timeoutMs,
   };
-}
-
-/**
- * application/x-www-form-urlencoded exactly as Apex's EncodingUtil.urlEncode(value, 'UTF-8')
- * (java.net.URLEncoder): letters, digits and `.-*_` kept, space as `+`, all else %XX of UTF-8.
- * WHATWG URLSearchParams uses the same byte set, so the harness and the Apex send the same bytes.
- */
-export function formUrlEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 export function encodeForm(form: readonly RequestPart[]): string {

@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { locatePackage, type PackageLocation } from '../generate/project.ts';
-import { renderArtifacts } from '../generate/render.ts';
+import { renderArtifacts } from '../generate/renderArtifacts.ts';
 import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
 import { applyWrite, planWrite, type FileState, type PlannedFile } from '../generate/writer.ts';
 import { runGeneratedTests } from './apex.ts';

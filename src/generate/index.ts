@@ -1,6 +1,7 @@
 export { ARTIFACTS, type ArtifactSpec } from './registry.ts';
 export { locatePackage, type PackageLocation } from './project.ts';
-export { prettierApex, renderArtifacts, type RenderedFile } from './render.ts';
+export { prettierApex, type ApexFormatter } from './formatApex.ts';
+export { renderArtifacts, type RenderedFile } from './renderArtifacts.ts';
 export { buildProjectVM, type ProjectVM } from './viewModel.ts';
 export {
   applyWrite,

@@ -1,12 +1,7 @@
 import type { CalloutConfig, ServiceConfig } from '../config/schema.ts';
 import { Secret } from '../config/secret.ts';
-import { CalloutError } from '../errors/index.ts';
-import {
-  buildTokenRequest,
-  encodeForm,
-  formUrlEncode,
-  type PartOrigin,
-} from '../exchange/tokenRequest.ts';
+import { setting, SETTINGS, settingText, type SettingSpec } from '../config/settings.ts';
+import { buildTokenRequest, encodeForm, type RequestPart } from '../exchange/tokenRequest.ts';
 import { DEFAULT_EXPIRES_IN_SECONDS } from '../exchange/tokenResponse.ts';
 import {
   APEX_CLASS,
@@ -102,7 +97,6 @@ export interface ProjectVM {
   prefix: string;
   apiVersion: string;
   secretStorage: CalloutConfig['secretStorage'];
-  externalCredentialMode: boolean;
   classes: {
     tokenService: string;
     apiClient: string;
@@ -130,6 +124,20 @@ export interface ProjectVM {
   services: ServiceVM[];
   /** Values the generated Apex tests use, and the request body the harness would send for them. */
   testFixture: TestFixtureVM;
+  /** The record fields of the client id and secret (Basic client auth in customMetadata mode). */
+  clientCredentials: { idField: string; secretField: string };
+  /** Record fields whose values make up the Platform Cache key, in registry order. */
+  cacheKeyFields: string[];
+  /**
+   * The secret-storage variant of each template slot: names of partials under
+   * templates/partials/, chosen here so the templates hold no branch per variant.
+   */
+  partials: {
+    tokenServiceDescription: string;
+    tokenServiceClientCredentials: string;
+    tokenServiceTestBasicAuthorization: string;
+    tokenServiceTestSecret: string;
+  };
 }
 
 export interface TestFixtureVM {
@@ -137,87 +145,62 @@ export interface TestFixtureVM {
   serviceName: string;
   tokenUrl: string;
   apiBaseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  audience: string;
-  scope: string;
-  formParams: string;
-  basicBody: string;
+  /** The in-memory record of the tests: every field of this mode, with its registry fixture. */
+  fields: Array<{ field: string; isNumber: boolean; isClientAuthStyle: boolean; value: string }>;
+  /** For each cache key field, another value: the key must change with it. */
+  cacheKeyChanges: Array<{ field: string; value: string }>;
   basicAuthorization: string;
-  bodyBody: string;
-  /** externalCredential mode, body client auth: the credentials travel as merge fields. */
-  externalCredentialBodyBody: string;
+  basicBody: string;
+  /**
+   * Body client auth: the harness's body, or in externalCredential mode the body with the
+   * credentials as External Credential merge fields.
+   */
+  bodyAuthBody: string;
 }
 
-/** Text fields of Custom Metadata hold at most 255 characters (and getInstance reads no more). */
-const TEXT_MAX = 255;
-
-function field(
-  apiName: string,
-  label: string,
-  description: string,
-  type: FieldType = 'Text',
-  length = TEXT_MAX,
-): FieldVM {
-  return { apiName, label, description, type, isNumber: type === 'Number', length };
+/** A Custom Metadata field, from its settings registry entry. */
+function fieldVM(spec: SettingSpec): FieldVM {
+  return {
+    apiName: spec.field,
+    label: spec.label,
+    description: spec.description,
+    type: spec.type,
+    isNumber: spec.type === 'Number',
+    length: spec.length,
+  };
 }
 
-export const SETTINGS_FIELDS: readonly FieldVM[] = [
-  field(
-    'TokenUrl__c',
-    'Token URL',
-    'OAuth2 token endpoint, or callout:NamedCredential in externalCredential mode.',
-  ),
-  field('ApiBaseUrl__c', 'API Base URL', 'Base URL of the API; request paths are appended to it.'),
-  field('ClientId__c', 'Client Id', 'OAuth2 client id.'),
-  field(
-    'ClientSecret__c',
-    'Client Secret',
-    'OAuth2 client secret, set at deploy time by callout deploy; empty in source files.',
-  ),
-  field(
-    'ClientAuth__c',
-    'Client Auth',
-    'basic (Authorization header) or body (form parameters).',
-    'Text',
-    10,
-  ),
-  field('Audience__c', 'Audience', 'audience form parameter, when set.'),
-  field('Scope__c', 'Scope', 'Space-separated scopes, when set.'),
-  field(
-    'FormParams__c',
-    'Extra Form Parameters',
-    'Extra token request parameters, already form-encoded (name=value&name=value).',
-  ),
-  field(
-    'TimeoutMs__c',
-    'Timeout (ms)',
-    'Callout timeout in milliseconds (1 to 120000).',
-    'Number',
-    6,
-  ),
-];
-
-/** The same 255-character limit that the record fields have, checked before anything renders. */
-function fitText(value: string, path: string): string {
-  if (value.length > TEXT_MAX) {
-    throw new CalloutError(
-      'CONFIG_INVALID',
-      `${path} is ${value.length} characters; the Custom Metadata field holds at most ${TEXT_MAX}.`,
-      {
-        data: { path, length: value.length },
-        actions: [`Shorten ${path} in callout.config.json.`],
-      },
-    );
-  }
-  return value;
+/** The registry entries that have a field in this secret storage mode. */
+function storedSettings(
+  settings: readonly SettingSpec[],
+  secretStorage: CalloutConfig['secretStorage'],
+): SettingSpec[] {
+  return settings.filter(
+    (s) => !(secretStorage === 'externalCredential' && s.externalCredential === 'noField'),
+  );
 }
 
-/** Extra form parameters, encoded exactly as the harness encodes them. */
-export function encodeFormParams(params: Record<string, string>): string {
-  return Object.entries(params)
-    .map(([name, value]) => `${formUrlEncode(name)}=${formUrlEncode(value)}`)
-    .join('&');
+/**
+ * A setting's record value: the setting as the cache keys read it; a secret only when the deploy
+ * passes it (the record rendered in memory), else empty; in externalCredential mode, what the
+ * registry says the record holds.
+ */
+function recordValue(
+  spec: SettingSpec,
+  service: ServiceConfig,
+  ecMode: boolean,
+  namedCredentials: { token: string; api: string },
+  secret: Secret | undefined,
+): RecordValueVM {
+  const xsdType = spec.type === 'Number' ? 'xsd:double' : 'xsd:string';
+  const mode = ecMode ? spec.externalCredential : 'setting';
+  let value: string | null;
+  if (spec.secret) value = mode === 'setting' && secret ? secret.reveal() : null;
+  else if (mode === 'empty') value = null;
+  else if (mode === 'tokenCallout') value = `callout:${namedCredentials.token}`;
+  else if (mode === 'apiCallout') value = `callout:${namedCredentials.api}`;
+  else value = settingText((service as unknown as Record<string, unknown>)[spec.key]) ?? null;
+  return { field: spec.field, xsdType, value };
 }
 
 function origin(url: string): string {
@@ -230,8 +213,9 @@ function serviceVM(
   prefix: string,
   name: string,
   service: ServiceConfig,
+  settings: readonly SettingSpec[],
+  secret: Secret | undefined,
 ): ServiceVM {
-  const path = (key: string) => `services.${name}.${key}`;
   checkName(name, DEVELOPER_NAME, `services.${name}`);
   const ecMode = config.secretStorage === 'externalCredential';
   const credentialName = checkName(
@@ -241,49 +225,15 @@ function serviceVM(
   );
   const tokenNamedCredential = `${credentialName}_Token`;
   const apiNamedCredential = `${credentialName}_Api`;
-  const values: RecordValueVM[] = [
-    {
-      field: 'TokenUrl__c',
-      xsdType: 'xsd:string',
-      value: ecMode
-        ? `callout:${tokenNamedCredential}`
-        : fitText(service.tokenUrl, path('tokenUrl')),
-    },
-    {
-      field: 'ApiBaseUrl__c',
-      xsdType: 'xsd:string',
-      value: ecMode
-        ? `callout:${apiNamedCredential}`
-        : fitText(service.apiBaseUrl, path('apiBaseUrl')),
-    },
-    {
-      field: 'ClientId__c',
-      xsdType: 'xsd:string',
-      value: ecMode ? null : fitText(service.clientId, path('clientId')),
-    },
-    { field: 'ClientAuth__c', xsdType: 'xsd:string', value: service.clientAuth },
-    {
-      field: 'Audience__c',
-      xsdType: 'xsd:string',
-      value: service.audience === undefined ? null : fitText(service.audience, path('audience')),
-    },
-    {
-      field: 'Scope__c',
-      xsdType: 'xsd:string',
-      value: service.scope === undefined ? null : fitText(service.scope, path('scope')),
-    },
-    {
-      field: 'FormParams__c',
-      xsdType: 'xsd:string',
-      value:
-        Object.keys(service.params).length === 0
-          ? null
-          : fitText(encodeFormParams(service.params), path('params')),
-    },
-    { field: 'TimeoutMs__c', xsdType: 'xsd:double', value: String(service.timeoutMs) },
-  ];
-  if (!ecMode)
-    values.splice(3, 0, { field: 'ClientSecret__c', xsdType: 'xsd:string', value: null });
+  const values = storedSettings(settings, config.secretStorage).map((spec) =>
+    recordValue(
+      spec,
+      service,
+      ecMode,
+      { token: tokenNamedCredential, api: apiNamedCredential },
+      secret,
+    ),
+  );
   const remoteSites: RemoteSiteVM[] = ecMode
     ? []
     : [
@@ -320,109 +270,158 @@ function serviceVM(
   return { name, label: name, values, remoteSites, externalCredential };
 }
 
-const FORM_ORIGINS: Record<PartOrigin, Omit<FormPartVM, 'name' | 'constantValue'>> = {
-  constant: { settingField: null, rawSetting: false, credentialParameter: null },
-  audience: { settingField: 'Audience__c', rawSetting: false, credentialParameter: null },
-  scope: { settingField: 'Scope__c', rawSetting: false, credentialParameter: null },
-  param: { settingField: 'FormParams__c', rawSetting: true, credentialParameter: null },
-  clientId: { settingField: 'ClientId__c', rawSetting: false, credentialParameter: 'ClientId' },
-  clientSecret: {
-    settingField: 'ClientSecret__c',
-    rawSetting: false,
-    credentialParameter: 'ClientSecret',
-  },
-  basicAuthorization: { settingField: null, rawSetting: false, credentialParameter: null },
-};
-
-/**
- * The token request's shape, read from the one exchange description (built for both client
- * auth styles with every optional part present), mapped to what the Apex renders.
- */
-/** A service with every optional part set, described in both client auth styles. */
-function describeBothStyles(overrides: Partial<ServiceConfig>, secret: Secret) {
-  const service: ServiceConfig = {
-    tokenUrl: 'https://shape.invalid/token',
-    apiBaseUrl: 'https://shape.invalid',
-    clientId: 'id',
-    clientSecret: { env: 'UNUSED' },
-    clientAuth: 'basic',
-    audience: 'a',
-    scope: 's',
-    params: { p: 'v' },
-    timeoutMs: 1,
-    ...overrides,
-  };
+/** How the Apex renders one part of the token request, from the part's origin. */
+function formPartVM(part: RequestPart, settings: readonly SettingSpec[]): FormPartVM {
+  if (typeof part.origin !== 'object') {
+    return {
+      name: part.name,
+      constantValue: part.origin === 'constant' ? String(part.value) : null,
+      settingField: null,
+      rawSetting: false,
+      credentialParameter: null,
+    };
+  }
+  const spec = setting(part.origin.setting, settings);
+  const raw = spec.request.kind === 'formParameters';
   return {
-    service,
-    basic: buildTokenRequest(service, secret, 'basic'),
-    body: buildTokenRequest(service, secret, 'body'),
+    // Pairs stored already encoded are added as they are, whatever their names.
+    name: raw ? '' : part.name,
+    constantValue: null,
+    settingField: spec.field,
+    rawSetting: raw,
+    credentialParameter:
+      spec.request.kind === 'clientCredential' ? spec.request.credentialParameter : null,
   };
 }
 
-function requestShape(): { form: ProjectVM['tokenForm']; headers: HeaderVM[] } {
-  const { basic, body } = describeBothStyles({}, new Secret('shape'));
-  const toPart = (part: (typeof basic.form)[number]): FormPartVM => ({
-    name: part.origin === 'param' ? '' : part.name,
-    constantValue: part.origin === 'constant' ? String(part.value) : null,
-    ...FORM_ORIGINS[part.origin],
-  });
-  const common = basic.form.map(toPart);
-  const bodyAuth = body.form.slice(basic.form.length).map(toPart);
+/** A service with every setting set to its registry fixture, described in both client auth styles. */
+function describeBothStyles(settings: readonly SettingSpec[]) {
+  const fixtures = Object.fromEntries(
+    settings.filter((s) => !s.secret).map((s) => [s.key, s.fixture]),
+  );
+  const service = { ...fixtures, clientSecret: { env: 'UNUSED' } } as unknown as ServiceConfig;
+  const secretFixture = settings.find((s) => s.secret)?.fixture;
+  const secret = new Secret(typeof secretFixture === 'string' ? secretFixture : 'secret');
+  return {
+    service,
+    secret,
+    basic: buildTokenRequest(service, secret, 'basic', settings),
+    body: buildTokenRequest(service, secret, 'body', settings),
+  };
+}
+
+/**
+ * The token request's shape, read from the one exchange description (built for both client
+ * auth styles with every setting set), mapped to what the Apex renders.
+ */
+function requestShape(settings: readonly SettingSpec[]): {
+  form: ProjectVM['tokenForm'];
+  headers: HeaderVM[];
+} {
+  const { basic, body } = describeBothStyles(settings);
+  const common = basic.form.map((part) => formPartVM(part, settings));
+  const bodyAuth = body.form.slice(basic.form.length).map((part) => formPartVM(part, settings));
   const headers = basic.headers
     .filter((h) => h.origin === 'constant')
     .map((h) => ({ name: h.name, value: String(h.value) }));
   return { form: { common, bodyAuth }, headers };
 }
 
-/** The settings the generated Apex tests use; the expected bodies come from the harness's encoder. */
-function testFixture(prefix: string): TestFixtureVM {
+/**
+ * The settings the generated Apex tests use, from the registry's fixtures; the expected bodies
+ * come from the harness's encoder.
+ */
+function testFixture(
+  prefix: string,
+  settings: readonly SettingSpec[],
+  secretStorage: CalloutConfig['secretStorage'],
+): TestFixtureVM {
   const serviceName = 'TestService';
-  const secret = new Secret('test-secret+/=');
-  const { service, basic, body } = describeBothStyles(
-    {
-      tokenUrl: 'https://auth.example.test/oauth/token',
-      apiBaseUrl: 'https://api.example.test/v1',
-      clientId: 'test-client',
-      audience: 'https://api.example.test',
-      scope: 'read:loans create:loan_draft',
-      params: { resource: 'loans api' },
-      timeoutMs: 5000,
-    },
-    secret,
-  );
+  const { service, secret, basic, body } = describeBothStyles(settings);
+  const values = service as unknown as Record<string, unknown>;
+  const text = (key: string) => settingText(values[key]) ?? '';
   const authorization = basic.headers.find((h) => h.origin === 'basicAuthorization')?.value;
   const credential = `${prefix}_${serviceName}`;
+  const ecMode = secretStorage === 'externalCredential';
+  const fields = storedSettings(settings, secretStorage).map((spec) => ({
+    field: spec.field,
+    isNumber: spec.type === 'Number',
+    isClientAuthStyle: spec.request.kind === 'clientAuthStyle',
+    value: spec.secret ? secret.reveal() : text(spec.key),
+  }));
   return {
     serviceName,
-    tokenUrl: service.tokenUrl,
-    apiBaseUrl: service.apiBaseUrl,
-    clientId: service.clientId,
-    clientSecret: secret.reveal(),
-    audience: service.audience!,
-    scope: service.scope!,
-    formParams: encodeFormParams(service.params),
-    basicBody: encodeForm(basic.form),
+    tokenUrl: text('tokenUrl'),
+    apiBaseUrl: text('apiBaseUrl'),
+    fields,
+    cacheKeyChanges: apexCacheKeyFields(settings, secretStorage).map((field) => ({
+      field,
+      value: `${fields.find((f) => f.field === field)?.value ?? ''}x`,
+    })),
     basicAuthorization: authorization instanceof Secret ? authorization.reveal() : '',
-    bodyBody: encodeForm(body.form),
-    externalCredentialBodyBody: `${encodeForm(basic.form)}&client_id={!$Credential.${credential}.ClientId}&client_secret={!$Credential.${credential}.ClientSecret}`,
+    basicBody: encodeForm(basic.form),
+    bodyAuthBody: ecMode
+      ? `${encodeForm(basic.form)}${body.form
+          .slice(basic.form.length)
+          .map((part) => {
+            const parameter = formPartVM(part, settings).credentialParameter ?? '';
+            return `&${part.name}={!$Credential.${credential}.${parameter}}`;
+          })
+          .join('')}`
+      : encodeForm(body.form),
   };
 }
 
-export function buildProjectVM(config: CalloutConfig): ProjectVM {
+function clientCredentialFields(settings: readonly SettingSpec[]): ProjectVM['clientCredentials'] {
+  const credentials = settings.filter((s) => s.request.kind === 'clientCredential');
+  const id = credentials.find((s) => !s.secret);
+  const secret = credentials.find((s) => s.secret);
+  if (!id || !secret)
+    throw new Error('The settings registry needs a client id and a client secret');
+  return { idField: id.field, secretField: secret.field };
+}
+
+/**
+ * The record fields whose values make up the Apex cache key: every setting that changes the
+ * token and has a field, except secrets (the Platform Cache key is visible to the org's code).
+ */
+function apexCacheKeyFields(
+  settings: readonly SettingSpec[],
+  secretStorage: CalloutConfig['secretStorage'],
+): string[] {
+  return storedSettings(settings, secretStorage)
+    .filter((s) => s.cacheKey && !s.secret)
+    .map((s) => s.field);
+}
+
+/**
+ * The view model of a project. `settings` is replaceable so tests can show that a registry entry
+ * reaches every artifact derived from it. `secrets` (by service name) is for the deploy only: the
+ * records it renders in memory carry the secret; files never do.
+ */
+export function buildProjectVM(
+  config: CalloutConfig,
+  options: {
+    settings?: readonly SettingSpec[];
+    secrets?: ReadonlyMap<string, Secret>;
+  } = {},
+): ProjectVM {
+  const settings = options.settings ?? SETTINGS;
   const prefix = config.prefix;
   const cls = (suffix: string) => checkName(`${prefix}${suffix}`, APEX_CLASS, 'prefix');
   const typeName = checkName(`${prefix}Service`, CUSTOM_METADATA_TYPE, 'prefix');
   const partition = checkName(config.cache.partition ?? prefix, CACHE_PARTITION, 'cache.partition');
   const ecMode = config.secretStorage === 'externalCredential';
-  const shape = requestShape();
+  const shape = requestShape(settings);
   const services = Object.entries(config.services)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, service]) => serviceVM(config, prefix, name, service));
+    .map(([name, service]) =>
+      serviceVM(config, prefix, name, service, settings, options.secrets?.get(name)),
+    );
   return {
     prefix,
     apiVersion: config.apiVersion,
     secretStorage: config.secretStorage,
-    externalCredentialMode: ecMode,
     classes: {
       tokenService: cls('TokenService'),
       apiClient: cls('ApiClient'),
@@ -437,7 +436,7 @@ export function buildProjectVM(config: CalloutConfig): ProjectVM {
       label: `${prefix} Service`,
       pluralLabel: `${prefix} Services`,
     },
-    fields: SETTINGS_FIELDS.filter((f) => !(ecMode && f.apiName === 'ClientSecret__c')),
+    fields: storedSettings(settings, config.secretStorage).map(fieldVM),
     cache: {
       partition,
       qualifiedPartition: `local.${partition}`,
@@ -446,6 +445,8 @@ export function buildProjectVM(config: CalloutConfig): ProjectVM {
     },
     defaultExpiresInSeconds: DEFAULT_EXPIRES_IN_SECONDS,
     tokenForm: shape.form,
+    cacheKeyFields: apexCacheKeyFields(settings, config.secretStorage),
+    clientCredentials: clientCredentialFields(settings),
     tokenHeaders: shape.headers,
     credentialPrefix: `${prefix}_`,
     permissionSet: ecMode
@@ -455,6 +456,12 @@ export function buildProjectVM(config: CalloutConfig): ProjectVM {
         }
       : null,
     services,
-    testFixture: testFixture(prefix),
+    testFixture: testFixture(prefix, settings, config.secretStorage),
+    partials: {
+      tokenServiceDescription: `${config.secretStorage}/TokenService.description`,
+      tokenServiceClientCredentials: `${config.secretStorage}/TokenService.clientCredentials`,
+      tokenServiceTestBasicAuthorization: `${config.secretStorage}/TokenServiceTest.basicAuthorization`,
+      tokenServiceTestSecret: `${config.secretStorage}/TokenServiceTest.secret`,
+    },
   };
 }

@@ -1,8 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceConfig } from '../config/schema.ts';
+import type { Secret } from '../config/secret.ts';
+import { SETTINGS, settingText, type SettingSpec } from '../config/settings.ts';
 
 const FORMAT = 'callout-kit/token-cache@1';
 
@@ -28,17 +30,24 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'callout-kit');
 }
 
-/** Same token URL, client, audience and scope: the same token. The secret is not part of the key. */
-export function tokenCacheKey(service: ServiceConfig): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        service.tokenUrl,
-        service.clientId,
-        service.audience ?? '',
-        service.scope ?? '',
-      ]),
-    )
+/**
+ * The key of a service's token: every setting the registry marks as changing the token (token
+ * URL, client id, audience, scope, extra params), and the secret, so a rotated or wrong secret
+ * never reuses a token. The key is an HMAC-SHA256 whose key is the non-secret settings (as
+ * JSON) and whose message is the secret: what the file holds is a keyed hash, never the secret.
+ */
+export function tokenCacheKey(
+  service: ServiceConfig,
+  secret: Secret,
+  settings: readonly SettingSpec[] = SETTINGS,
+): string {
+  const values = service as unknown as Record<string, unknown>;
+  const material = settings
+    .filter((s) => s.cacheKey && !s.secret)
+    .map((s) => [s.key, settingText(values[s.key]) ?? '']);
+  const keyedBySecret = settings.some((s) => s.cacheKey && s.secret);
+  return createHmac('sha256', JSON.stringify(material))
+    .update(keyedBySecret ? secret.reveal() : '')
     .digest('hex');
 }
 

@@ -14,7 +14,8 @@ export interface SourcedToken {
 /**
  * The token source of `callout token` and `callout request` (golang/oauth2's idea): a cached
  * token while it is valid beyond the refresh margin, else a new exchange that refills the cache.
- * The secret is asked for only when a new token is needed.
+ * The secret is read before the cache is consulted: the cache key holds a keyed hash of it, so a
+ * rotated or wrong secret never gets a token issued for another one.
  */
 export interface TokenSourceDeps {
   client: HttpClient;
@@ -27,18 +28,24 @@ export interface TokenSourceDeps {
 }
 
 export class TokenSource {
-  private readonly key: string;
   private readonly deps: TokenSourceDeps;
+  private secret: Secret | undefined;
 
   constructor(deps: TokenSourceDeps) {
     this.deps = deps;
-    this.key = tokenCacheKey(deps.service);
+  }
+
+  /** The secret (read once) and the cache key derived from it. */
+  private async credentials(): Promise<{ secret: Secret; key: string }> {
+    this.secret ??= await this.deps.secret();
+    return { secret: this.secret, key: tokenCacheKey(this.deps.service, this.secret) };
   }
 
   async token(options: { fresh?: boolean } = {}): Promise<SourcedToken> {
     const { cache, service } = this.deps;
+    const { secret, key } = await this.credentials();
     if (cache && !options.fresh) {
-      const cached = await cache.get(this.key, this.deps.refreshMarginSeconds);
+      const cached = await cache.get(key, this.deps.refreshMarginSeconds);
       if (cached)
         return {
           accessToken: new Secret(cached.accessToken),
@@ -47,13 +54,10 @@ export class TokenSource {
         };
     }
     const now = (this.deps.now ?? Date.now)();
-    const { token } = await exchangeToken(
-      this.deps.client,
-      buildTokenRequest(service, await this.deps.secret()),
-    );
+    const { token } = await exchangeToken(this.deps.client, buildTokenRequest(service, secret));
     const expiresAt = now + token.expiresIn * 1000;
     if (cache) {
-      await cache.put(this.key, {
+      await cache.put(key, {
         accessToken: token.accessToken.reveal(),
         expiresAt,
         tokenUrl: service.tokenUrl,
@@ -64,6 +68,7 @@ export class TokenSource {
   }
 
   async invalidate(): Promise<void> {
-    await this.deps.cache?.delete(this.key);
+    if (!this.deps.cache) return;
+    await this.deps.cache.delete((await this.credentials()).key);
   }
 }

@@ -1,4 +1,4 @@
-import { formUrlEncode } from './encoding.ts';
+import { formUrlEncode } from './formEncoding.ts';
 
 const MASK = '****';
 /** Variants shorter than this are not replaced: redacting "a" everywhere would garble output. */

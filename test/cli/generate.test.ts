@@ -95,7 +95,9 @@ describe('callout generate', () => {
     expect(result.code).toBe(3);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'CONFIG_INVALID',
-      message: expect.stringContaining('services.AcmeStage.scope is 300 characters'),
+      message: expect.stringContaining(
+        'services.AcmeStage.scope must be at most 255 characters (the Scope__c field holds no more)',
+      ),
     });
   });
 });

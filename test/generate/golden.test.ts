@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { renderArtifacts } from '../../src/generate/render.ts';
+import { renderArtifacts } from '../../src/generate/renderArtifacts.ts';
 import { buildProjectVM } from '../../src/generate/viewModel.ts';
 
 /**

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { CalloutError } from '../../src/errors/index.ts';
-import { prettierApex } from '../../src/generate/render.ts';
+import { prettierApex } from '../../src/generate/formatApex.ts';
 import { ARTIFACTS } from '../../src/generate/registry.ts';
-import { buildProjectVM, encodeFormParams, type ProjectVM } from '../../src/generate/viewModel.ts';
-import { createTemplateEngine } from '../../src/render/engine.ts';
+import { buildProjectVM, type ProjectVM } from '../../src/generate/viewModel.ts';
+import { encodeFormPairs } from '../../src/util/formEncoding.ts';
+import { createTemplateEngine } from '../../src/render/templateEngine.ts';
 
 /**
  * Hostile strings in every config value that reaches Apex or XML: each is either rejected with a
@@ -189,8 +190,8 @@ describe('hostile config values (property)', () => {
             clientId: ['ClientId__c', mode === 'customMetadata' ? service.clientId : undefined],
             audience: ['Audience__c', service.audience],
             scope: ['Scope__c', service.scope],
-            paramValue: ['FormParams__c', encodeFormParams(service.params)],
-            paramName: ['FormParams__c', encodeFormParams(service.params)],
+            paramValue: ['FormParams__c', encodeFormPairs(service.params)],
+            paramName: ['FormParams__c', encodeFormPairs(service.params)],
             tokenPath: [
               'TokenUrl__c',
               mode === 'customMetadata'

@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { ARTIFACTS } from '../../src/generate/registry.ts';
 import { buildProjectVM, type ProjectVM } from '../../src/generate/viewModel.ts';
-import { createTemplateEngine, TEMPLATES_DIR } from '../../src/render/engine.ts';
+import { createTemplateEngine, TEMPLATES_DIR } from '../../src/render/templateEngine.ts';
 
 /**
  * The metadata XML templates, rendered through the registry exactly as the pipeline renders
@@ -679,7 +679,9 @@ const PATH =
   /^(?:@root\.|(?:\.\.\/)+)?(?:this|@?[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function allowedMustache(inner: string): boolean {
-  if (inner.startsWith('>')) return true; // a partial
+  // A partial: by name, or the variant the view model chose (`project.partials`).
+  if (inner.startsWith('>'))
+    return /^>\s*(?:[\w/.-]+|\(lookup project\.partials "\w+"\))$/.test(inner);
   const elseIf = /^else(?:\s+(\w+)\s+(\S+))?$/.exec(inner);
   if (elseIf)
     return elseIf[1] === undefined || (BLOCK_HELPERS.has(elseIf[1]) && PATH.test(elseIf[2]!));
@@ -727,6 +729,7 @@ describe('template mustaches', () => {
     '{{#unless @last}},{{/unless}}',
     '{{#if a}}{{else if b}}{{/if}}',
     '{{> header}}',
+    '{{> (lookup project.partials "tokenServiceDescription")}}',
     '{{! a comment }}',
     '{{!-- a comment with {{item.label}} inside --}}',
   ])('allows %s', (source) => {
@@ -743,6 +746,8 @@ describe('template mustaches', () => {
     ['{{xml item.a item.b}}', ['{{xml item.a item.b}}']],
     ["{{xml 'literal'}}", ["{{xml 'literal'}}"]],
     ['{{#each item.values as |v|}}{{/each}}', ['{{#each item.values as |v|}}']],
+    ['{{> (lookup item "label")}}', ['{{> (lookup item "label")}}']],
+    ['{{> header item.label}}', ['{{> header item.label}}']],
   ])('rejects %s', (source, bad) => {
     expect(disallowedMustaches(source)).toEqual(bad);
   });
@@ -753,6 +758,14 @@ describe('template mustaches', () => {
     const xml = [...new Set(XML_ARTIFACTS.map((a) => a.template))];
     expect(xml.filter((t) => !templates.includes(t))).toEqual([]);
     expect(templates.length).toBeGreaterThanOrEqual(xml.length);
+  });
+
+  it('covers the partials, every variant of each', () => {
+    const partials = templates.filter((t) => t.startsWith('partials/'));
+    const variants = (storage: string) =>
+      partials.filter((t) => t.startsWith(`partials/${storage}/`)).map((t) => t.split('/')[2]);
+    expect(variants('customMetadata').length).toBeGreaterThan(0);
+    expect(variants('externalCredential')).toEqual(variants('customMetadata'));
   });
 
   it.each(templates)('%s passes values only through the escaping helpers', (template) => {

@@ -1,10 +1,16 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import { Secret } from '../../src/config/secret.ts';
+import { setting, SETTINGS, type SettingSpec } from '../../src/config/settings.ts';
+import { HttpClient } from '../../src/harness/http.ts';
 import { defaultCacheDir, TokenCache, tokenCacheKey } from '../../src/harness/tokenCache.ts';
+import { TokenSource } from '../../src/harness/tokenSource.ts';
 import { exampleConfig } from '../helpers/fixtures.ts';
+import { startFaultServer, type FaultServer } from '../servers/index.ts';
 
 const entry = (expiresAt: number) => ({
   accessToken: 'tok',
@@ -19,12 +25,45 @@ describe('TokenCache', () => {
     expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative' })).toMatch(/\.cache\/callout-kit$/);
   });
 
-  it('keys by token URL, client id, audience and scope', () => {
-    const base = parseConfig(exampleConfig()).services.ExternalAppStage!;
-    const other = parseConfig(exampleConfig({ scope: 'read:loans' })).services.ExternalAppStage!;
-    const sameButTimeout = parseConfig(exampleConfig({ timeoutMs: 5 })).services.ExternalAppStage!;
-    expect(tokenCacheKey(base)).not.toBe(tokenCacheKey(other));
-    expect(tokenCacheKey(base)).toBe(tokenCacheKey(sameButTimeout));
+  describe('tokenCacheKey', () => {
+    const secret = new Secret('rotate-me');
+    const key = (patch = {}, withSecret = secret) =>
+      tokenCacheKey(parseConfig(exampleConfig(patch)).services.ExternalAppStage!, withSecret);
+
+    it.each([
+      ['token URL', { tokenUrl: 'https://auth-other.externalapp.example/oauth/token' }],
+      ['client id', { clientId: 'another-client' }],
+      ['audience', { audience: 'https://other-api.externalapp.example' }],
+      ['scope', { scope: 'read:loans' }],
+      ['extra params', { params: { resource: 'payments' } }],
+    ])('changes with the %s', (_name, patch) => {
+      expect(key(patch)).not.toBe(key());
+    });
+
+    it('changes with the secret, so a rotated or wrong secret never reuses a token', () => {
+      expect(key({}, new Secret('rotated'))).not.toBe(key());
+    });
+
+    it('stays the same for settings that do not change the token', () => {
+      expect(key({ timeoutMs: 5 })).toBe(key());
+      expect(key({ clientAuth: 'body' })).toBe(key());
+      expect(key({ apiBaseUrl: 'https://elsewhere.example' })).toBe(key());
+    });
+
+    it('holds neither the secret nor a plain hash of it', () => {
+      const plainHash = createHash('sha256').update('rotate-me').digest('hex');
+      expect(key()).toMatch(/^[0-9a-f]{64}$/);
+      expect(key()).not.toContain('rotate-me');
+      expect(key()).not.toBe(plainHash);
+    });
+
+    it('covers every setting the registry marks as changing the token', () => {
+      const extra: SettingSpec = { ...setting('audience'), key: 'tenant', field: 'Tenant__c' };
+      const service = parseConfig(exampleConfig()).services.ExternalAppStage!;
+      const withTenant = (tenant: string) =>
+        tokenCacheKey({ ...service, tenant } as typeof service, secret, [...SETTINGS, extra]);
+      expect(withTenant('a')).not.toBe(withTenant('b'));
+    });
   });
 
   it('stores with mode 0600 and returns a token until expiry minus the margin', async () => {
@@ -70,5 +109,39 @@ describe('TokenCache', () => {
     expect(Object.keys(written.tokens)).toEqual(['new']);
     await cache.delete('new');
     expect(await cache.get('new', 0)).toBeUndefined();
+  });
+});
+
+describe('TokenSource with the token cache', () => {
+  let faults: FaultServer;
+  const client = new HttpClient();
+  beforeAll(async () => {
+    faults = await startFaultServer();
+  });
+  afterAll(async () => {
+    await client.close();
+    await faults?.close();
+  });
+
+  const source = (cache: TokenCache, secret: string, params: Record<string, string> = {}) =>
+    new TokenSource({
+      client,
+      cache,
+      serviceName: 'ExternalAppStage',
+      service: parseConfig(exampleConfig({ tokenUrl: faults.url('/ok'), params })).services
+        .ExternalAppStage!,
+      refreshMarginSeconds: 60,
+      secret: () => Promise.resolve(new Secret(secret)),
+    });
+
+  it('reuses a token only for the same settings and the same secret', async () => {
+    const cache = new TokenCache({ dir: await mkdtemp(join(tmpdir(), 'callout-cache-')) });
+    faults.reset();
+    expect((await source(cache, 'first').token()).fromCache).toBe(false);
+    expect((await source(cache, 'first').token()).fromCache).toBe(true);
+    expect((await source(cache, 'rotated').token()).fromCache).toBe(false);
+    expect((await source(cache, 'first', { resource: 'payments' }).token()).fromCache).toBe(false);
+    expect(faults.requests().filter((r) => r.url === '/ok')).toHaveLength(3);
+    expect(await readFile(cache.file, 'utf8')).not.toContain('rotated');
   });
 });

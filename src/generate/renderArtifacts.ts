@@ -1,4 +1,5 @@
-import { createTemplateEngine, type TemplateEngine } from '../render/engine.ts';
+import { createTemplateEngine, type TemplateEngine } from '../render/templateEngine.ts';
+import { prettierApex, type ApexFormatter } from './formatApex.ts';
 import { ARTIFACTS } from './registry.ts';
 import type { ProjectVM } from './viewModel.ts';
 
@@ -7,27 +8,6 @@ export interface RenderedFile {
   path: string;
   content: string;
   template: string;
-}
-
-export type ApexFormatter = (source: string, path: string) => Promise<string>;
-
-/** prettier with prettier-plugin-apex, its native parser (Salesforce's jorje parser, ~15 ms a class). */
-export async function prettierApex(source: string, path: string): Promise<string> {
-  const [prettier, apex] = await Promise.all([import('prettier'), import('prettier-plugin-apex')]);
-  try {
-    return await prettier.format(source, {
-      parser: 'apex',
-      plugins: [apex],
-      apexStandaloneParser: 'native',
-      printWidth: 100,
-      tabWidth: 4,
-    });
-  } catch (error) {
-    // A template bug, never a user error: say which file, keep the parser's words.
-    throw new Error(`Generated ${path} does not parse as Apex: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }
 
 /** Renders every artifact for the view model, in a stable order, Apex formatted. */
