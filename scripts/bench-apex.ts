@@ -42,7 +42,9 @@ async function calloutsPerCall(capacityMb: number): Promise<number> {
     dirs: [FORCE_APP],
     cachePartitions: [{ name: 'local.ExternalApp', capacityMb }],
     customMetadata: {
-      ExternalAppService__mdt: [{ DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: 'bench' } }],
+      ExternalAppService__mdt: [
+        { DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: 'bench' } },
+      ],
     },
     transport: async (request) => ({
       status: 200,
