@@ -1,0 +1,105 @@
+/**
+ * `npm run mutation`: the mutation score of the generated Apex tests. Every mutant of the
+ * reference ExternalAppTokenService and ExternalAppApiClient (test/apex/mutation/) runs against the
+ * generated tests in the local Apex runtime, in two worker threads; prints the score, the time and
+ * each survivor. Exits 1 when fewer than 90% of the supported mutants are killed.
+ * `--json` prints every result as one JSON document instead; `--only ID...` runs those mutants.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Mutant } from '../test/apex/mutation/mutants.ts';
+import { loadReference, referenceMutants, type MutantResult } from '../test/apex/mutation/run.ts';
+
+const THRESHOLD = 0.9;
+const WORKERS = Math.max(1, Math.min(2, availableParallelism()));
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = args.includes('--only') ? args.slice(args.indexOf('--only') + 1) : undefined;
+
+const started = Date.now();
+const reference = await loadReference();
+const all = await referenceMutants(reference);
+const selected = all
+  .map((mutant, index) => ({ mutant, index }))
+  .filter(({ mutant }) => !only || only.includes(mutant.id));
+
+const results = new Map<string, MutantResult>();
+const taken = new Set<string>();
+await Promise.all(Array.from({ length: Math.min(WORKERS, selected.length) }, () => runWorker()));
+
+function runWorker(): Promise<void> {
+  const worker = new Worker(new URL('../test/apex/mutation/worker.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const next = () => {
+      const job = selected.find(({ mutant }) => !results.has(mutant.id) && !taken.has(mutant.id));
+      if (!job) {
+        worker.postMessage(null);
+        return;
+      }
+      taken.add(job.mutant.id);
+      worker.postMessage(job.index);
+    };
+    worker.on('message', (message: MutantResult | 'ready') => {
+      if (message !== 'ready') {
+        results.set(message.id, message);
+        if (!json) process.stderr.write(`\r${results.size}/${selected.length} mutants`);
+      }
+      next();
+    });
+    worker.on('error', reject);
+    worker.on('exit', () => resolve());
+  });
+}
+
+const ordered = selected.map(({ mutant }) => ({ mutant, result: results.get(mutant.id)! }));
+const count = (status: MutantResult['status']) =>
+  ordered.filter(({ result }) => result.status === status).length;
+const killed = count('killed');
+const survived = count('survived');
+const supported = killed + survived;
+const score = supported === 0 ? 1 : killed / supported;
+const seconds = (Date.now() - started) / 1000;
+
+if (json) {
+  process.stdout.write(
+    JSON.stringify(
+      {
+        score,
+        killed,
+        supported,
+        unsupported: count('unsupported'),
+        unparseable: count('unparseable'),
+        errors: count('error'),
+        total: ordered.length,
+        seconds,
+        mutants: ordered.map(({ mutant, result }) => ({ ...describe(mutant), ...result })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+} else {
+  process.stderr.write('\n');
+  const lines = [
+    `Mutation score: ${(score * 100).toFixed(1)}% (${killed} killed of ${supported} supported mutants)`,
+    `Mutants: ${ordered.length} in total, ${count('unsupported')} unsupported, ${count('unparseable')} not parseable, ${count('error')} runtime errors`,
+    `Time: ${seconds.toFixed(1)} s with ${WORKERS} workers`,
+  ];
+  for (const status of ['survived', 'unsupported', 'unparseable', 'error'] as const) {
+    const these = ordered.filter(({ result }) => result.status === status);
+    if (these.length === 0) continue;
+    lines.push('', `${status[0]!.toUpperCase()}${status.slice(1)} (${these.length}):`);
+    for (const { mutant, result } of these) {
+      lines.push(`  ${mutant.id}  ${mutant.description}`, `      ${mutant.code}`);
+      if (status !== 'survived') lines.push(`      ${result.test ?? ''} ${result.message ?? ''}`);
+    }
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+process.exitCode = score >= THRESHOLD ? 0 : 1;
+
+function describe(mutant: Mutant) {
+  const { id, file, operator, line, column, description, code } = mutant;
+  return { id, file, operator, line, column, description, code };
+}
