@@ -56,6 +56,37 @@ export function applyMutant(source: string, mutant: Pick<Mutant, 'start' | 'end'
   return source.slice(0, mutant.start) + mutant.replacement + source.slice(mutant.end);
 }
 
+/** Several mutants applied at once; their edits must not overlap. */
+export function applyMutants(
+  source: string,
+  mutants: ReadonlyArray<Pick<Mutant, 'start' | 'end' | 'replacement'>>,
+): string {
+  const ordered = [...mutants].sort((a, b) => b.start - a.start);
+  ordered.forEach((m, i) => {
+    if (i > 0 && m.end > ordered[i - 1]!.start) throw new Error('overlapping mutants');
+  });
+  return ordered.reduce((text, mutant) => applyMutant(text, mutant), source);
+}
+
+/**
+ * The mutants of one file split into groups whose edits do not overlap (first fit, in source
+ * order). Each edit replaces one grammar phrase with another of the same kind (an operator, an
+ * expression, a statement, a block), so a group whose combined source parses shows that each of
+ * its edits leaves a parseable class: one parser run per group instead of one per mutant (the
+ * full run, scripts/mutation.ts, still parses every mutant on its own).
+ */
+export function disjointGroups<T extends Pick<Mutant, 'start' | 'end'>>(
+  mutants: readonly T[],
+): T[][] {
+  const groups: T[][] = [];
+  for (const mutant of [...mutants].sort((a, b) => a.start - b.start)) {
+    const group = groups.find((g) => g.at(-1)!.end < mutant.start);
+    if (group) group.push(mutant);
+    else groups.push([mutant]);
+  }
+  return groups;
+}
+
 interface Node {
   '@class'?: string;
   loc?: J.Location;
