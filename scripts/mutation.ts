@@ -3,7 +3,8 @@
  * reference ExternalAppTokenService and ExternalAppApiClient (test/apex/mutation/) runs against the
  * generated tests in the local Apex runtime, in two worker threads; prints the score, the time and
  * each survivor. Exits 1 when fewer than 90% of the supported mutants are killed.
- * `--json` prints every result as one JSON document instead; `--only ID...` runs those mutants.
+ * `--json` prints every result as one JSON document instead; `--with-proposals` first applies the
+ * proposed test changes (test/apex/mutation/proposals.ts); `--only ID...` runs those mutants.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -15,10 +16,11 @@ const WORKERS = Math.max(1, Math.min(2, availableParallelism()));
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const withProposals = args.includes('--with-proposals');
 const only = args.includes('--only') ? args.slice(args.indexOf('--only') + 1) : undefined;
 
 const started = Date.now();
-const reference = await loadReference();
+const reference = await loadReference({ withProposals });
 const all = await referenceMutants(reference);
 const selected = all
   .map((mutant, index) => ({ mutant, index }))
@@ -29,7 +31,9 @@ const taken = new Set<string>();
 await Promise.all(Array.from({ length: Math.min(WORKERS, selected.length) }, () => runWorker()));
 
 function runWorker(): Promise<void> {
-  const worker = new Worker(new URL('../test/apex/mutation/worker.ts', import.meta.url));
+  const worker = new Worker(new URL('../test/apex/mutation/worker.ts', import.meta.url), {
+    workerData: { withProposals },
+  });
   return new Promise((resolve, reject) => {
     const next = () => {
       const job = selected.find(({ mutant }) => !results.has(mutant.id) && !taken.has(mutant.id));
@@ -82,6 +86,7 @@ if (json) {
 } else {
   process.stderr.write('\n');
   const lines = [
+    ...(withProposals ? ['With the proposed test changes (test/apex/mutation/proposals.ts):'] : []),
     `Mutation score: ${(score * 100).toFixed(1)}% (${killed} killed of ${supported} supported mutants)`,
     `Mutants: ${ordered.length} in total, ${count('unsupported')} unsupported, ${count('unparseable')} not parseable, ${count('error')} runtime errors`,
     `Time: ${seconds.toFixed(1)} s with ${WORKERS} workers`,

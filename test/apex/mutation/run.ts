@@ -9,6 +9,7 @@ import { CalloutError } from '../../../src/errors/index.ts';
 import { loadApexProject, readPackageDir } from '../../../src/apex/index.ts';
 import { parseApex } from '../../../src/apex/parse/parser.ts';
 import { applyMutant, generateMutants, type Mutant, type MutationTarget } from './mutants.ts';
+import { applyProposals } from './proposals.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const FORCE_APP = join(ROOT, 'force-app');
@@ -39,12 +40,16 @@ export interface MutantResult {
   ms: number;
 }
 
-/** The committed reference output, read from force-app. */
-export async function loadReference(): Promise<Reference> {
-  const files = readdirSync(CLASSES)
+/**
+ * The committed reference output, read from force-app; with `withProposals`, its test classes
+ * carry the proposed test changes (proposals.ts).
+ */
+export async function loadReference(options: { withProposals?: boolean } = {}): Promise<Reference> {
+  const committed = readdirSync(CLASSES)
     .filter((name) => name.endsWith('.cls'))
     .sort()
     .map((name) => ({ path: name, source: readFileSync(join(CLASSES, name), 'utf8') }));
+  const files = options.withProposals ? applyProposals(committed) : committed;
   const pkg = await readPackageDir(FORCE_APP);
   const runtime = await loadApexProject({ files, ...packageOptions(pkg) });
   const result = await runtime.runTests();
