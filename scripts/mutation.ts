@@ -47,7 +47,8 @@ function runWorker(): Promise<void> {
     worker.on('message', (message: MutantResult | 'ready') => {
       if (message !== 'ready') {
         results.set(message.id, message);
-        if (!json) process.stderr.write(`\r${results.size}/${selected.length} mutants`);
+        if (!json && process.stderr.isTTY)
+          process.stderr.write(`\r${results.size}/${selected.length} mutants`);
       }
       next();
     });
@@ -84,7 +85,7 @@ if (json) {
     ) + '\n',
   );
 } else {
-  process.stderr.write('\n');
+  if (process.stderr.isTTY) process.stderr.write('\n');
   const lines = [
     ...(withProposals ? ['With the proposed test changes (test/apex/mutation/proposals.ts):'] : []),
     `Mutation score: ${(score * 100).toFixed(1)}% (${killed} killed of ${supported} supported mutants)`,
