@@ -5,10 +5,13 @@
  * each survivor. Exits 1 when fewer than 90% of the supported mutants are killed, or when a
  * mutant could not be judged (a runtime error or a timeout).
  * `--json` prints every result as one JSON document instead; `--with-proposals` first applies the
- * proposed test changes (test/apex/mutation/proposals.ts); `--only ID...` runs those mutants.
+ * proposed test changes (test/apex/mutation/proposals.ts); `--compile` first compiles every mutant
+ * with Salesforce's compiler (needs Java 11+; about a minute) and sets aside those that do not
+ * compile; `--only ID...` runs those mutants.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { compileErrors } from '../test/apex/mutation/compile.ts';
 import type { Mutant } from '../test/apex/mutation/mutants.ts';
 import { loadReference, referenceMutants, type MutantResult } from '../test/apex/mutation/run.ts';
 
@@ -19,6 +22,7 @@ const MUTANT_TIMEOUT_MS = 120_000;
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const withProposals = args.includes('--with-proposals');
+const compile = args.includes('--compile');
 const only = args.includes('--only') ? args.slice(args.indexOf('--only') + 1) : undefined;
 
 const started = Date.now();
@@ -30,6 +34,16 @@ const selected = all
 
 const results = new Map<string, MutantResult>();
 const taken = new Set<string>();
+if (compile) {
+  const errors = await compileErrors(
+    reference,
+    selected.map(({ mutant }) => mutant),
+  );
+  for (const [id, message] of errors) {
+    results.set(id, { id, status: 'uncompilable', message, ms: 0 });
+    taken.add(id);
+  }
+}
 await Promise.all(Array.from({ length: Math.min(WORKERS, selected.length) }, () => runWorker()));
 
 /**
@@ -92,6 +106,7 @@ if (json) {
         supported,
         unsupported: count('unsupported'),
         unparseable: count('unparseable'),
+        uncompilable: compile ? count('uncompilable') : null,
         errors: count('error'),
         total: ordered.length,
         seconds,
@@ -106,10 +121,16 @@ if (json) {
   const lines = [
     ...(withProposals ? ['With the proposed test changes (test/apex/mutation/proposals.ts):'] : []),
     `Mutation score: ${(score * 100).toFixed(1)}% (${killed} killed of ${supported} supported mutants)`,
-    `Mutants: ${ordered.length} in total, ${count('unsupported')} unsupported, ${count('unparseable')} not parseable, ${count('error')} runtime errors`,
+    `Mutants: ${ordered.length} in total, ${count('unsupported')} unsupported, ${count('unparseable')} not parseable, ${compile ? `${count('uncompilable')} not compilable` : 'compilation not checked (--compile)'}, ${count('error')} runtime errors`,
     `Time: ${seconds.toFixed(1)} s with ${WORKERS} workers`,
   ];
-  for (const status of ['survived', 'unsupported', 'unparseable', 'error'] as const) {
+  for (const status of [
+    'survived',
+    'unsupported',
+    'unparseable',
+    'uncompilable',
+    'error',
+  ] as const) {
     const these = ordered.filter(({ result }) => result.status === status);
     if (these.length === 0) continue;
     lines.push('', `${status[0]!.toUpperCase()}${status.slice(1)} (${these.length}):`);

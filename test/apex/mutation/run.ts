@@ -28,7 +28,8 @@ export interface Reference {
   tests: string[];
 }
 
-export type MutantStatus = 'killed' | 'survived' | 'unsupported' | 'unparseable' | 'error';
+export type MutantStatus =
+  'killed' | 'survived' | 'unsupported' | 'unparseable' | 'uncompilable' | 'error';
 
 export interface MutantResult {
   id: string;
