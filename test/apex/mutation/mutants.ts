@@ -150,15 +150,14 @@ function scopesOf(classDecl: Node, prefix: string, source: string): Scope[] {
         const value = (decl.assignment as { value?: Node } | undefined)?.value;
         if (!value) continue;
         const name = (decl.name as { value: string; loc: J.Location }).value;
-        // A field's initializer ends at the `;` after the name.
+        // A field's initializer ends at the first `;` token after the name (not one in a string).
         const start = (decl.name as { loc: J.Location }).loc.startIndex;
-        scopes.push({
-          name: `${prefix}.${name}`,
-          root: value,
-          start,
-          end: source.indexOf(';', start),
-        });
+        const end = tokenize(source, start).find((t) => t.text === ';')!.start;
+        scopes.push({ name: `${prefix}.${name}`, root: value, start, end });
       }
+    } else if (/PropertyMember|StmntBlockMember/.test(memberKind)) {
+      // The generated classes have none; code the tool cannot see must not lower the count quietly.
+      throw new Error(`${prefix}: the mutation tool does not handle ${memberKind} yet.`);
     }
   }
   return scopes;
