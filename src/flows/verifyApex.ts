@@ -229,9 +229,10 @@ function xmlUnescape(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
+/** Text content as written: not trimmed, since a value may end in a character trim() removes. */
 function tag(xml: string, name: string): string | undefined {
   const found = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
-  return found === undefined ? undefined : xmlUnescape(found.trim());
+  return found === undefined ? undefined : xmlUnescape(found);
 }
 
 function blocks(xml: string, name: string): string[] {
@@ -275,13 +276,18 @@ async function metadataFiles(dirs: readonly string[], folder: string, suffix: st
   return found;
 }
 
-async function readCredentials(dirs: readonly string[]) {
+export interface Credentials {
+  named: Map<string, NamedCredentialXml>;
+  external: Map<string, ExternalCredentialXml>;
+}
+
+/** Named and External Credential metadata files (name without suffix, XML), as generate writes them. */
+export function parseCredentials(files: {
+  named: ReadonlyArray<{ name: string; xml: string }>;
+  external: ReadonlyArray<{ name: string; xml: string }>;
+}): Credentials {
   const named = new Map<string, NamedCredentialXml>();
-  for (const { name, xml } of await metadataFiles(
-    dirs,
-    'namedCredentials',
-    '.namedCredential-meta.xml',
-  )) {
+  for (const { name, xml } of files.named) {
     const parameters = blocks(xml, 'namedCredentialParameters');
     named.set(name.toLowerCase(), {
       name,
@@ -298,11 +304,7 @@ async function readCredentials(dirs: readonly string[]) {
     });
   }
   const external = new Map<string, ExternalCredentialXml>();
-  for (const { name, xml } of await metadataFiles(
-    dirs,
-    'externalCredentials',
-    '.externalCredential-meta.xml',
-  )) {
+  for (const { name, xml } of files.external) {
     const authHeaders = blocks(xml, 'externalCredentialParameters')
       .filter((p) => tag(p, 'parameterType') === 'AuthHeader')
       .map((p) => ({
@@ -319,6 +321,13 @@ async function readCredentials(dirs: readonly string[]) {
     });
   }
   return { named, external };
+}
+
+async function readCredentials(dirs: readonly string[]): Promise<Credentials> {
+  return parseCredentials({
+    named: await metadataFiles(dirs, 'namedCredentials', '.namedCredential-meta.xml'),
+    external: await metadataFiles(dirs, 'externalCredentials', '.externalCredential-meta.xml'),
+  });
 }
 
 /** Principal parameters of each External Credential, as `callout deploy` sets them (in memory). */
@@ -353,10 +362,7 @@ function unsupportedFormula(what: string, where: string): CalloutError {
  * body cannot URL-encode). Anything else stops with APEX_UNSUPPORTED.
  */
 export function namedCredentialResolver(
-  credentials: {
-    named: Map<string, NamedCredentialXml>;
-    external: Map<string, ExternalCredentialXml>;
-  },
+  credentials: Credentials,
   parameters: CredentialParameters,
 ): NamedCredentialResolver {
   return (name, path, request) => {
@@ -570,7 +576,7 @@ async function verifyOne(
     record: CustomMetadataRecord;
     fieldTypes: Record<string, string>;
     partition: OrgCachePartitionConfig | null;
-    credentials: Awaited<ReturnType<typeof readCredentials>> | undefined;
+    credentials: Credentials | undefined;
     probe: ServiceConfig['probe'] | null;
   },
 ): Promise<ApexServiceReport> {
