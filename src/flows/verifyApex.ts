@@ -459,7 +459,6 @@ const kindOf = (callout: RecordedCallout): 'token' | 'api' =>
     : 'token';
 
 function probeFailure(
-  service: string,
   probe: NonNullable<ServiceConfig['probe']>,
   status: number,
 ): CalloutError | undefined {
@@ -537,7 +536,7 @@ export async function verifyApexServices(
       `Running ${vm.classes.tokenService} and ${vm.classes.apiClient} for ${name} in the local Apex runtime (real callouts)...`,
     );
     reports.push(
-      await verifyOne(project, {
+      await verifyOne(project, reporter, {
         vm,
         name,
         service,
@@ -567,6 +566,7 @@ export async function verifyApexServices(
 
 async function verifyOne(
   project: Project,
+  reporter: Reporter,
   input: {
     vm: ProjectVM;
     name: string;
@@ -657,7 +657,6 @@ async function verifyOne(
     }
   };
 
-  let failure: CalloutError | undefined;
   const first = await runtime.runAnonymous(anonymousApex(vm, name, probe, true), {
     path: `verify-${name}.apex`,
   });
@@ -687,6 +686,33 @@ async function verifyOne(
     }
   }
 
+  const failure = await judge(project, service, input.partition, tokenRequest, report);
+  if (failure) report.error = failure;
+  report.ok = !failure;
+  if (!failure && report.tokenCalloutsInSecondTransaction > 0)
+    reporter.warn(
+      `${name}: the second transaction requested a new token: the org cache partition ${input.partition?.name ?? vm.cache.qualifiedPartition} is ${input.partition ? 'at 0 MB' : 'missing'}, so the generated code kept the token for one transaction only.`,
+      { shown: true },
+    );
+  return report;
+}
+
+/** Token callouts made before the transaction's first API call (a 401 retry's token is not one). */
+function tokenCalloutsBeforeApi(report: ApexServiceReport, transaction: 1 | 2): number {
+  const callouts = report.callouts.filter((c) => c.transaction === transaction);
+  const firstApi = callouts.findIndex((c) => c.kind === 'api');
+  return callouts.slice(0, firstApi < 0 ? undefined : firstApi).filter((c) => c.kind === 'token')
+    .length;
+}
+
+/** The first failure, most telling first: a difference, an exception, caching, the probe. */
+async function judge(
+  project: Project,
+  service: ServiceConfig,
+  partition: OrgCachePartitionConfig | null,
+  tokenRequest: TokenRequest,
+  report: ApexServiceReport,
+): Promise<CalloutError | undefined> {
   const mismatched = report.callouts.filter((c) => c.differences.length > 0);
   if (mismatched.length > 0) {
     const lines = mismatched.flatMap((c) =>
@@ -695,9 +721,13 @@ async function verifyOne(
           `  ${c.kind} callout (transaction ${c.transaction}) ${d.part}: harness ${d.harness} | Apex ${d.apex}`,
       ),
     );
-    failure = new CalloutError(
+    const mergeFieldBody =
+      ecMode(project) &&
+      service.clientAuth === 'body' &&
+      mismatched.some((c) => c.differences.some((d) => d.part === 'body'));
+    return new CalloutError(
       'APEX_MISMATCH',
-      `The generated Apex sent ${mismatched.length === 1 ? 'a request' : `${mismatched.length} requests`} that differ${mismatched.length === 1 ? 's' : ''} from the harness's:\n${lines.join('\n')}`,
+      `The generated Apex sent ${mismatched.length === 1 ? 'a request that differs' : `${mismatched.length} requests that differ`} from the harness's:\n${lines.join('\n')}`,
       {
         data: {
           differences: mismatched.map((c) => ({
@@ -706,47 +736,39 @@ async function verifyOne(
             differences: c.differences,
           })),
         },
+        // Not drift: the platform substitutes body merge fields as they are (only HTMLENCODE exists).
+        ...(mergeFieldBody
+          ? {
+              actions: [
+                'External Credential body merge fields are sent without URL encoding: use clientAuth "basic", or a client id and secret that need no URL encoding, or secretStorage "customMetadata".',
+              ],
+            }
+          : {}),
       },
     );
-    if (
-      ecMode(project) &&
-      service.clientAuth === 'body' &&
-      mismatched.some((c) => c.differences.some((d) => d.part === 'body'))
-    )
-      // Not drift: the platform substitutes body merge fields as they are (only HTMLENCODE exists).
-      failure = new CalloutError('APEX_MISMATCH', failure.message, {
-        data: failure.data,
-        actions: [
-          'External Credential body merge fields are sent without URL encoding: use clientAuth "basic", or a client id and secret that need no URL encoding, or secretStorage "customMetadata".',
-        ],
-      });
   }
-  if (!failure && report.apexException)
-    failure = await exceptionFailure(project, report.apexException, tokenRequest, report);
-  if (!failure && report.tokenCalloutsInFirstTransaction !== 1)
-    failure = new CalloutError(
+  if (report.apexException)
+    return exceptionFailure(project, report.apexException, tokenRequest, report);
+  const first = tokenCalloutsBeforeApi(report, 1);
+  if (first !== 1)
+    return new CalloutError(
       'APEX_MISMATCH',
-      `The first transaction made ${report.tokenCalloutsInFirstTransaction} token callouts; the generated token service should make exactly one.`,
+      `The first transaction made ${first} token callouts; the generated token service should make exactly one.`,
     );
-  if (
-    !failure &&
-    report.tokenCalloutsInSecondTransaction > 0 &&
-    (input.partition?.capacityMb ?? 0) > 0
-  )
-    failure = new CalloutError(
+  const second = tokenCalloutsBeforeApi(report, 2);
+  if (second > 0 && (partition?.capacityMb ?? 0) > 0)
+    return new CalloutError(
       'APEX_MISMATCH',
-      `The second transaction made ${report.tokenCalloutsInSecondTransaction} token callout(s): the org cache partition ${input.partition?.name} should have served the token.`,
+      `The second transaction made ${second} token callout(s): the org cache partition ${partition?.name} should have served the token.`,
       {
         actions: [
           "Check the token's expires_in against cache.refreshMarginSeconds (see `callout verify`).",
         ],
       },
     );
-  if (!failure && probe && report.probe?.httpStatus)
-    failure = probeFailure(name, probe, report.probe.httpStatus);
-  if (failure) report.error = failure;
-  report.ok = !failure;
-  return report;
+  const probe = service.probe;
+  if (probe && report.probe?.httpStatus) return probeFailure(probe, report.probe.httpStatus);
+  return undefined;
 }
 
 const ecMode = (project: Project) => project.config.secretStorage === 'externalCredential';

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApexProject } from '../../src/apex/index.ts';
@@ -230,6 +231,80 @@ describe('callout verify --apex, customMetadata mode', () => {
       message:
         'The generated Apex threw AcmeCalloutException: AcmeWhitelabel: the token endpoint answered HTTP 401 (an HTML page titled "Whitelabel Error Page").',
     });
+  });
+});
+
+/** Runs `body` with a generated file changed, and puts it back. */
+async function withEdit(
+  ws: Workspace,
+  path: string,
+  edit: (text: string) => string,
+  body: () => Promise<void>,
+): Promise<void> {
+  const file = join(ws.dir, 'force-app/main/default', path);
+  const original = await readFile(file, 'utf8');
+  const changed = edit(original);
+  expect(changed).not.toBe(original);
+  await writeFile(file, changed);
+  try {
+    await body();
+  } finally {
+    await writeFile(file, original);
+  }
+}
+
+describe('callout verify --apex finds what the harness would not', () => {
+  it('a planted fault in the generated token service (the Basic scheme misspelled) fails with the difference listed', async () => {
+    await withEdit(
+      customMetadata,
+      'classes/AcmeTokenService.cls',
+      (text) => text.replace("'Basic ' + EncodingUtil", "'Basic  ' + EncodingUtil"),
+      async () => {
+        const { result, json } = await verifyApex(customMetadata, 'AcmeBasic');
+        expect(result.code).toBe(19);
+        expect(json).toMatchObject({
+          name: 'APEX_MISMATCH',
+          message: expect.stringContaining(
+            'token callout (transaction 1) authorization: harness Basic **** | Apex Basic ****',
+          ),
+        });
+      },
+    );
+  });
+
+  it('--no-probe: getAccessToken twice, and the second transaction takes the token from the org cache', async () => {
+    const result = await runCli(['verify', '--apex', 'AcmeBasic', '--no-probe', '--json'], {
+      cwd: customMetadata.dir,
+      env: customMetadata.env,
+    });
+    expectNoCanary(result);
+    expect(result.code).toBe(0);
+    const [report] = servicesOf(parseJson(result.stdout));
+    expect(report).toMatchObject({ probe: null, tokenCalloutsInSecondTransaction: 0 });
+    expect((report!.callouts as JsonCallout[]).map((c) => [c.transaction, c.kind])).toEqual([
+      [1, 'token'],
+    ]);
+  });
+
+  it('a 0 MB partition: the second transaction needs a new token, and verify --apex warns', async () => {
+    await withEdit(
+      customMetadata,
+      'cachePartitions/Acme.cachePartition-meta.xml',
+      (text) =>
+        text.replace(
+          '<allocatedCapacity>1</allocatedCapacity>',
+          '<allocatedCapacity>0</allocatedCapacity>',
+        ),
+      async () => {
+        const { result, json } = await verifyApex(customMetadata, 'AcmeBasic');
+        expect(result.code).toBe(0);
+        expect(servicesOf(json)[0]).toMatchObject({
+          cachePartition: { capacityMb: 0 },
+          tokenCalloutsInSecondTransaction: 1,
+        });
+        expect(json.warnings).toEqual([expect.stringContaining('at 0 MB')]);
+      },
+    );
   });
 });
 
