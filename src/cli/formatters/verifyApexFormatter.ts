@@ -59,7 +59,7 @@ export function displayApexServiceReport(report: ApexServiceReport, output: Outp
       output.style(
         transaction === 1
           ? `Transaction 1: getAccessToken${report.probe ? ' and the probe' : ''} (${ms} ms)`
-          : `Transaction 2: ${report.probe ? 'the probe' : 'getAccessToken'} again, same org cache (${ms} ms)`,
+          : `Transaction 2: the same again, on the same org cache (${ms} ms)`,
         'bold',
       ),
     );
