@@ -9,7 +9,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { CalloutError } from '../../src/errors/index.ts';
 import { buildTokenRequest, formUrlEncode } from '../../src/exchange/tokenRequest.ts';
-import { renderArtifacts } from '../../src/generate/render.ts';
+import { ARTIFACTS } from '../../src/generate/registry.ts';
 import { buildProjectVM, type ProjectVM } from '../../src/generate/viewModel.ts';
 import { httpTransport } from '../../src/flows/apex.ts';
 import {
@@ -17,6 +17,7 @@ import {
   namedCredentialResolver,
   parseCredentials,
 } from '../../src/flows/verifyApex.ts';
+import { createTemplateEngine } from '../../src/render/engine.ts';
 import { exchangeToken } from '../../src/harness/exchange.ts';
 import { HttpClient } from '../../src/harness/http.ts';
 
@@ -30,7 +31,7 @@ import { HttpClient } from '../../src/harness/http.ts';
  * The values travel the whole way: config → view model → the rendered Custom Metadata record
  * (and Named/External Credential) XML → the runtime's record reader → the generated Apex → the
  * wire. The classes are the same for every service value, so they are rendered and parsed once
- * per (secret storage, client auth) shape; only the records change per case.
+ * per secret storage mode; only the records (and credentials) change per case.
  */
 
 interface Captured {
@@ -185,29 +186,45 @@ function build(config: ConfigInput) {
   }
 }
 
-/** Rendered without prettier: the runtime parses the raw template output just as well. */
-const identity = async (source: string) => source;
-const RUNTIME_CLASSES = /classes\/Hx(TokenService|ApiClient|CalloutException)\.cls$/;
+/**
+ * Only the artifacts the runtime needs are rendered (rendering everything costs ~100 ms a case),
+ * without prettier: the runtime parses the raw template output just as well.
+ */
+const engine = createTemplateEngine();
+const RUNTIME_CLASSES = /^classes\/Hx(TokenService|ApiClient|CalloutException)\.cls$/;
+const CASE_METADATA = /^(customMetadata|namedCredentials|externalCredentials)\//;
 
-interface Shape {
-  files: Array<{ path: string; source: string }>;
+function render(vm: ProjectVM, wanted: RegExp): Array<{ path: string; content: string }> {
+  const files: Array<{ path: string; content: string }> = [];
+  for (const artifact of ARTIFACTS)
+    for (const item of artifact.items(vm)) {
+      const path = artifact.output(vm, item);
+      if (wanted.test(path))
+        files.push({ path, content: engine.render(artifact.template, { project: vm, item }) });
+    }
+  return files;
 }
-const shapes = new Map<string, Shape>();
 
-async function shapeOf(vm: ProjectVM, mode: Mode, clientAuth: ClientAuth): Promise<Shape> {
-  const key = `${mode}/${clientAuth}`;
-  let shape = shapes.get(key);
-  if (!shape) {
-    const rendered = await renderArtifacts(vm, { format: identity });
-    const files = rendered
-      .filter((f) => RUNTIME_CLASSES.test(f.path))
-      .map((f) => ({ path: f.path, source: f.content }));
-    // Parses the classes once (the parser memoises by source).
-    await loadApexProject({ files });
-    shape = { files };
-    shapes.set(key, shape);
+const classesOf = (vm: ProjectVM) =>
+  render(vm, RUNTIME_CLASSES).map((f) => ({ path: f.path, source: f.content }));
+
+/** The classes of a secret storage mode, rendered and parsed once: no service value is in them. */
+const shapes = new Map<Mode, Array<{ path: string; source: string }>>();
+
+async function classesFor(
+  vm: ProjectVM,
+  mode: Mode,
+): Promise<Array<{ path: string; source: string }>> {
+  let files = shapes.get(mode);
+  if (!files) {
+    files = classesOf(vm);
+    const other = build(configWith('clientId', 'another-client', mode, 'basic'))!;
+    if (JSON.stringify(classesOf(other.vm)) !== JSON.stringify(files))
+      throw new Error('the generated classes depend on service values: render them per case');
+    await loadApexProject({ files }); // parses them once (the parser memoises by source)
+    shapes.set(mode, files);
   }
-  return shape;
+  return files;
 }
 
 const ANONYMOUS = `String accessToken = HxTokenService.getAccessToken('${SERVICE}');`;
@@ -232,11 +249,8 @@ async function runBoth(
   if (target === 'secret' && !isSecretLike(secretValue)) return undefined;
   const { config, vm } = built;
   const service = config.services[SERVICE]!;
-  const shape = await shapeOf(vm, mode, clientAuth);
-  const rendered = await renderArtifacts(vm, { format: identity });
-  for (const file of shape.files)
-    if (rendered.find((f) => f.path === file.path)?.content !== file.source)
-      throw new Error(`${file.path} changed with a service value: the per-shape reuse is wrong`);
+  const files = await classesFor(vm, mode);
+  const rendered = render(vm, CASE_METADATA);
   const recordFile = rendered.find((f) => f.path.includes('customMetadata/'))!;
   const { type, record } = parseCustomMetadataRecord(recordFile.path, recordFile.content);
   if (mode === 'customMetadata') record.fields.ClientSecret__c = secretValue;
@@ -258,7 +272,7 @@ async function runBoth(
     );
   }
   const runtime = await loadApexProject({
-    files: shape.files,
+    files,
     transport: httpTransport(client),
     customMetadata: { [type]: [record] },
     customMetadataFields: { [type]: { TimeoutMs__c: 'Number' } },
