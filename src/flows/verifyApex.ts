@@ -72,11 +72,12 @@ export interface ApexServiceReport {
   classes: { tokenService: string; apiClient: string };
   callouts: ApexCalloutReport[];
   tokenCalloutsInFirstTransaction: number;
-  tokenCalloutsInSecondTransaction: number;
+  /** null when the second transaction did not run (the first ended with an exception). */
+  tokenCalloutsInSecondTransaction: number | null;
   probe: { method: string; path: string; httpStatus: number | null } | null;
   /** An uncaught Apex exception, with the generated code's own message. */
   apexException?: ApexException;
-  timings: { loadMs: number; firstTransactionMs: number; secondTransactionMs: number };
+  timings: { loadMs: number; firstTransactionMs: number; secondTransactionMs: number | null };
   error?: CalloutError;
 }
 
@@ -617,12 +618,12 @@ async function verifyOne(
     classes: { tokenService: vm.classes.tokenService, apiClient: vm.classes.apiClient },
     callouts: [],
     tokenCalloutsInFirstTransaction: 0,
-    tokenCalloutsInSecondTransaction: 0,
+    tokenCalloutsInSecondTransaction: null,
     probe: probe ? { method: probe.method, path: probe.path, httpStatus: null } : null,
     timings: {
       loadMs: Math.round(loaded - started),
       firstTransactionMs: 0,
-      secondTransactionMs: 0,
+      secondTransactionMs: null,
     },
   };
   const tokenRequest = buildTokenRequest(service, secret);
@@ -690,7 +691,7 @@ async function verifyOne(
   const failure = await judge(project, service, input.partition, tokenRequest, report);
   if (failure) report.error = failure;
   report.ok = !failure;
-  if (!failure && report.tokenCalloutsInSecondTransaction > 0)
+  if (!failure && (report.tokenCalloutsInSecondTransaction ?? 0) > 0)
     reporter.warn(
       `${name}: the second transaction requested a new token: the org cache partition ${input.partition?.name ?? vm.cache.qualifiedPartition} is ${input.partition ? 'at 0 MB' : 'missing'}, so the generated code kept the token for one transaction only.`,
       { shown: true },

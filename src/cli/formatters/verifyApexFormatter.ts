@@ -12,21 +12,27 @@ function requestLines(request: MaskedRequest): string[] {
   return lines;
 }
 
+/**
+ * The Apex's callout beside the harness's: a line both share is shown once, a line that differs
+ * is shown twice (Apex, then harness). The `--json` form carries both requests whole.
+ */
 function calloutLines(callout: ApexCalloutReport, output: Output): string[] {
   const status = callout.httpStatus === 0 ? 'no answer' : `HTTP ${callout.httpStatus}`;
   const verdict =
     callout.differences.length === 0
-      ? output.style('same as the harness', 'green')
-      : output.style(`${callout.differences.length} difference(s)`, 'red');
+      ? output.style('the same as the harness sends', 'green')
+      : output.style(`${callout.differences.length} difference(s) from the harness`, 'red');
   const lines = [
     `  ${callout.kind === 'token' ? 'Token request' : 'API call'} (${status}): ${verdict}`,
   ];
   const apex = requestLines(callout);
-  const harness = callout.harness ? requestLines(callout.harness) : ['(none)'];
-  const width = Math.max(...apex.map((l) => l.length), 'Apex'.length);
-  lines.push(`    ${'Apex'.padEnd(width)}  | harness`);
-  for (let i = 0; i < Math.max(apex.length, harness.length); i++)
-    lines.push(`    ${(apex[i] ?? '').padEnd(width)}  | ${harness[i] ?? ''}`);
+  const harness = callout.harness ? requestLines(callout.harness) : [];
+  for (const line of apex) {
+    if (harness.includes(line)) lines.push(`    ${line}`);
+    else lines.push(output.style(`    Apex:    ${line}`, 'red'));
+  }
+  for (const line of harness)
+    if (!apex.includes(line)) lines.push(output.style(`    harness: ${line}`, 'red'));
   for (const difference of callout.differences)
     lines.push(
       output.style(
@@ -55,21 +61,26 @@ export function displayApexServiceReport(report: ApexServiceReport, output: Outp
     const callouts = report.callouts.filter((c) => c.transaction === transaction);
     const ms =
       transaction === 1 ? report.timings.firstTransactionMs : report.timings.secondTransactionMs;
-    lines.push(
-      output.style(
-        transaction === 1
-          ? `Transaction 1: getAccessToken${report.probe ? ' and the probe' : ''} (${ms} ms)`
-          : `Transaction 2: the same again, on the same org cache (${ms} ms)`,
-        'bold',
-      ),
-    );
+    const what =
+      transaction === 1
+        ? `Transaction 1: getAccessToken${report.probe ? ' and the probe' : ''}`
+        : 'Transaction 2: the same again, on the same org cache';
+    if (ms === null) {
+      lines.push(
+        `${output.style(what, 'bold')}: not run (the first one ended with an exception)`,
+        '',
+      );
+      continue;
+    }
+    lines.push(output.style(`${what} (${ms} ms)`, 'bold'));
     if (callouts.length === 0) lines.push('  no callouts');
     for (const callout of callouts) lines.push(...calloutLines(callout, output));
     lines.push('');
   }
-  lines.push(
-    `  Token callouts in the second transaction: ${report.tokenCalloutsInSecondTransaction}`,
-  );
+  if (report.tokenCalloutsInSecondTransaction !== null)
+    lines.push(
+      `  Token callouts in the second transaction: ${report.tokenCalloutsInSecondTransaction}`,
+    );
   if (report.probe)
     lines.push(
       `  Probe ${report.probe.method} ${report.probe.path}: ${report.probe.httpStatus === null ? 'not reached' : `HTTP ${report.probe.httpStatus}`}`,
