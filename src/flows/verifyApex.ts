@@ -521,6 +521,10 @@ export async function verifyApexServices(
   const partition =
     partitions.find((p) => p.name.toLowerCase() === vm.cache.qualifiedPartition.toLowerCase()) ??
     null;
+  if (partition && partition.capacityMb !== project.config.cache.capacityMb)
+    reporter.warn(
+      `The cache partition ${partition.name} in ${directories.join(', ')} has ${partition.capacityMb} MB and the config says ${project.config.cache.capacityMb}: verify --apex uses the generated one (run \`callout generate\` to update it).`,
+    );
   const ecMode = project.config.secretStorage === 'externalCredential';
   const credentials = ecMode ? await readCredentials(dirs) : undefined;
 

@@ -302,7 +302,12 @@ describe('callout verify --apex finds what the harness would not', () => {
           cachePartition: { capacityMb: 0 },
           tokenCalloutsInSecondTransaction: 1,
         });
-        expect(json.warnings).toEqual([expect.stringContaining('at 0 MB')]);
+        expect(json.warnings).toEqual([
+          expect.stringContaining('has 0 MB and the config says 1'),
+          expect.stringContaining(
+            'is at 0 MB, so the generated code kept the token for one transaction only',
+          ),
+        ]);
       },
     );
   });
