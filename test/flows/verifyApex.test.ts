@@ -13,6 +13,7 @@ import {
   startOidcServer,
   type FaultServer,
   type JwtApi,
+  refusedUrl,
   type OidcServer,
 } from '../servers/index.ts';
 
@@ -120,6 +121,7 @@ beforeAll(async () => {
       AcmeBody: service({ clientId: 'post-client', clientAuth: 'body' }),
       AcmeWrongSecret: service({ clientSecret: { env: 'WRONG_SECRET' } }),
       AcmeWhitelabel: service({ tokenUrl: faults.url('/whitelabel') }),
+      AcmeRefused: service({ tokenUrl: await refusedUrl() }),
     }),
     generatedProject('externalCredential', {
       VaultBasic: service({}),
@@ -252,6 +254,22 @@ async function withEdit(
     await writeFile(file, original);
   }
 }
+
+describe('callout verify --apex, when nothing answers', () => {
+  it('a refused connection is the Apex CalloutException, with the code verify gives it', async () => {
+    const { result, json } = await verifyApex(customMetadata, 'AcmeRefused');
+    expect(result.code).toBe(14);
+    expect(json).toMatchObject({
+      name: 'CONNECTION_REFUSED',
+      message: expect.stringMatching(/^The generated Apex threw System\.CalloutException: /),
+    });
+    const [report] = servicesOf(json);
+    expect(report).toMatchObject({
+      tokenCalloutsInSecondTransaction: null,
+      callouts: [{ kind: 'token', httpStatus: 0, differences: [] }],
+    });
+  });
+});
 
 describe('callout verify --apex finds what the harness would not', () => {
   it('a planted fault in the generated token service (the Basic scheme misspelled) fails with the difference listed', async () => {
