@@ -115,7 +115,7 @@ function maskBody(body: string, secret: Secret): string {
     .join('&');
 }
 
-function maskRequest(request: Omit<MaskedRequest, never>, secret: Secret): MaskedRequest {
+function maskRequest(request: MaskedRequest, secret: Secret): MaskedRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers))
     headers[name] = name.toLowerCase() === 'authorization' ? maskAuthorization(value) : value;
@@ -127,7 +127,10 @@ function maskRequest(request: Omit<MaskedRequest, never>, secret: Secret): Maske
   };
 }
 
-/** The token request exactly as the harness sends it (`exchangeToken`), unmasked: for comparing only. */
+/**
+ * The token request exactly as the harness sends it (`exchangeToken`): the shape of a
+ * MaskedRequest, but unmasked, so it is compared and never reported.
+ */
 function harnessTokenRequest(tokenRequest: TokenRequest): MaskedRequest {
   return {
     method: tokenRequest.method,
