@@ -124,9 +124,7 @@ describe('generated Apex tests', () => {
   });
 });
 
-// What this checks: the expected values in the generated Apex tests are the bytes the harness sends.
-// Both come from the same encoder; that the Apex itself sends them is test/generate/equivalence.test.ts.
-describe('the generated Apex tests expect the token request the harness sends', () => {
+describe('equivalence: the harness and the generated Apex send the same token request', () => {
   let faults: FaultServer;
   const client = new HttpClient();
   beforeAll(async () => {
