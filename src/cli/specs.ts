@@ -91,6 +91,10 @@ export const verifyFlags = {
     default: true,
     description: 'Call the configured probe with the token (default; --no-probe skips it).',
   }),
+  apex: Flags.boolean({
+    description:
+      'Run the generated token service and API client in the local Apex runtime (real callouts), compared with the harness.',
+  }),
 } satisfies FlagDefs;
 
 export const tokenFlags = {

@@ -294,6 +294,14 @@ export const ERROR_CODES = {
     summary: 'the Apex ended with an uncaught exception',
     actions: ['Read the Apex exception and stack trace shown.'],
   },
+  APEX_MISMATCH: {
+    exitCode: EXIT.apex,
+    summary:
+      'verify --apex: the generated Apex sent other requests than the harness, or did not reuse its cached token',
+    actions: [
+      'Run `callout generate` so the Apex matches the config, then `callout verify --apex` again; the differences are listed.',
+    ],
+  },
   APEX_TEST_FAILURE: {
     exitCode: EXIT.apexTestFailure,
     summary: 'an Apex test failed',
