@@ -17,7 +17,7 @@ import {
   namedCredentialResolver,
   parseCredentials,
 } from '../../src/flows/verifyApex.ts';
-import { createTemplateEngine } from '../../src/render/engine.ts';
+import { createTemplateEngine } from '../../src/render/index.ts';
 import { exchangeToken } from '../../src/harness/exchange.ts';
 import { HttpClient } from '../../src/harness/http.ts';
 
