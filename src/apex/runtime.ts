@@ -311,7 +311,10 @@ export async function createRuntime(
   files: ReadonlyArray<{ path: string; source: string }>,
   options: ApexRuntimeOptions,
 ): Promise<ApexRuntime> {
-  const units = await parseApexFiles(files);
+  const units = await parseApexFiles(
+    files,
+    options.parseCacheDir ? { cacheDir: options.parseCacheDir } : {},
+  );
   return new ApexRuntime(units, options);
 }
 

@@ -10,6 +10,7 @@ import {
   T,
   apexEquals,
   compareNumbers,
+  debugString,
   isNumber,
   keyOf,
   numericRank,
@@ -272,7 +273,7 @@ const stringStatics: Record<string, PlatformFn<undefined>> = {
       list instanceof ApexList
         ? list.items
         : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
-    return items.map(stringValueOf).join(str(ctx, args, 1));
+    return items.map((item) => stringValueOf(item)).join(str(ctx, args, 1));
   },
   escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/'/g, "\\'"),
   format: (ctx, args) => messageFormat(str(ctx, args, 0), args[1] ?? null),
@@ -589,7 +590,7 @@ export const langTypes: PlatformType[] = [
       debug: (ctx, args) => {
         // System.debug(level, message) prints the message only.
         const message = args.length === 2 ? (args[1] ?? null) : (args[0] ?? null);
-        txState(ctx.interp).debugLines.push(stringValueOf(message));
+        txState(ctx.interp).debugLines.push(debugString(message));
         return null;
       },
       assert: (ctx, args) => {
