@@ -1026,7 +1026,7 @@ export class Interpreter {
         return this.looseEquals(left, right);
       case 'NOT_EQUAL':
       case 'ALT_NOT_EQUAL':
-        return !this.looseEquals(left, right);
+        return !(await this.looseEquals(left, right));
       case 'TRIPLE_EQUAL':
         return (
           left === right || (isNumber(left) && isNumber(right) && compareNumbers(left, right) === 0)
@@ -1059,7 +1059,12 @@ export class Interpreter {
     }
   }
 
-  private looseEquals(left: Value, right: Value): boolean {
+  /** `==`: a user class's own `equals(Object)` decides when it has one; otherwise Apex equality. */
+  private async looseEquals(left: Value, right: Value): Promise<boolean> {
+    if (left instanceof ApexObject && !left.exception && right !== null) {
+      const equals = this.pickOverload(left.cls.findMethods('equals'), [right]);
+      if (equals && !equals.isStatic) return (await this.invoke(equals, left, [right])) === true;
+    }
     return apexEquals(left, right, true);
   }
 

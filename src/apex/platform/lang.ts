@@ -576,6 +576,17 @@ export const langTypes: PlatformType[] = [
   },
   { name: 'Math', statics: mathStatics },
   {
+    name: 'LoggingLevel',
+    staticProps: Object.fromEntries(
+      ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'FINE', 'FINER', 'FINEST'].map(
+        (level, ordinal) => [
+          level.toLowerCase(),
+          () => new ApexEnumValue('System.LoggingLevel', level, ordinal),
+        ],
+      ),
+    ),
+  },
+  {
     name: 'RoundingMode',
     staticProps: Object.fromEntries(
       Object.values(ROUNDING).map((mode, ordinal) => [
