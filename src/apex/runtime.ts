@@ -237,6 +237,7 @@ export class ApexRuntime {
     const sharedCache = this.services.orgCache;
     this.services.orgCache = new OrgCache(this.options.cachePartitions ?? []);
     this.interp.tx = new Transaction(true);
+    this.interp.cpuTimeLimitMs = 10_000;
     let outcome: 'Pass' | 'Fail' = 'Pass';
     let message: string | null = null;
     let stackTrace: string | null = null;
@@ -249,9 +250,11 @@ export class ApexRuntime {
         message =
           exception.message === null ? exception.type : `${exception.type}: ${exception.message}`;
         stackTrace = exception.stackTrace;
-      } else if (error instanceof CalloutError) {
-        message = `${error.name}: ${error.message}`;
-      } else throw error;
+      } else {
+        // An internal failure of the runtime fails this test only, with the runtime's own message.
+        const wrapped = CalloutError.wrap(error);
+        message = `${wrapped.name}: ${wrapped.message}`;
+      }
     } finally {
       this.services.orgCache = sharedCache;
     }
@@ -275,7 +278,10 @@ export class ApexRuntime {
    * debug output, the uncaught exception if any, and the callouts it made. Real callouts go to
    * the injected transport. An unsupported construct throws APEX_UNSUPPORTED.
    */
-  async runAnonymous(source: string, options: { path?: string } = {}): Promise<AnonymousResult> {
+  async runAnonymous(
+    source: string,
+    options: { path?: string; cpuTimeLimitMs?: number } = {},
+  ): Promise<AnonymousResult> {
     const path = options.path ?? 'anonymous.apex';
     const parsed = await parseApex(path, source, true);
     const unit = parsed.unit as J.AnonymousBlockUnit;
@@ -285,13 +291,14 @@ export class ApexRuntime {
     for (const inner of anonymous.inner.values()) this.interp.addClass(inner);
     this.interp.link();
     this.interp.tx = new Transaction(false);
+    this.interp.cpuTimeLimitMs = options.cpuTimeLimitMs ?? 10_000;
     const before = this.services.callouts.length;
     let exception: ApexException | undefined;
     try {
       await this.interp.runAnonymous(unit, path, anonymous);
       commitOrgCache(this.services.orgCache, this.interp.tx.state);
     } catch (error) {
-      if (!(error instanceof ApexThrow)) throw error;
+      if (!(error instanceof ApexThrow)) throw CalloutError.wrap(error);
       exception = exceptionOf(error);
     } finally {
       for (const inner of anonymous.inner.values()) this.interp.classes.delete(inner.key);

@@ -219,3 +219,18 @@ describe('Platform Cache', () => {
     expect((await runtime.runAnonymous(read)).debugLines).toEqual(['null']);
   });
 });
+
+describe('runaway code', () => {
+  it('stops a transaction over the CPU time limit with an uncatchable System.LimitException', async () => {
+    const runtime = await loadApexProject({});
+    const result = await runtime.runAnonymous(
+      'try { while (true) { Integer i = 1; } } catch (Exception e) { System.debug(e.getMessage()); }',
+      { cpuTimeLimitMs: 200 },
+    );
+    expect(result.debugLines).toEqual([]);
+    expect(result.exception).toMatchObject({
+      type: 'System.LimitException',
+      message: 'Apex CPU time limit exceeded',
+    });
+  });
+});

@@ -105,6 +105,10 @@ export class Transaction {
   /** Platform state by area (limits, cache, mocks…). */
   readonly state = new Map<string, unknown>();
   readonly isTest: boolean;
+  /** When the transaction started, and how long it waited for callouts (not CPU time). */
+  readonly startedAt = performance.now();
+  waitedMs = 0;
+  statementsRun = 0;
   constructor(isTest: boolean) {
     this.isTest = isTest;
   }
@@ -643,7 +647,18 @@ export class Interpreter {
     this.host.coverageHit(frame.file, line);
   }
 
+  /** The Apex CPU limit per transaction; time spent waiting for callouts does not count. */
+  cpuTimeLimitMs = 10_000;
+
+  private checkCpuTime(): void {
+    const tx = this.tx;
+    if (++tx.statementsRun % 1000 !== 0) return;
+    if (performance.now() - tx.startedAt - tx.waitedMs > this.cpuTimeLimitMs)
+      this.throwApex('System.LimitException', 'Apex CPU time limit exceeded');
+  }
+
   async exec(statement: J.Stmnt, frame: Frame): Promise<Completion> {
+    this.checkCpuTime();
     const node = statement as unknown as Record<string, unknown> & {
       '@class': string;
       loc?: J.Location;

@@ -168,6 +168,7 @@ async function send(
     return ctx.throwApex('System.CalloutException', `no protocol: ${url}`);
   }
   let result;
+  const waitStarted = performance.now();
   try {
     result = await services.transport({
       method: req.method,
@@ -188,6 +189,8 @@ async function send(
       mocked: false,
     });
     return ctx.throwApex('System.CalloutException', message);
+  } finally {
+    ctx.interp.tx.waitedMs += performance.now() - waitStarted;
   }
   services.callouts.push({
     method: req.method,
