@@ -234,3 +234,16 @@ describe('runaway code', () => {
     });
   });
 });
+
+describe('a 0 MB partition', () => {
+  it('does not validate or store anything: every operation is a silent miss', async () => {
+    const runtime = await loadApexProject({
+      orgCache: new OrgCache([{ name: 'local.Empty', capacityMb: 0 }]),
+    });
+    const result = await runtime.runAnonymous(
+      "Cache.OrgPartition p = Cache.Org.getPartition('local.Empty'); p.put('not_alnum', 'x'.repeat(200000), 10); System.debug(p.get('k')); System.debug(p.contains('k')); System.debug(p.remove('k'));",
+    );
+    expect(result.exception).toBeUndefined();
+    expect(result.debugLines).toEqual(['null', 'false', 'false']);
+  });
+});

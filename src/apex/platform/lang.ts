@@ -559,8 +559,24 @@ export const langTypes: PlatformType[] = [
       forname: (ctx, args) => {
         const name =
           args.length === 2 ? `${str(ctx, args, 0)}.${str(ctx, args, 1)}` : str(ctx, args, 0);
-        const cls = ctx.interp.findClass(name.split('.'));
-        return cls ? new ApexType({ name: cls.name, args: [] }) : null;
+        const type = ctx.interp.resolveTypeName(name.split('.'), [], undefined);
+        const known =
+          ctx.interp.findClass(name.split('.')) ||
+          ctx.interp.platform.find(type.name) ||
+          [
+            'string',
+            'integer',
+            'long',
+            'double',
+            'decimal',
+            'boolean',
+            'object',
+            'blob',
+            'id',
+            'date',
+            'datetime',
+          ].includes(type.name.toLowerCase());
+        return known ? new ApexType(type) : null;
       },
     },
     methods: {
