@@ -254,12 +254,13 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
   return ctx.unsupported(`JSON.deserialize into ${type.name}`);
 }
 
+/** The kind of a JSON value, never the value itself (it may be a token). */
 function describeRaw(raw: Raw): string {
   if (Array.isArray(raw)) return 'an array';
   if (raw instanceof Map) return 'an object';
-  if (typeof raw === 'string') return `"${raw}"`;
-  if (typeof raw === 'object' && raw && 'number' in raw) return raw.number;
-  return String(raw);
+  if (typeof raw === 'string') return 'a string';
+  if (typeof raw === 'boolean') return 'a boolean';
+  return 'a number';
 }
 
 /** JSON.serialize: Apex objects in field order, nulls kept unless suppressed. */
