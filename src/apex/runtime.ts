@@ -1,10 +1,8 @@
-import { basename } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
 import { CoverageRecorder, executableLines } from './coverage.ts';
 import { ClassInfo, declareClass, declareMembers, type MethodInfo } from './interpreter/classes.ts';
 import { ApexThrow } from './interpreter/errors.ts';
 import { Interpreter, Transaction } from './interpreter/interpreter.ts';
-import { ApexObject } from './interpreter/values.ts';
 import { parseApex, parseApexFiles, type ParsedUnit } from './parse/parser.ts';
 import type * as J from './parse/jorje.ts';
 import { commitOrgCache, createPlatform, OrgCache } from './platform/index.ts';
@@ -311,8 +309,6 @@ export class ApexRuntime {
   }
 }
 
-export { ApexObject };
-
 /** Parses the files concurrently and builds a runtime over them. */
 export async function createRuntime(
   files: ReadonlyArray<{ path: string; source: string }>,
@@ -324,5 +320,3 @@ export async function createRuntime(
   );
   return new ApexRuntime(units, options);
 }
-
-export const fileLabel = (path: string): string => basename(path);

@@ -27,6 +27,7 @@ import {
   compareNumbers,
   formatType,
   isNumber,
+  keyOf,
   numericRank,
   runtimeTypeName,
   stringValueOf,
@@ -369,11 +370,8 @@ export class Interpreter {
           stmnt?: J.Stmnt;
         };
         if (node['@class'] === `${AST}BlockMember$FieldMember` && node.variableDecls) {
-          await this.declareVariables(
-            node.variableDecls,
-            frame,
-            node as unknown as { loc?: J.Location },
-          );
+          this.markStatement(node.variableDecls as unknown as J.Stmnt, frame);
+          await this.declareVariables(node.variableDecls, frame);
         } else if (node['@class'] === `${AST}BlockMember$StmntBlockMember` && node.stmnt) {
           const completion = await this.exec(node.stmnt, frame);
           if (completion?.kind === 'return') break;
@@ -682,7 +680,7 @@ export class Interpreter {
         return undefined;
       case `${AST}Stmnt$VariableDeclStmnt`:
         this.markStatement(statement, frame);
-        await this.declareVariables(node.variableDecls as J.VariableDecls, frame, node);
+        await this.declareVariables(node.variableDecls as J.VariableDecls, frame);
         return undefined;
       case `${AST}Stmnt$IfElseBlock`: {
         for (const block of node.ifBlocks as J.IfBlock[]) {
@@ -761,11 +759,7 @@ export class Interpreter {
     }
   }
 
-  private async declareVariables(
-    decls: J.VariableDecls,
-    frame: Frame,
-    _node: unknown,
-  ): Promise<void> {
+  private async declareVariables(decls: J.VariableDecls, frame: Frame): Promise<void> {
     const type = this.resolveType(decls.type, frame.cls);
     for (const decl of decls.decls) {
       const init = decl.assignment.value;
@@ -1279,8 +1273,8 @@ export class Interpreter {
       if (target instanceof ApexMap) {
         return {
           type: target.valueType,
-          get: () => target.entries.get(keyOfValue(index))?.[1] ?? null,
-          set: (value) => void target.entries.set(keyOfValue(index), [index, value]),
+          get: () => target.entries.get(keyOf(index))?.[1] ?? null,
+          set: (value) => void target.entries.set(keyOf(index), [index, value]),
         };
       }
       throw unsupported(
@@ -1698,7 +1692,7 @@ export class Interpreter {
         const set = new ApexSet(types?.[0] ?? T.object);
         for (const value of creator.values as J.Expr[]) {
           const item = coerce(await this.eval(value, frame), set.elementType);
-          set.entries.set(keyOfValue(item), item);
+          set.entries.set(keyOf(item), item);
         }
         return set;
       }
@@ -1707,7 +1701,7 @@ export class Interpreter {
         for (const pair of creator.pairs as J.MapLiteralKeyValue[]) {
           const key = coerce(await this.eval(pair.key, frame), map.keyType);
           const value = coerce(await this.eval(pair.value, frame), map.valueType);
-          map.entries.set(keyOfValue(key), [key, value]);
+          map.entries.set(keyOf(key), [key, value]);
         }
         return map;
       }
@@ -1817,10 +1811,6 @@ export function coerce(value: Value, type: TypeName): Value {
       return value;
   }
 }
-
-import { keyOf } from './values.ts';
-
-const keyOfValue = keyOf;
 
 function constantRef(value: Value): Reference {
   return {

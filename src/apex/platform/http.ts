@@ -3,7 +3,6 @@ import { unsupported } from '../interpreter/errors.ts';
 import {
   ApexBlob,
   ApexList,
-  ApexObject,
   NativeObject,
   T,
   stringValueOf,
@@ -305,5 +304,3 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
     },
   ];
 }
-
-export type { ApexObject };
