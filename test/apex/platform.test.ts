@@ -247,3 +247,49 @@ describe('a 0 MB partition', () => {
     expect(result.debugLines).toEqual(['null', 'false', 'false']);
   });
 });
+
+describe('the default transport', () => {
+  it('sends a real callout over HTTP on loopback and reads the response', async () => {
+    const { createServer } = await import('node:http');
+    const received: Array<{ method?: string; url?: string; type?: string; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({
+          method: request.method,
+          url: request.url,
+          type: request.headers['content-type'],
+          body,
+        });
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('{"access_token":"live"}');
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as { port: number };
+    try {
+      const runtime = await loadApexProject({});
+      const result = await runtime.runAnonymous(`
+        HttpRequest r = new HttpRequest();
+        r.setEndpoint('http://127.0.0.1:${port}/oauth/token');
+        r.setMethod('POST');
+        r.setHeader('Content-Type', 'application/x-www-form-urlencoded');
+        r.setBody('grant_type=client_credentials');
+        Map<String, Object> token = (Map<String, Object>) JSON.deserializeUntyped(new Http().send(r).getBody());
+        System.debug(token.get('access_token'));`);
+
+      expect(result.debugLines).toEqual(['live']);
+      expect(received).toEqual([
+        {
+          method: 'POST',
+          url: '/oauth/token',
+          type: 'application/x-www-form-urlencoded',
+          body: 'grant_type=client_credentials',
+        },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});
