@@ -108,6 +108,16 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** The CalloutException message for a failed network call, in the platform's words where known. */
+function transportFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'Read timed out';
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'Connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'Unknown host';
+  return error.message;
+}
+
 async function send(
   ctx: PlatformContext,
   services: PlatformServices,
@@ -178,7 +188,7 @@ async function send(
     });
   } catch (error) {
     if (error instanceof CalloutError && error.name === 'APEX_UNSUPPORTED') throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = transportFailure(error);
     services.callouts.push({
       method: req.method,
       url,
