@@ -946,7 +946,11 @@ export class Interpreter {
       case `${AST}Expr$BinaryExpr`: {
         const left = await this.eval(node.left as J.Expr, frame);
         const right = await this.eval(node.right as J.Expr, frame);
-        return this.binary((node.op as { $: string }).$, left, right);
+        const op = (node.op as { $: string }).$;
+        // String concatenation renders objects through their own toString(), when they have one.
+        if (op === 'ADDITION' && (typeof left === 'string' || typeof right === 'string'))
+          return (await this.stringOf(left)) + (await this.stringOf(right));
+        return this.binary(op, left, right);
       }
       case `${AST}Expr$BooleanExpr`:
         return this.booleanExpr(node as unknown as J.BooleanExpr, frame);
@@ -1066,6 +1070,34 @@ export class Interpreter {
         return order >= 0;
       }
     }
+  }
+
+  /** String.valueOf as Apex does it: a user class's own toString() decides, also inside collections. */
+  async stringOf(value: Value, debug = false): Promise<string> {
+    if (value instanceof ApexObject && !value.exception) {
+      const method = this.pickOverload(value.cls.findMethods('tostring'), []);
+      if (method && !method.isStatic)
+        return stringValueOf(await this.invoke(method, value, []), debug);
+    }
+    const hasObjects = (items: Iterable<Value>): boolean =>
+      [...items].some((item) => item instanceof ApexObject);
+    if (value instanceof ApexList && hasObjects(value.items)) {
+      const parts: string[] = [];
+      for (const item of value.items) parts.push(await this.stringOf(item, debug));
+      return `(${parts.join(', ')})`;
+    }
+    if (value instanceof ApexSet && hasObjects(value.entries.values())) {
+      const parts: string[] = [];
+      for (const item of value.entries.values()) parts.push(await this.stringOf(item, debug));
+      return `{${parts.join(', ')}}`;
+    }
+    if (value instanceof ApexMap && hasObjects([...value.entries.values()].flat())) {
+      const parts: string[] = [];
+      for (const [k, v] of value.entries.values())
+        parts.push(`${await this.stringOf(k, debug)}=${await this.stringOf(v, debug)}`);
+      return `{${parts.join(', ')}}`;
+    }
+    return stringValueOf(value, debug);
   }
 
   /** `==`: a user class's own `equals(Object)` decides when it has one; otherwise Apex equality. */

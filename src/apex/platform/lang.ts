@@ -10,7 +10,6 @@ import {
   T,
   apexEquals,
   compareNumbers,
-  debugString,
   isNumber,
   keyOf,
   numericRank,
@@ -254,7 +253,7 @@ function messageFormat(pattern: string, list: Value): string {
 }
 
 const stringStatics: Record<string, PlatformFn<undefined>> = {
-  valueof: (_c, args) => stringValueOf(args[0] ?? null),
+  valueof: (ctx, args) => ctx.interp.stringOf(args[0] ?? null),
   valueofgmt: (_c, args) => stringValueOf(args[0] ?? null),
   isblank: (_c, args) => {
     const s = args[0] ?? null;
@@ -542,6 +541,7 @@ export const langTypes: PlatformType[] = [
     },
   },
   { name: 'Object', methods: objectMethods },
+  { name: 'Comparable' },
   { name: 'Exception', methods: exceptionMethods },
   {
     name: 'Enum',
@@ -617,8 +617,11 @@ export const langTypes: PlatformType[] = [
       debug: (ctx, args) => {
         // System.debug(level, message) prints the message only.
         const message = args.length === 2 ? (args[1] ?? null) : (args[0] ?? null);
-        txState(ctx.interp).debugLines.push(debugString(message));
-        return null;
+        const state = txState(ctx.interp);
+        return ctx.interp.stringOf(message, true).then((text) => {
+          state.debugLines.push(text);
+          return null;
+        });
       },
       assert: (ctx, args) => {
         if (args[0] !== true)
