@@ -62,6 +62,14 @@ export class ApexRuntime {
   private readonly coverage = new CoverageRecorder();
   private readonly executable = new Map<string, { cls: ClassInfo; lines: Set<number> }>();
   private readonly options: ApexRuntimeOptions;
+  /** Runs are serialised: the interpreter holds one transaction at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialised<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 
   constructor(units: readonly ParsedUnit[], options: ApexRuntimeOptions) {
     this.options = options;
@@ -139,7 +147,11 @@ export class ApexRuntime {
   }
 
   /** Runs @IsTest methods, each in its own transaction; shaped like `sf apex run test --json`. */
-  async runTests(options: RunTestsOptions = {}): Promise<TestRunResult> {
+  runTests(options: RunTestsOptions = {}): Promise<TestRunResult> {
+    return this.serialised(() => this.runTestsNow(options));
+  }
+
+  private async runTestsNow(options: RunTestsOptions): Promise<TestRunResult> {
     const started = Date.now();
     const selected: Array<{ cls: ClassInfo; method: MethodInfo }> = [];
     const wantedClasses = options.classNames?.map((n) => n.toLowerCase());
@@ -276,9 +288,16 @@ export class ApexRuntime {
    * debug output, the uncaught exception if any, and the callouts it made. Real callouts go to
    * the injected transport. An unsupported construct throws APEX_UNSUPPORTED.
    */
-  async runAnonymous(
+  runAnonymous(
     source: string,
     options: { path?: string; cpuTimeLimitMs?: number } = {},
+  ): Promise<AnonymousResult> {
+    return this.serialised(() => this.runAnonymousNow(source, options));
+  }
+
+  private async runAnonymousNow(
+    source: string,
+    options: { path?: string; cpuTimeLimitMs?: number },
   ): Promise<AnonymousResult> {
     const path = options.path ?? 'anonymous.apex';
     const parsed = await parseApex(path, source, true);

@@ -187,3 +187,18 @@ describe('exact Apex semantics', () => {
     expect((error as CalloutError).message).toMatch(/^broken\.apex:1:\d+: /);
   });
 });
+
+describe('concurrent use of one runtime', () => {
+  it('runs blocks one after another, each in its own transaction', async () => {
+    const results = await Promise.all(
+      ['A', 'B', 'C'].map((name) =>
+        runtime.runAnonymous(`System.debug('${name}'); Thrower.deref();`),
+      ),
+    );
+    expect(results.map((r) => [r.debugLines, r.exception?.type])).toEqual([
+      [['A'], 'System.NullPointerException'],
+      [['B'], 'System.NullPointerException'],
+      [['C'], 'System.NullPointerException'],
+    ]);
+  });
+});
