@@ -172,7 +172,7 @@ describe('exact Apex semantics', () => {
   it('an unsupported construct stops with APEX_UNSUPPORTED naming it and its place', async () => {
     await expect(
       runtime.runAnonymous('List<Account> a = [SELECT Id FROM Account];'),
-    ).rejects.toThrow(/does not support the expression Expr SoqlExpr at anonymous\.apex:1:\d+/);
+    ).rejects.toThrow(/does not support the expression SOQL queries at anonymous\.apex:1:\d+/);
     await expect(runtime.runAnonymous('System.debug(UserInfo.getUserId());')).rejects.toMatchObject(
       { name: 'APEX_UNSUPPORTED' },
     );

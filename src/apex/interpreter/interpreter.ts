@@ -1884,8 +1884,26 @@ function namesExpr(names: J.Identifier[]): J.Expr {
   } as unknown as J.Expr;
 }
 
+/** Readable names of the constructs people meet most; the rest as jorje names them. */
+const CONSTRUCT_NAMES: Record<string, string> = {
+  SoqlExpr: 'SOQL queries',
+  SoslExpr: 'SOSL searches',
+  DmlInsertStmnt: 'DML (insert)',
+  DmlUpdateStmnt: 'DML (update)',
+  DmlUpsertStmnt: 'DML (upsert)',
+  DmlDeleteStmnt: 'DML (delete)',
+  DmlUndeleteStmnt: 'DML (undelete)',
+  DmlMergeStmnt: 'DML (merge)',
+  RunAsBlock: 'System.runAs',
+  TriggerVariableExpr: 'trigger context variables',
+  JavaMethodCallExpr: 'Java method calls',
+  JavaVariableExpr: 'Java variables',
+  PackageVersionExpr: 'Package.Version',
+};
+
 function shortClass(name: string): string {
-  return name.slice(name.lastIndexOf('.') + 1).replace('$', ' ');
+  const short = name.slice(name.lastIndexOf('$') + 1);
+  return CONSTRUCT_NAMES[short] ?? name.slice(name.lastIndexOf('.') + 1).replace('$', ' ');
 }
 
 const lineCache = new WeakMap<object, number>();
