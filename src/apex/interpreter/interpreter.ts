@@ -290,9 +290,11 @@ export class Interpreter {
     return frame;
   }
 
+  /** The source position of a node (its own, or its first located child), else the current statement. */
   where(node?: object): SourcePosition {
     const frame = this.stack[this.stack.length - 1];
-    const loc = (node as { loc?: J.Location } | undefined)?.loc;
+    const loc =
+      (node as { loc?: J.Location } | undefined)?.loc ?? (node ? findLoc(node) : undefined);
     return {
       file: frame?.file ?? '<unknown>',
       line: loc?.line ?? frame?.line ?? 0,
@@ -341,13 +343,16 @@ export class Interpreter {
   }
 
   platformContext(node?: object): PlatformContext {
-    const where = this.where(node as never);
+    // The position is only worked out when a member needs it (an error), not on every call.
+    const where = (): SourcePosition => this.where(node);
     return {
       interp: this,
-      where,
+      get where() {
+        return where();
+      },
       throwApex: (type, message) => this.throwApex(type, message),
       unsupported: (member) => {
-        throw unsupported(member, where);
+        throw unsupported(member, where());
       },
     };
   }
