@@ -293,3 +293,19 @@ describe('the default transport', () => {
     }
   });
 });
+
+describe('Crypto.sign', () => {
+  it('signs with RSA-SHA256 and a PKCS#8 key, verifiable with the public key', async () => {
+    const { generateKeyPairSync, verify } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    const runtime = await loadApexProject({});
+
+    const result = await runtime.runAnonymous(
+      `System.debug(EncodingUtil.base64Encode(Crypto.sign('RSA-SHA256', Blob.valueOf('header.payload'), EncodingUtil.base64Decode('${der}'))));`,
+    );
+
+    const signature = Buffer.from(result.debugLines[0] ?? '', 'base64');
+    expect(verify('sha256', Buffer.from('header.payload'), publicKey, signature)).toBe(true);
+  });
+});
