@@ -212,8 +212,50 @@ async function send(
   return newResponse(result.status, result.body, result.headers, REASONS[result.status] ?? null);
 }
 
+interface UrlState {
+  url: URL;
+  describe(): string;
+}
+
+function newUrl(ctx: PlatformContext, args: Value[]): NativeObject<UrlState> {
+  let href: string;
+  if (args.length === 1) href = text(args[0]) ?? '';
+  else if (args.length === 2 && args[0] instanceof NativeObject && args[0].typeName === 'Url')
+    href = new URL(text(args[1]) ?? '', (args[0] as NativeObject<UrlState>).state.url).href;
+  else if (args.length === 3) href = `${text(args[0])}://${text(args[1])}${text(args[2])}`;
+  else if (args.length === 4)
+    href = `${text(args[0])}://${text(args[1])}:${text(args[2])}${text(args[3])}`;
+  else return ctx.unsupported(`new Url with ${args.length} arguments`);
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return ctx.throwApex('System.StringException', `no protocol: ${href}`);
+  }
+  return new NativeObject<UrlState>('Url', { url, describe: () => url.href });
+}
+
 export function httpTypes(services: PlatformServices): PlatformType[] {
   return [
+    {
+      name: 'Url',
+      construct: (ctx, args) => newUrl(ctx, args),
+      methods: {
+        gethost: (_c, _a, self: NativeObject<UrlState>) => self.state.url.hostname,
+        getpath: (_c, _a, self: NativeObject<UrlState>) => self.state.url.pathname,
+        getquery: (_c, _a, self: NativeObject<UrlState>) => self.state.url.search.slice(1) || null,
+        getprotocol: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.protocol.replace(':', ''),
+        getport: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.port ? Number(self.state.url.port) : -1,
+        getref: (_c, _a, self: NativeObject<UrlState>) => self.state.url.hash.slice(1) || null,
+        getauthority: (_c, _a, self: NativeObject<UrlState>) => self.state.url.host,
+        getfile: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.pathname + self.state.url.search,
+        toexternalform: (_c, _a, self: NativeObject<UrlState>) => self.state.url.href,
+        tostring: (_c, _a, self: NativeObject<UrlState>) => self.state.url.href,
+      },
+    },
     { name: 'HttpCalloutMock' },
     {
       name: 'Http',
