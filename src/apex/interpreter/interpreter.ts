@@ -102,7 +102,6 @@ export interface InterpreterHost {
 /** Per-transaction state: statics start over, limits are fresh. */
 export class Transaction {
   readonly statics = new Map<ClassInfo, Map<string, Value>>();
-  readonly initialising = new Set<ClassInfo>();
   /** Platform state by area (limits, cache, mocks…). */
   readonly state = new Map<string, unknown>();
   readonly isTest: boolean;
@@ -229,10 +228,7 @@ export class Interpreter {
     let found: ClassInfo | undefined;
     for (let scope = context; scope && !found; scope = scope.outer) {
       for (let cls: ClassInfo | undefined = scope; cls && !found; cls = cls.superClass)
-        found =
-          cls.key.endsWith(first) && cls.simpleName.toLowerCase() === first
-            ? cls
-            : cls.inner.get(first);
+        found = cls.simpleName.toLowerCase() === first ? cls : cls.inner.get(first);
     }
     found ??= this.classes.get(first);
     if (found) {
