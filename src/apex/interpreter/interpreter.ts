@@ -497,6 +497,8 @@ export class Interpreter {
       }
       if (args.length === 1 && args[0] instanceof ApexObject)
         state.message = stringValueOf(args[0]);
+      // A user exception created without a message reports the platform's placeholder.
+      if (args.length === 0 && !object.cls.builtin) state.message = 'Script-thrown exception';
       return;
     }
     const ctor = this.pickOverload(cls.constructors, args);
