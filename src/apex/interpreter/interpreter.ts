@@ -1409,23 +1409,49 @@ export class Interpreter {
         }
         return this.instanceFieldRef(frame.self, field);
       }
-      return this.staticFieldRef(field);
+      return this.staticFieldRef(field, frame);
     }
     return undefined;
   }
 
-  private async staticFieldRef(field: FieldInfo): Promise<Reference> {
+  private async staticFieldRef(field: FieldInfo, frame?: Frame): Promise<Reference> {
     const statics = await this.ensureStatics(field.cls);
     const key = field.name.toLowerCase();
     const type = this.resolveType(field.type, field.cls);
-    const property = field.property;
-    if (property && (property.getter.value?.stmnt.value || property.setter.value?.stmnt.value)) {
-      throw unsupported(
-        `static properties with accessor bodies (${field.cls.name}.${field.name})`,
-        this.where(),
+    const getter = field.property?.getter.value?.stmnt.value;
+    const setter = field.property?.setter.value?.stmnt.value;
+    const raw: Reference = {
+      type,
+      get: () => statics.get(key) ?? null,
+      set: (v) => void statics.set(key, v),
+    };
+    // Inside its own accessors a property's name is its backing field.
+    if ((!getter && !setter) || frame?.accessorOf === field) return raw;
+    const runAccessor = async (body: J.Stmnt, incoming?: Value): Promise<Value> => {
+      const accessor = new Frame(
+        field.cls,
+        undefined,
+        `Class.${field.cls.name}.__sfdc_${field.name}`,
+        field.cls.file,
       );
-    }
-    return { type, get: () => statics.get(key) ?? null, set: (v) => void statics.set(key, v) };
+      accessor.accessorOf = field;
+      if (incoming !== undefined) accessor.declare('value', { type, value: incoming });
+      this.stack.push(accessor);
+      try {
+        const completion = await this.exec(body, accessor);
+        return completion?.kind === 'return' ? completion.value : null;
+      } finally {
+        this.stack.pop();
+      }
+    };
+    return {
+      type,
+      get: () => (getter ? runAccessor(getter) : raw.get()),
+      set: async (v) => {
+        if (setter) await runAccessor(setter, v);
+        else await raw.set(v);
+      },
+    };
   }
 
   private instanceFieldRef(self: ApexObject, field: FieldInfo): Reference {
