@@ -1663,6 +1663,12 @@ export class Interpreter {
         args,
       );
       if (method) return this.callStatic(method.cls, method, args);
+      if (cls.kind === 'enum' && lower === 'valueof') {
+        const name = args[0] ?? null;
+        const ordinal = cls.enumValues.findIndex((v) => v === name);
+        if (ordinal < 0) return null;
+        return new ApexEnumValue(cls.name, cls.enumValues[ordinal]!, ordinal);
+      }
       if (cls.kind === 'enum' && lower === 'values')
         return new ApexList(
           typeName(cls.name),
