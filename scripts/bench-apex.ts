@@ -5,6 +5,8 @@
 //      1 MB partition (one token callout in total: 1.01) and with a 0 MB partition (2.0).
 // Usage: node scripts/bench-apex.ts [--runs N] [--json]
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadApexProject } from '../src/apex/index.ts';
@@ -15,20 +17,37 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const asJson = process.argv.includes('--json');
 
+const CACHE = resolve(ROOT, 'node_modules', '.cache', 'callout-kit-bench-apex');
+
 if (process.argv.includes('--child')) {
-  const runtime = await loadApexProject({ dirs: [FORCE_APP] });
+  const withCache = process.argv.includes('--parse-cache');
+  const runtime = await loadApexProject({
+    dirs: [FORCE_APP],
+    ...(withCache ? { parseCacheDir: CACHE } : {}),
+  });
   const result = await runtime.runTests({ coverage: true });
+  // CPU time of this process (the serializer processes are not included): load-independent.
+  const cpu = process.cpuUsage();
+  process.stdout.write(String(Math.round((cpu.user + cpu.system) / 1000)));
   process.exit(result.summary.failing === 0 ? 0 : 1);
 }
 
-function coldRun(): Promise<number> {
+const cpuTimes: number[] = [];
+
+function coldRun(extra: string[] = []): Promise<number> {
   return new Promise((done, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [import.meta.filename, '--child'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [import.meta.filename, '--child', ...extra], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? done(performance.now() - started) : reject(new Error(`child exited ${code}`)),
-    );
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`child exited ${code}`));
+      if (!extra.length) cpuTimes.push(Number(out));
+      done(performance.now() - started);
+    });
   });
 }
 
@@ -62,8 +81,15 @@ async function calloutsPerCall(capacityMb: number): Promise<number> {
 
 const cold: number[] = [];
 for (let i = 0; i < RUNS; i++) cold.push(await coldRun());
+await rm(CACHE, { recursive: true, force: true });
+await coldRun(['--parse-cache']);
+const cached: number[] = [];
+for (let i = 0; i < RUNS; i++) cached.push(await coldRun(['--parse-cache']));
+await rm(CACHE, { recursive: true, force: true });
 const figures = {
   coldTestRunMs: { median: Math.round(median(cold)), runs: cold.map(Math.round) },
+  coldTestRunNodeCpuMs: median(cpuTimes),
+  coldTestRunWithParseCacheMs: { median: Math.round(median(cached)), runs: cached.map(Math.round) },
   calloutsPerApiCallWithOrgCache: await calloutsPerCall(1),
   calloutsPerApiCallWithZeroMbCache: await calloutsPerCall(0),
 };
@@ -72,6 +98,8 @@ else
   process.stdout.write(
     [
       `callout test, reference output, cold (new process, parsing included): median ${figures.coldTestRunMs.median} ms over ${RUNS} runs (${figures.coldTestRunMs.runs.join(', ')})`,
+      `  CPU time of that Node process (median): ${figures.coldTestRunNodeCpuMs} ms; machine load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+      `the same, new process with a warm parse cache (parseCacheDir): median ${figures.coldTestRunWithParseCacheMs.median} ms (${figures.coldTestRunWithParseCacheMs.runs.join(', ')})`,
       `callouts per ApiClient.send over 100 transactions, 1 MB org cache: ${figures.calloutsPerApiCallWithOrgCache}`,
       `callouts per ApiClient.send over 100 transactions, 0 MB org cache: ${figures.calloutsPerApiCallWithZeroMbCache}`,
       '',

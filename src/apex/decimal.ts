@@ -52,7 +52,7 @@ export class ApexDecimal {
     return new ApexDecimal(this.unscaled * other.unscaled, this.scale + other.scale);
   }
 
-  /** Division as Apex does it without a scale: exact when the quotient terminates, else 32 digits. */
+  /** Division without a scale: exact when the quotient terminates, else 32 significant digits. */
   divide(other: ApexDecimal, scale?: number, mode: RoundingMode = 'HALF_UP'): ApexDecimal {
     if (scale !== undefined) {
       const numerator =
@@ -67,7 +67,11 @@ export class ApexDecimal {
       const exact = this.exactQuotient(other, target);
       if (exact) return exact.stripTo(Math.max(preferred, 0));
     }
-    return this.divide(other, Math.max(preferred, 0) + 32 - this.integerDigits(), 'HALF_UP');
+    // Not terminating: 32 significant digits, rounded half up.
+    const probe = this.divide(other, 64, 'DOWN');
+    const magnitude =
+      (probe.unscaled < 0n ? -probe.unscaled : probe.unscaled).toString().length - 64;
+    return this.divide(other, Math.max(32 - magnitude, 0), 'HALF_UP');
   }
 
   private exactQuotient(other: ApexDecimal, scale: number): ApexDecimal | undefined {
@@ -77,11 +81,6 @@ export class ApexDecimal {
     return numerator % denominator === 0n
       ? new ApexDecimal(numerator / denominator, scale)
       : undefined;
-  }
-
-  private integerDigits(): number {
-    const whole = (this.unscaled < 0n ? -this.unscaled : this.unscaled) / 10n ** BigInt(this.scale);
-    return whole === 0n ? 0 : whole.toString().length;
   }
 
   /** Drops trailing zeros down to (not below) the given scale. */

@@ -1,10 +1,8 @@
-import { basename } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
 import { CoverageRecorder, executableLines } from './coverage.ts';
 import { ClassInfo, declareClass, declareMembers, type MethodInfo } from './interpreter/classes.ts';
 import { ApexThrow } from './interpreter/errors.ts';
 import { Interpreter, Transaction } from './interpreter/interpreter.ts';
-import { ApexObject } from './interpreter/values.ts';
 import { parseApex, parseApexFiles, type ParsedUnit } from './parse/parser.ts';
 import type * as J from './parse/jorje.ts';
 import { commitOrgCache, createPlatform, OrgCache } from './platform/index.ts';
@@ -64,6 +62,14 @@ export class ApexRuntime {
   private readonly coverage = new CoverageRecorder();
   private readonly executable = new Map<string, { cls: ClassInfo; lines: Set<number> }>();
   private readonly options: ApexRuntimeOptions;
+  /** Runs are serialised: the interpreter holds one transaction at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialised<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
 
   constructor(units: readonly ParsedUnit[], options: ApexRuntimeOptions) {
     this.options = options;
@@ -141,7 +147,11 @@ export class ApexRuntime {
   }
 
   /** Runs @IsTest methods, each in its own transaction; shaped like `sf apex run test --json`. */
-  async runTests(options: RunTestsOptions = {}): Promise<TestRunResult> {
+  runTests(options: RunTestsOptions = {}): Promise<TestRunResult> {
+    return this.serialised(() => this.runTestsNow(options));
+  }
+
+  private async runTestsNow(options: RunTestsOptions): Promise<TestRunResult> {
     const started = Date.now();
     const selected: Array<{ cls: ClassInfo; method: MethodInfo }> = [];
     const wantedClasses = options.classNames?.map((n) => n.toLowerCase());
@@ -237,6 +247,7 @@ export class ApexRuntime {
     const sharedCache = this.services.orgCache;
     this.services.orgCache = new OrgCache(this.options.cachePartitions ?? []);
     this.interp.tx = new Transaction(true);
+    this.interp.cpuTimeLimitMs = 10_000;
     let outcome: 'Pass' | 'Fail' = 'Pass';
     let message: string | null = null;
     let stackTrace: string | null = null;
@@ -249,9 +260,11 @@ export class ApexRuntime {
         message =
           exception.message === null ? exception.type : `${exception.type}: ${exception.message}`;
         stackTrace = exception.stackTrace;
-      } else if (error instanceof CalloutError) {
-        message = `${error.name}: ${error.message}`;
-      } else throw error;
+      } else {
+        // An internal failure of the runtime fails this test only, with the runtime's own message.
+        const wrapped = CalloutError.wrap(error);
+        message = `${wrapped.name}: ${wrapped.message}`;
+      }
     } finally {
       this.services.orgCache = sharedCache;
     }
@@ -275,7 +288,17 @@ export class ApexRuntime {
    * debug output, the uncaught exception if any, and the callouts it made. Real callouts go to
    * the injected transport. An unsupported construct throws APEX_UNSUPPORTED.
    */
-  async runAnonymous(source: string, options: { path?: string } = {}): Promise<AnonymousResult> {
+  runAnonymous(
+    source: string,
+    options: { path?: string; cpuTimeLimitMs?: number } = {},
+  ): Promise<AnonymousResult> {
+    return this.serialised(() => this.runAnonymousNow(source, options));
+  }
+
+  private async runAnonymousNow(
+    source: string,
+    options: { path?: string; cpuTimeLimitMs?: number },
+  ): Promise<AnonymousResult> {
     const path = options.path ?? 'anonymous.apex';
     const parsed = await parseApex(path, source, true);
     const unit = parsed.unit as J.AnonymousBlockUnit;
@@ -285,13 +308,14 @@ export class ApexRuntime {
     for (const inner of anonymous.inner.values()) this.interp.addClass(inner);
     this.interp.link();
     this.interp.tx = new Transaction(false);
+    this.interp.cpuTimeLimitMs = options.cpuTimeLimitMs ?? 10_000;
     const before = this.services.callouts.length;
     let exception: ApexException | undefined;
     try {
       await this.interp.runAnonymous(unit, path, anonymous);
       commitOrgCache(this.services.orgCache, this.interp.tx.state);
     } catch (error) {
-      if (!(error instanceof ApexThrow)) throw error;
+      if (!(error instanceof ApexThrow)) throw CalloutError.wrap(error);
       exception = exceptionOf(error);
     } finally {
       for (const inner of anonymous.inner.values()) this.interp.classes.delete(inner.key);
@@ -304,15 +328,14 @@ export class ApexRuntime {
   }
 }
 
-export { ApexObject };
-
 /** Parses the files concurrently and builds a runtime over them. */
 export async function createRuntime(
   files: ReadonlyArray<{ path: string; source: string }>,
   options: ApexRuntimeOptions,
 ): Promise<ApexRuntime> {
-  const units = await parseApexFiles(files);
+  const units = await parseApexFiles(
+    files,
+    options.parseCacheDir ? { cacheDir: options.parseCacheDir } : {},
+  );
   return new ApexRuntime(units, options);
 }
-
-export const fileLabel = (path: string): string => basename(path);

@@ -22,6 +22,11 @@ export interface ApexRuntimeOptions {
   customMetadataFields?: Record<string, Record<string, string>>;
   /** Resolves `callout:Name/path` endpoints; without it such callouts stop with APEX_UNSUPPORTED. */
   resolveNamedCredential?: NamedCredentialResolver;
+  /**
+   * A directory for parsed classes, keyed by source text, so that unchanged classes are not parsed
+   * again by the next process (e.g. `node_modules/.cache/callout-kit/apex`). Off by default.
+   */
+  parseCacheDir?: string;
 }
 
 export interface LoadApexProjectOptions extends ApexRuntimeOptions {

@@ -219,3 +219,93 @@ describe('Platform Cache', () => {
     expect((await runtime.runAnonymous(read)).debugLines).toEqual(['null']);
   });
 });
+
+describe('runaway code', () => {
+  it('stops a transaction over the CPU time limit with an uncatchable System.LimitException', async () => {
+    const runtime = await loadApexProject({});
+    const result = await runtime.runAnonymous(
+      'try { while (true) { Integer i = 1; } } catch (Exception e) { System.debug(e.getMessage()); }',
+      { cpuTimeLimitMs: 200 },
+    );
+    expect(result.debugLines).toEqual([]);
+    expect(result.exception).toMatchObject({
+      type: 'System.LimitException',
+      message: 'Apex CPU time limit exceeded',
+    });
+  });
+});
+
+describe('a 0 MB partition', () => {
+  it('does not validate or store anything: every operation is a silent miss', async () => {
+    const runtime = await loadApexProject({
+      orgCache: new OrgCache([{ name: 'local.Empty', capacityMb: 0 }]),
+    });
+    const result = await runtime.runAnonymous(
+      "Cache.OrgPartition p = Cache.Org.getPartition('local.Empty'); p.put('not_alnum', 'x'.repeat(200000), 10); System.debug(p.get('k')); System.debug(p.contains('k')); System.debug(p.remove('k'));",
+    );
+    expect(result.exception).toBeUndefined();
+    expect(result.debugLines).toEqual(['null', 'false', 'false']);
+  });
+});
+
+describe('the default transport', () => {
+  it('sends a real callout over HTTP on loopback and reads the response', async () => {
+    const { createServer } = await import('node:http');
+    const received: Array<{ method?: string; url?: string; type?: string; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({
+          method: request.method,
+          url: request.url,
+          type: request.headers['content-type'],
+          body,
+        });
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('{"access_token":"live"}');
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as { port: number };
+    try {
+      const runtime = await loadApexProject({});
+      const result = await runtime.runAnonymous(`
+        HttpRequest r = new HttpRequest();
+        r.setEndpoint('http://127.0.0.1:${port}/oauth/token');
+        r.setMethod('POST');
+        r.setHeader('Content-Type', 'application/x-www-form-urlencoded');
+        r.setBody('grant_type=client_credentials');
+        Map<String, Object> token = (Map<String, Object>) JSON.deserializeUntyped(new Http().send(r).getBody());
+        System.debug(token.get('access_token'));`);
+
+      expect(result.debugLines).toEqual(['live']);
+      expect(received).toEqual([
+        {
+          method: 'POST',
+          url: '/oauth/token',
+          type: 'application/x-www-form-urlencoded',
+          body: 'grant_type=client_credentials',
+        },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('Crypto.sign', () => {
+  it('signs with RSA-SHA256 and a PKCS#8 key, verifiable with the public key', async () => {
+    const { generateKeyPairSync, verify } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    const runtime = await loadApexProject({});
+
+    const result = await runtime.runAnonymous(
+      `System.debug(EncodingUtil.base64Encode(Crypto.sign('RSA-SHA256', Blob.valueOf('header.payload'), EncodingUtil.base64Decode('${der}'))));`,
+    );
+
+    const signature = Buffer.from(result.debugLines[0] ?? '', 'base64');
+    expect(verify('sha256', Buffer.from('header.payload'), publicKey, signature)).toBe(true);
+  });
+});

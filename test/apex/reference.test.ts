@@ -32,6 +32,7 @@ describe('the reference output runs locally', () => {
     );
     expect(coverage.ExternalAppTokenService).toBeGreaterThanOrEqual(90);
     expect(coverage.ExternalAppApiClient).toBeGreaterThanOrEqual(90);
+    expect(coverage.ExternalAppCalloutException).toBeGreaterThanOrEqual(90);
     expect(Object.keys(coverage)).not.toContain('ExternalAppCalloutMock');
   });
 

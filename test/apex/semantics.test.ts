@@ -172,7 +172,7 @@ describe('exact Apex semantics', () => {
   it('an unsupported construct stops with APEX_UNSUPPORTED naming it and its place', async () => {
     await expect(
       runtime.runAnonymous('List<Account> a = [SELECT Id FROM Account];'),
-    ).rejects.toThrow(/does not support the expression Expr SoqlExpr at anonymous\.apex:1:\d+/);
+    ).rejects.toThrow(/does not support the expression SOQL queries at anonymous\.apex:1:\d+/);
     await expect(runtime.runAnonymous('System.debug(UserInfo.getUserId());')).rejects.toMatchObject(
       { name: 'APEX_UNSUPPORTED' },
     );
@@ -185,5 +185,20 @@ describe('exact Apex semantics', () => {
     expect(error).toBeInstanceOf(CalloutError);
     expect((error as CalloutError).name).toBe('APEX_PARSE');
     expect((error as CalloutError).message).toMatch(/^broken\.apex:1:\d+: /);
+  });
+});
+
+describe('concurrent use of one runtime', () => {
+  it('runs blocks one after another, each in its own transaction', async () => {
+    const results = await Promise.all(
+      ['A', 'B', 'C'].map((name) =>
+        runtime.runAnonymous(`System.debug('${name}'); Thrower.deref();`),
+      ),
+    );
+    expect(results.map((r) => [r.debugLines, r.exception?.type])).toEqual([
+      [['A'], 'System.NullPointerException'],
+      [['B'], 'System.NullPointerException'],
+      [['C'], 'System.NullPointerException'],
+    ]);
   });
 });

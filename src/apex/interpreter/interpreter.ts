@@ -27,6 +27,7 @@ import {
   compareNumbers,
   formatType,
   isNumber,
+  keyOf,
   numericRank,
   runtimeTypeName,
   stringValueOf,
@@ -101,10 +102,13 @@ export interface InterpreterHost {
 /** Per-transaction state: statics start over, limits are fresh. */
 export class Transaction {
   readonly statics = new Map<ClassInfo, Map<string, Value>>();
-  readonly initialising = new Set<ClassInfo>();
   /** Platform state by area (limits, cache, mocks…). */
   readonly state = new Map<string, unknown>();
   readonly isTest: boolean;
+  /** When the transaction started, and how long it waited for callouts (not CPU time). */
+  readonly startedAt = performance.now();
+  waitedMs = 0;
+  statementsRun = 0;
   constructor(isTest: boolean) {
     this.isTest = isTest;
   }
@@ -224,10 +228,7 @@ export class Interpreter {
     let found: ClassInfo | undefined;
     for (let scope = context; scope && !found; scope = scope.outer) {
       for (let cls: ClassInfo | undefined = scope; cls && !found; cls = cls.superClass)
-        found =
-          cls.key.endsWith(first) && cls.simpleName.toLowerCase() === first
-            ? cls
-            : cls.inner.get(first);
+        found = cls.simpleName.toLowerCase() === first ? cls : cls.inner.get(first);
     }
     found ??= this.classes.get(first);
     if (found) {
@@ -285,9 +286,11 @@ export class Interpreter {
     return frame;
   }
 
+  /** The source position of a node (its own, or its first located child), else the current statement. */
   where(node?: object): SourcePosition {
     const frame = this.stack[this.stack.length - 1];
-    const loc = (node as { loc?: J.Location } | undefined)?.loc;
+    const loc =
+      (node as { loc?: J.Location } | undefined)?.loc ?? (node ? findLoc(node) : undefined);
     return {
       file: frame?.file ?? '<unknown>',
       line: loc?.line ?? frame?.line ?? 0,
@@ -336,13 +339,16 @@ export class Interpreter {
   }
 
   platformContext(node?: object): PlatformContext {
-    const where = this.where(node as never);
+    // The position is only worked out when a member needs it (an error), not on every call.
+    const where = (): SourcePosition => this.where(node);
     return {
       interp: this,
-      where,
+      get where() {
+        return where();
+      },
       throwApex: (type, message) => this.throwApex(type, message),
       unsupported: (member) => {
-        throw unsupported(member, where);
+        throw unsupported(member, where());
       },
     };
   }
@@ -365,11 +371,8 @@ export class Interpreter {
           stmnt?: J.Stmnt;
         };
         if (node['@class'] === `${AST}BlockMember$FieldMember` && node.variableDecls) {
-          await this.declareVariables(
-            node.variableDecls,
-            frame,
-            node as unknown as { loc?: J.Location },
-          );
+          this.markStatement(node.variableDecls as unknown as J.Stmnt, frame);
+          await this.declareVariables(node.variableDecls, frame);
         } else if (node['@class'] === `${AST}BlockMember$StmntBlockMember` && node.stmnt) {
           const completion = await this.exec(node.stmnt, frame);
           if (completion?.kind === 'return') break;
@@ -494,6 +497,8 @@ export class Interpreter {
       }
       if (args.length === 1 && args[0] instanceof ApexObject)
         state.message = stringValueOf(args[0]);
+      // A user exception created without a message reports the platform's placeholder.
+      if (args.length === 0 && !object.cls.builtin) state.message = 'Script-thrown exception';
       return;
     }
     const ctor = this.pickOverload(cls.constructors, args);
@@ -643,7 +648,18 @@ export class Interpreter {
     this.host.coverageHit(frame.file, line);
   }
 
+  /** The Apex CPU limit per transaction; time spent waiting for callouts does not count. */
+  cpuTimeLimitMs = 10_000;
+
+  private checkCpuTime(): void {
+    const tx = this.tx;
+    if (++tx.statementsRun % 1000 !== 0) return;
+    if (performance.now() - tx.startedAt - tx.waitedMs > this.cpuTimeLimitMs)
+      this.throwApex('System.LimitException', 'Apex CPU time limit exceeded');
+  }
+
   async exec(statement: J.Stmnt, frame: Frame): Promise<Completion> {
+    this.checkCpuTime();
     const node = statement as unknown as Record<string, unknown> & {
       '@class': string;
       loc?: J.Location;
@@ -667,7 +683,7 @@ export class Interpreter {
         return undefined;
       case `${AST}Stmnt$VariableDeclStmnt`:
         this.markStatement(statement, frame);
-        await this.declareVariables(node.variableDecls as J.VariableDecls, frame, node);
+        await this.declareVariables(node.variableDecls as J.VariableDecls, frame);
         return undefined;
       case `${AST}Stmnt$IfElseBlock`: {
         for (const block of node.ifBlocks as J.IfBlock[]) {
@@ -746,11 +762,7 @@ export class Interpreter {
     }
   }
 
-  private async declareVariables(
-    decls: J.VariableDecls,
-    frame: Frame,
-    _node: unknown,
-  ): Promise<void> {
+  private async declareVariables(decls: J.VariableDecls, frame: Frame): Promise<void> {
     const type = this.resolveType(decls.type, frame.cls);
     for (const decl of decls.decls) {
       const init = decl.assignment.value;
@@ -937,7 +949,11 @@ export class Interpreter {
       case `${AST}Expr$BinaryExpr`: {
         const left = await this.eval(node.left as J.Expr, frame);
         const right = await this.eval(node.right as J.Expr, frame);
-        return this.binary((node.op as { $: string }).$, left, right);
+        const op = (node.op as { $: string }).$;
+        // String concatenation renders objects through their own toString(), when they have one.
+        if (op === 'ADDITION' && (typeof left === 'string' || typeof right === 'string'))
+          return (await this.stringOf(left)) + (await this.stringOf(right));
+        return this.binary(op, left, right);
       }
       case `${AST}Expr$BooleanExpr`:
         return this.booleanExpr(node as unknown as J.BooleanExpr, frame);
@@ -1026,7 +1042,7 @@ export class Interpreter {
         return this.looseEquals(left, right);
       case 'NOT_EQUAL':
       case 'ALT_NOT_EQUAL':
-        return !this.looseEquals(left, right);
+        return !(await this.looseEquals(left, right));
       case 'TRIPLE_EQUAL':
         return (
           left === right || (isNumber(left) && isNumber(right) && compareNumbers(left, right) === 0)
@@ -1059,7 +1075,40 @@ export class Interpreter {
     }
   }
 
-  private looseEquals(left: Value, right: Value): boolean {
+  /** String.valueOf as Apex does it: a user class's own toString() decides, also inside collections. */
+  async stringOf(value: Value, debug = false): Promise<string> {
+    if (value instanceof ApexObject && !value.exception) {
+      const method = this.pickOverload(value.cls.findMethods('tostring'), []);
+      if (method && !method.isStatic)
+        return stringValueOf(await this.invoke(method, value, []), debug);
+    }
+    const hasObjects = (items: Iterable<Value>): boolean =>
+      [...items].some((item) => item instanceof ApexObject);
+    if (value instanceof ApexList && hasObjects(value.items)) {
+      const parts: string[] = [];
+      for (const item of value.items) parts.push(await this.stringOf(item, debug));
+      return `(${parts.join(', ')})`;
+    }
+    if (value instanceof ApexSet && hasObjects(value.entries.values())) {
+      const parts: string[] = [];
+      for (const item of value.entries.values()) parts.push(await this.stringOf(item, debug));
+      return `{${parts.join(', ')}}`;
+    }
+    if (value instanceof ApexMap && hasObjects([...value.entries.values()].flat())) {
+      const parts: string[] = [];
+      for (const [k, v] of value.entries.values())
+        parts.push(`${await this.stringOf(k, debug)}=${await this.stringOf(v, debug)}`);
+      return `{${parts.join(', ')}}`;
+    }
+    return stringValueOf(value, debug);
+  }
+
+  /** `==`: a user class's own `equals(Object)` decides when it has one; otherwise Apex equality. */
+  private async looseEquals(left: Value, right: Value): Promise<boolean> {
+    if (left instanceof ApexObject && !left.exception && right !== null) {
+      const equals = this.pickOverload(left.cls.findMethods('equals'), [right]);
+      if (equals && !equals.isStatic) return (await this.invoke(equals, left, [right])) === true;
+    }
     return apexEquals(left, right, true);
   }
 
@@ -1259,8 +1308,8 @@ export class Interpreter {
       if (target instanceof ApexMap) {
         return {
           type: target.valueType,
-          get: () => target.entries.get(keyOfValue(index))?.[1] ?? null,
-          set: (value) => void target.entries.set(keyOfValue(index), [index, value]),
+          get: () => target.entries.get(keyOf(index))?.[1] ?? null,
+          set: (value) => void target.entries.set(keyOf(index), [index, value]),
         };
       }
       throw unsupported(
@@ -1360,23 +1409,49 @@ export class Interpreter {
         }
         return this.instanceFieldRef(frame.self, field);
       }
-      return this.staticFieldRef(field);
+      return this.staticFieldRef(field, frame);
     }
     return undefined;
   }
 
-  private async staticFieldRef(field: FieldInfo): Promise<Reference> {
+  private async staticFieldRef(field: FieldInfo, frame?: Frame): Promise<Reference> {
     const statics = await this.ensureStatics(field.cls);
     const key = field.name.toLowerCase();
     const type = this.resolveType(field.type, field.cls);
-    const property = field.property;
-    if (property && (property.getter.value?.stmnt.value || property.setter.value?.stmnt.value)) {
-      throw unsupported(
-        `static properties with accessor bodies (${field.cls.name}.${field.name})`,
-        this.where(),
+    const getter = field.property?.getter.value?.stmnt.value;
+    const setter = field.property?.setter.value?.stmnt.value;
+    const raw: Reference = {
+      type,
+      get: () => statics.get(key) ?? null,
+      set: (v) => void statics.set(key, v),
+    };
+    // Inside its own accessors a property's name is its backing field.
+    if ((!getter && !setter) || frame?.accessorOf === field) return raw;
+    const runAccessor = async (body: J.Stmnt, incoming?: Value): Promise<Value> => {
+      const accessor = new Frame(
+        field.cls,
+        undefined,
+        `Class.${field.cls.name}.__sfdc_${field.name}`,
+        field.cls.file,
       );
-    }
-    return { type, get: () => statics.get(key) ?? null, set: (v) => void statics.set(key, v) };
+      accessor.accessorOf = field;
+      if (incoming !== undefined) accessor.declare('value', { type, value: incoming });
+      this.stack.push(accessor);
+      try {
+        const completion = await this.exec(body, accessor);
+        return completion?.kind === 'return' ? completion.value : null;
+      } finally {
+        this.stack.pop();
+      }
+    };
+    return {
+      type,
+      get: () => (getter ? runAccessor(getter) : raw.get()),
+      set: async (v) => {
+        if (setter) await runAccessor(setter, v);
+        else await raw.set(v);
+      },
+    };
   }
 
   private instanceFieldRef(self: ApexObject, field: FieldInfo): Reference {
@@ -1588,6 +1663,12 @@ export class Interpreter {
         args,
       );
       if (method) return this.callStatic(method.cls, method, args);
+      if (cls.kind === 'enum' && lower === 'valueof') {
+        const name = args[0] ?? null;
+        const ordinal = cls.enumValues.findIndex((v) => v === name);
+        if (ordinal < 0) return null;
+        return new ApexEnumValue(cls.name, cls.enumValues[ordinal]!, ordinal);
+      }
       if (cls.kind === 'enum' && lower === 'values')
         return new ApexList(
           typeName(cls.name),
@@ -1678,7 +1759,7 @@ export class Interpreter {
         const set = new ApexSet(types?.[0] ?? T.object);
         for (const value of creator.values as J.Expr[]) {
           const item = coerce(await this.eval(value, frame), set.elementType);
-          set.entries.set(keyOfValue(item), item);
+          set.entries.set(keyOf(item), item);
         }
         return set;
       }
@@ -1687,7 +1768,7 @@ export class Interpreter {
         for (const pair of creator.pairs as J.MapLiteralKeyValue[]) {
           const key = coerce(await this.eval(pair.key, frame), map.keyType);
           const value = coerce(await this.eval(pair.value, frame), map.valueType);
-          map.entries.set(keyOfValue(key), [key, value]);
+          map.entries.set(keyOf(key), [key, value]);
         }
         return map;
       }
@@ -1798,10 +1879,6 @@ export function coerce(value: Value, type: TypeName): Value {
   }
 }
 
-import { keyOf } from './values.ts';
-
-const keyOfValue = keyOf;
-
 function constantRef(value: Value): Reference {
   return {
     get: () => value,
@@ -1842,8 +1919,26 @@ function namesExpr(names: J.Identifier[]): J.Expr {
   } as unknown as J.Expr;
 }
 
+/** Readable names of the constructs people meet most; the rest as jorje names them. */
+const CONSTRUCT_NAMES: Record<string, string> = {
+  SoqlExpr: 'SOQL queries',
+  SoslExpr: 'SOSL searches',
+  DmlInsertStmnt: 'DML (insert)',
+  DmlUpdateStmnt: 'DML (update)',
+  DmlUpsertStmnt: 'DML (upsert)',
+  DmlDeleteStmnt: 'DML (delete)',
+  DmlUndeleteStmnt: 'DML (undelete)',
+  DmlMergeStmnt: 'DML (merge)',
+  RunAsBlock: 'System.runAs',
+  TriggerVariableExpr: 'trigger context variables',
+  JavaMethodCallExpr: 'Java method calls',
+  JavaVariableExpr: 'Java variables',
+  PackageVersionExpr: 'Package.Version',
+};
+
 function shortClass(name: string): string {
-  return name.slice(name.lastIndexOf('.') + 1).replace('$', ' ');
+  const short = name.slice(name.lastIndexOf('$') + 1);
+  return CONSTRUCT_NAMES[short] ?? name.slice(name.lastIndexOf('.') + 1).replace('$', ' ');
 }
 
 const lineCache = new WeakMap<object, number>();

@@ -207,8 +207,13 @@ export function formatDate(value: ApexDatetime, withTime: boolean): string {
     : date;
 }
 
-/** String.valueOf(x), which is also what System.debug prints. */
-export function stringValueOf(value: Value): string {
+/** What System.debug prints: String.valueOf, except that a Date shows its (midnight) time too. */
+export function debugString(value: Value): string {
+  return stringValueOf(value, true);
+}
+
+/** String.valueOf(x). */
+export function stringValueOf(value: Value, debug = false): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint')
@@ -216,15 +221,12 @@ export function stringValueOf(value: Value): string {
   if (value instanceof ApexDouble) return formatDouble(value.value);
   if (value instanceof ApexDecimal) return value.toString();
   if (value instanceof ApexBlob) return `Blob[${value.bytes.length}]`;
-  if (value instanceof ApexDatetime)
-    return value.kind === 'Date' ? formatDate(value, false) : formatDate(value, true);
-  if (value instanceof ApexList) return `(${value.items.map(stringValueOf).join(', ')})`;
-  if (value instanceof ApexSet)
-    return `{${[...value.entries.values()].map(stringValueOf).join(', ')}}`;
+  if (value instanceof ApexDatetime) return formatDate(value, debug || value.kind === 'Datetime');
+  const render = (item: Value): string => stringValueOf(item, debug);
+  if (value instanceof ApexList) return `(${value.items.map(render).join(', ')})`;
+  if (value instanceof ApexSet) return `{${[...value.entries.values()].map(render).join(', ')}}`;
   if (value instanceof ApexMap)
-    return `{${[...value.entries.values()]
-      .map(([k, v]) => `${stringValueOf(k)}=${stringValueOf(v)}`)
-      .join(', ')}}`;
+    return `{${[...value.entries.values()].map(([k, v]) => `${render(k)}=${render(v)}`).join(', ')}}`;
   if (value instanceof ApexObject) {
     if (value.exception) {
       const message = value.exception.message;

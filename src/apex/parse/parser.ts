@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CalloutError } from '../../errors/index.ts';
@@ -115,16 +117,50 @@ const MEMO_LIMIT = 1000;
  * Parses one class file (or, with `anonymous`, an anonymous block); parse errors throw APEX_PARSE.
  * Results are memoised by source text: the same file parsed again costs nothing.
  */
-export function parseApex(path: string, source: string, anonymous = false): Promise<ParsedUnit> {
+export function parseApex(
+  path: string,
+  source: string,
+  anonymous = false,
+  cacheDir?: string,
+): Promise<ParsedUnit> {
   const key = `${anonymous ? 'a' : 'c'}:${path}:${source}`;
   let parsed = memo.get(key);
   if (!parsed) {
     if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-    parsed = parseUncached(path, source, anonymous);
+    parsed = cacheDir
+      ? parseWithDiskCache(path, source, anonymous, cacheDir)
+      : parseUncached(path, source, anonymous);
     memo.set(key, parsed);
     parsed.catch(() => memo.delete(key));
   }
   return parsed;
+}
+
+/**
+ * An on-disk cache of the serializer's output, keyed by the serializer and the source text: a
+ * class that did not change is not parsed again by the next process. Opt-in (`parseCacheDir`).
+ */
+async function parseWithDiskCache(
+  path: string,
+  source: string,
+  anonymous: boolean,
+  cacheDir: string,
+): Promise<ParsedUnit> {
+  const hash = createHash('sha256')
+    .update(`${findSerializer().command}\0${anonymous}\0${source}`)
+    .digest('hex');
+  const file = join(cacheDir, `${hash}.json`);
+  let json: string;
+  try {
+    json = await readFile(file, 'utf8');
+  } catch {
+    json = await runSerializer(source, anonymous);
+    await mkdir(cacheDir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, json);
+    await rename(temporary, file);
+  }
+  return fromJson(path, source, json);
 }
 
 async function parseUncached(
@@ -132,7 +168,10 @@ async function parseUncached(
   source: string,
   anonymous: boolean,
 ): Promise<ParsedUnit> {
-  const json = await runSerializer(source, anonymous);
+  return fromJson(path, source, await runSerializer(source, anonymous));
+}
+
+function fromJson(path: string, source: string, json: string): ParsedUnit {
   const output = parseSerializerJson(json)['apex.jorje.semantic.compiler.parser.ParserOutput'];
   const first = output.parseErrors[0];
   if (first) {
@@ -148,15 +187,16 @@ async function parseUncached(
 /** Parses many files concurrently (one serializer process each, a few at a time). */
 export async function parseApexFiles(
   files: ReadonlyArray<{ path: string; source: string }>,
-  concurrency = 4,
+  options: { concurrency?: number; cacheDir?: string } = {},
 ): Promise<ParsedUnit[]> {
+  const concurrency = options.concurrency ?? 4;
   const results: ParsedUnit[] = new Array<ParsedUnit>(files.length);
   let next = 0;
   async function worker(): Promise<void> {
     while (next < files.length) {
       const index = next++;
       const file = files[index]!;
-      results[index] = await parseApex(file.path, file.source);
+      results[index] = await parseApex(file.path, file.source, false, options.cacheDir);
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));

@@ -72,14 +72,16 @@ function findPartition(ctx: PlatformContext, cache: OrgCache, name: Value): OrgC
 }
 
 function operations(services: PlatformServices) {
+  // A partition without capacity: "cache operations are not invoked and no error is returned".
   const get = (ctx: PlatformContext, partition: OrgCachePartition, key: Value): Value => {
-    const checked = validateKey(ctx, key);
     if (partition.capacityBytes === 0) return null;
+    const checked = validateKey(ctx, key);
     const op = pending(ctx).get(partition)?.get(checked);
     if (op) return op.kind === 'put' && op.expiresAt > services.clock() ? op.value : null;
     return services.orgCache.read(partition, checked, services.clock());
   };
   const put = (ctx: PlatformContext, partition: OrgCachePartition, args: Value[]): Value => {
+    if (partition.capacityBytes === 0) return null;
     const key = validateKey(ctx, args[0] ?? null);
     const value = args[1] ?? null;
     if (value === null) return ctx.throwApex('Cache.InvalidParamException', 'Invalid value: null');
@@ -96,8 +98,6 @@ function operations(services: PlatformServices) {
         'Cache.ItemSizeLimitExceededException',
         `Item size ${size} bytes exceeds the limit of ${MAX_ITEM_BYTES} bytes (100 KB).`,
       );
-    // A partition without capacity keeps nothing and reports nothing.
-    if (partition.capacityBytes === 0) return null;
     const ops = pending(ctx);
     const forPartition = ops.get(partition) ?? new Map<string, Pending>();
     ops.set(partition, forPartition);
@@ -107,8 +107,8 @@ function operations(services: PlatformServices) {
   const contains = (ctx: PlatformContext, partition: OrgCachePartition, key: Value): boolean =>
     get(ctx, partition, key) !== null;
   const remove = (ctx: PlatformContext, partition: OrgCachePartition, key: Value): boolean => {
-    const present = contains(ctx, partition, key);
     if (partition.capacityBytes === 0) return false;
+    const present = contains(ctx, partition, key);
     const ops = pending(ctx);
     const forPartition = ops.get(partition) ?? new Map<string, Pending>();
     ops.set(partition, forPartition);

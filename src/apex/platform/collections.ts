@@ -2,6 +2,7 @@ import { coerce } from '../interpreter/interpreter.ts';
 import {
   ApexList,
   ApexMap,
+  ApexObject,
   ApexSet,
   T,
   apexEquals,
@@ -46,6 +47,27 @@ function compareForSort(ctx: PlatformContext, a: Value, b: Value): number {
   return ctx.unsupported('List.sort on elements that are not numbers, Strings or Booleans');
 }
 
+async function compareObjects(ctx: PlatformContext, a: Value, b: Value): Promise<number> {
+  if (!(a instanceof ApexObject) || !a.cls.findMethods('compareto').length)
+    return ctx.unsupported('List.sort on objects that do not implement Comparable');
+  const result = await ctx.interp.dispatch(a, 'compareTo', [b], {});
+  return typeof result === 'number' ? result : 0;
+}
+
+async function mergeSort(
+  items: Value[],
+  compare: (a: Value, b: Value) => Promise<number>,
+): Promise<Value[]> {
+  if (items.length <= 1) return items;
+  const middle = Math.floor(items.length / 2);
+  const left = await mergeSort(items.slice(0, middle), compare);
+  const right = await mergeSort(items.slice(middle), compare);
+  const merged: Value[] = [];
+  while (left.length && right.length)
+    merged.push((await compare(left[0]!, right[0]!)) <= 0 ? left.shift()! : right.shift()!);
+  return [...merged, ...left, ...right];
+}
+
 const listMethods: Record<string, PlatformFn<ApexList>> = {
   add: (ctx, args, list) => {
     if (args.length === 2) {
@@ -84,7 +106,16 @@ const listMethods: Record<string, PlatformFn<ApexList>> = {
   contains: (_c, args, list) => list.items.some((item) => apexEquals(item, args[0] ?? null, false)),
   indexof: (_c, args, list) =>
     list.items.findIndex((item) => apexEquals(item, args[0] ?? null, false)),
-  sort: (ctx, _a, list) => {
+  sort: async (ctx, _a, list) => {
+    if (list.items.some((item) => item instanceof ApexObject)) {
+      // User objects sort by their Comparable.compareTo (a stable merge sort, awaiting each call).
+      list.items.splice(
+        0,
+        list.items.length,
+        ...(await mergeSort(list.items, (a, b) => compareObjects(ctx, a, b))),
+      );
+      return null;
+    }
     list.items.sort((a, b) => compareForSort(ctx, a, b));
     return null;
   },

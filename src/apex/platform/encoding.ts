@@ -1,4 +1,13 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  randomBytes,
+  sign,
+} from 'node:crypto';
+import { ApexThrow } from '../interpreter/errors.ts';
 import { ApexBlob, type Value } from '../interpreter/values.ts';
 import type { PlatformContext, PlatformType } from './registry.ts';
 
@@ -34,6 +43,28 @@ const DIGESTS: Record<string, string> = {
   sha3_256: 'sha3-256',
   'sha3-256': 'sha3-256',
 };
+
+const SIGNATURES: Record<string, string> = {
+  'rsa-sha1': 'sha1',
+  'rsa-sha256': 'sha256',
+  'rsa-sha384': 'sha384',
+  'rsa-sha512': 'sha512',
+  rsa: 'sha1',
+};
+
+/** AES-CBC with PKCS#5 padding, as Crypto.encrypt/decrypt; the key size picks AES128/192/256. */
+function aesName(ctx: PlatformContext, algorithm: Value, key: Buffer): string {
+  const name = text(ctx, algorithm).toUpperCase();
+  const bits = { AES128: 128, AES192: 192, AES256: 256 }[name];
+  if (!bits)
+    return ctx.throwApex('System.InvalidParameterValueException', `Invalid algorithm: ${name}`);
+  if (key.length * 8 !== bits)
+    return ctx.throwApex(
+      'System.InvalidParameterValueException',
+      `Invalid private key. Must be ${bits / 8} bytes.`,
+    );
+  return `aes-${bits}-cbc`;
+}
 
 const MACS: Record<string, string> = {
   hmacmd5: 'md5',
@@ -111,6 +142,46 @@ export const encodingTypes: PlatformType[] = [
             .update(blob(ctx, args[1] ?? null))
             .digest(),
         );
+      },
+      sign: (ctx, args) => {
+        const digest = SIGNATURES[text(ctx, args[0] ?? null).toLowerCase()];
+        if (!digest)
+          return ctx.throwApex(
+            'System.InvalidParameterValueException',
+            `Invalid algorithm: ${String(args[0])}`,
+          );
+        let key;
+        try {
+          key = createPrivateKey({ key: blob(ctx, args[2] ?? null), format: 'der', type: 'pkcs8' });
+        } catch {
+          return ctx.throwApex('System.SecurityException', 'Invalid Crypto Key');
+        }
+        return new ApexBlob(sign(digest, blob(ctx, args[1] ?? null), key));
+      },
+      encryptwithmanagediv: (ctx, args) => {
+        const key = blob(ctx, args[1] ?? null);
+        const iv = randomBytes(16);
+        const cipher = createCipheriv(aesName(ctx, args[0] ?? null, key), key, iv);
+        return new ApexBlob(
+          Buffer.concat([iv, cipher.update(blob(ctx, args[2] ?? null)), cipher.final()]),
+        );
+      },
+      decryptwithmanagediv: (ctx, args) => {
+        const key = blob(ctx, args[1] ?? null);
+        const data = blob(ctx, args[2] ?? null);
+        try {
+          const decipher = createDecipheriv(
+            aesName(ctx, args[0] ?? null, key),
+            key,
+            data.subarray(0, 16),
+          );
+          return new ApexBlob(
+            Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]),
+          );
+        } catch (error) {
+          if (error instanceof ApexThrow) throw error;
+          return ctx.throwApex('System.SecurityException', 'Given final block not properly padded');
+        }
       },
       getrandominteger: () => randomBytes(4).readInt32BE(0),
       getrandomlong: () => randomBytes(8).readBigInt64BE(0),

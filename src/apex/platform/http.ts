@@ -3,7 +3,6 @@ import { unsupported } from '../interpreter/errors.ts';
 import {
   ApexBlob,
   ApexList,
-  ApexObject,
   NativeObject,
   T,
   stringValueOf,
@@ -109,6 +108,16 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** The CalloutException message for a failed network call, in the platform's words where known. */
+function transportFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'Read timed out';
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'Connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'Unknown host';
+  return error.message;
+}
+
 async function send(
   ctx: PlatformContext,
   services: PlatformServices,
@@ -168,6 +177,7 @@ async function send(
     return ctx.throwApex('System.CalloutException', `no protocol: ${url}`);
   }
   let result;
+  const waitStarted = performance.now();
   try {
     result = await services.transport({
       method: req.method,
@@ -178,7 +188,7 @@ async function send(
     });
   } catch (error) {
     if (error instanceof CalloutError && error.name === 'APEX_UNSUPPORTED') throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = transportFailure(error);
     services.callouts.push({
       method: req.method,
       url,
@@ -188,6 +198,8 @@ async function send(
       mocked: false,
     });
     return ctx.throwApex('System.CalloutException', message);
+  } finally {
+    ctx.interp.tx.waitedMs += performance.now() - waitStarted;
   }
   services.callouts.push({
     method: req.method,
@@ -200,8 +212,50 @@ async function send(
   return newResponse(result.status, result.body, result.headers, REASONS[result.status] ?? null);
 }
 
+interface UrlState {
+  url: URL;
+  describe(): string;
+}
+
+function newUrl(ctx: PlatformContext, args: Value[]): NativeObject<UrlState> {
+  let href: string;
+  if (args.length === 1) href = text(args[0]) ?? '';
+  else if (args.length === 2 && args[0] instanceof NativeObject && args[0].typeName === 'Url')
+    href = new URL(text(args[1]) ?? '', (args[0] as NativeObject<UrlState>).state.url).href;
+  else if (args.length === 3) href = `${text(args[0])}://${text(args[1])}${text(args[2])}`;
+  else if (args.length === 4)
+    href = `${text(args[0])}://${text(args[1])}:${text(args[2])}${text(args[3])}`;
+  else return ctx.unsupported(`new Url with ${args.length} arguments`);
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return ctx.throwApex('System.StringException', `no protocol: ${href}`);
+  }
+  return new NativeObject<UrlState>('Url', { url, describe: () => url.href });
+}
+
 export function httpTypes(services: PlatformServices): PlatformType[] {
   return [
+    {
+      name: 'Url',
+      construct: (ctx, args) => newUrl(ctx, args),
+      methods: {
+        gethost: (_c, _a, self: NativeObject<UrlState>) => self.state.url.hostname,
+        getpath: (_c, _a, self: NativeObject<UrlState>) => self.state.url.pathname,
+        getquery: (_c, _a, self: NativeObject<UrlState>) => self.state.url.search.slice(1) || null,
+        getprotocol: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.protocol.replace(':', ''),
+        getport: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.port ? Number(self.state.url.port) : -1,
+        getref: (_c, _a, self: NativeObject<UrlState>) => self.state.url.hash.slice(1) || null,
+        getauthority: (_c, _a, self: NativeObject<UrlState>) => self.state.url.host,
+        getfile: (_c, _a, self: NativeObject<UrlState>) =>
+          self.state.url.pathname + self.state.url.search,
+        toexternalform: (_c, _a, self: NativeObject<UrlState>) => self.state.url.href,
+        tostring: (_c, _a, self: NativeObject<UrlState>) => self.state.url.href,
+      },
+    },
     { name: 'HttpCalloutMock' },
     {
       name: 'Http',
@@ -302,5 +356,3 @@ export function httpTypes(services: PlatformServices): PlatformType[] {
     },
   ];
 }
-
-export type { ApexObject };

@@ -25,13 +25,16 @@ type Raw = null | boolean | string | { number: string } | Raw[] | Map<string, Ra
 
 class JsonSyntaxError extends Error {}
 
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /** A strict JSON reader whose messages follow the Jackson parser behind Apex's JSON class. */
 function parseJson(text: string): Raw {
   let i = 0;
   const fail = (what: string): never => {
+    // Jackson's position: 1-based line, and the column after the offending character.
     const line = text.slice(0, i).split('\n').length;
-    const column = i - text.lastIndexOf('\n', i - 1);
-    throw new JsonSyntaxError(`${what} at [line:${line}, column:${column}]`);
+    const column = i - (text.lastIndexOf('\n', i - 1) + 1) + 2;
+    throw new JsonSyntaxError(`${what} at input location [${line},${column}]`);
   };
   const ws = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
@@ -106,7 +109,8 @@ function parseJson(text: string): Raw {
       i += literal[0].length;
       return literal[0] === 'null' ? null : literal[0] === 'true';
     }
-    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    NUMBER.lastIndex = i;
+    const number = NUMBER.exec(text);
     if (number) {
       i += number[0].length;
       return { number: number[0] };
@@ -119,17 +123,20 @@ function parseJson(text: string): Raw {
     i++;
     let out = '';
     for (;;) {
+      // Copy the run up to the next quote or backslash in one slice.
+      let end = i;
+      while (end < text.length && text[end] !== '"' && text[end] !== '\\') end++;
+      out += text.slice(i, end);
+      i = end;
       const c = text[i++];
       if (c === undefined)
         return fail('Unexpected end-of-input: was expecting closing quote for a string value');
       if (c === '"') return out;
-      if (c === '\\') {
-        const e = text[i++];
-        if (e === 'u') {
-          out += String.fromCharCode(parseInt(text.slice(i, i + 4), 16));
-          i += 4;
-        } else out += { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' }[e ?? ''] ?? e ?? '';
-      } else out += c;
+      const e = text[i++];
+      if (e === 'u') {
+        out += String.fromCharCode(parseInt(text.slice(i, i + 4), 16));
+        i += 4;
+      } else out += { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' }[e ?? ''] ?? e ?? '';
     }
   };
   const result = value();
@@ -247,12 +254,13 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
   return ctx.unsupported(`JSON.deserialize into ${type.name}`);
 }
 
+/** The kind of a JSON value, never the value itself (it may be a token). */
 function describeRaw(raw: Raw): string {
   if (Array.isArray(raw)) return 'an array';
   if (raw instanceof Map) return 'an object';
-  if (typeof raw === 'string') return `"${raw}"`;
-  if (typeof raw === 'object' && raw && 'number' in raw) return raw.number;
-  return String(raw);
+  if (typeof raw === 'string') return 'a string';
+  if (typeof raw === 'boolean') return 'a boolean';
+  return 'a number';
 }
 
 /** JSON.serialize: Apex objects in field order, nulls kept unless suppressed. */

@@ -253,7 +253,7 @@ function messageFormat(pattern: string, list: Value): string {
 }
 
 const stringStatics: Record<string, PlatformFn<undefined>> = {
-  valueof: (_c, args) => stringValueOf(args[0] ?? null),
+  valueof: (ctx, args) => ctx.interp.stringOf(args[0] ?? null),
   valueofgmt: (_c, args) => stringValueOf(args[0] ?? null),
   isblank: (_c, args) => {
     const s = args[0] ?? null;
@@ -272,7 +272,7 @@ const stringStatics: Record<string, PlatformFn<undefined>> = {
       list instanceof ApexList
         ? list.items
         : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
-    return items.map(stringValueOf).join(str(ctx, args, 1));
+    return items.map((item) => stringValueOf(item)).join(str(ctx, args, 1));
   },
   escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/'/g, "\\'"),
   format: (ctx, args) => messageFormat(str(ctx, args, 0), args[1] ?? null),
@@ -541,6 +541,7 @@ export const langTypes: PlatformType[] = [
     },
   },
   { name: 'Object', methods: objectMethods },
+  { name: 'Comparable' },
   { name: 'Exception', methods: exceptionMethods },
   {
     name: 'Enum',
@@ -558,8 +559,24 @@ export const langTypes: PlatformType[] = [
       forname: (ctx, args) => {
         const name =
           args.length === 2 ? `${str(ctx, args, 0)}.${str(ctx, args, 1)}` : str(ctx, args, 0);
-        const cls = ctx.interp.findClass(name.split('.'));
-        return cls ? new ApexType({ name: cls.name, args: [] }) : null;
+        const type = ctx.interp.resolveTypeName(name.split('.'), [], undefined);
+        const known =
+          ctx.interp.findClass(name.split('.')) ||
+          ctx.interp.platform.find(type.name) ||
+          [
+            'string',
+            'integer',
+            'long',
+            'double',
+            'decimal',
+            'boolean',
+            'object',
+            'blob',
+            'id',
+            'date',
+            'datetime',
+          ].includes(type.name.toLowerCase());
+        return known ? new ApexType(type) : null;
       },
     },
     methods: {
@@ -575,6 +592,17 @@ export const langTypes: PlatformType[] = [
   },
   { name: 'Math', statics: mathStatics },
   {
+    name: 'LoggingLevel',
+    staticProps: Object.fromEntries(
+      ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'FINE', 'FINER', 'FINEST'].map(
+        (level, ordinal) => [
+          level.toLowerCase(),
+          () => new ApexEnumValue('System.LoggingLevel', level, ordinal),
+        ],
+      ),
+    ),
+  },
+  {
     name: 'RoundingMode',
     staticProps: Object.fromEntries(
       Object.values(ROUNDING).map((mode, ordinal) => [
@@ -589,8 +617,11 @@ export const langTypes: PlatformType[] = [
       debug: (ctx, args) => {
         // System.debug(level, message) prints the message only.
         const message = args.length === 2 ? (args[1] ?? null) : (args[0] ?? null);
-        txState(ctx.interp).debugLines.push(stringValueOf(message));
-        return null;
+        const state = txState(ctx.interp);
+        return ctx.interp.stringOf(message, true).then((text) => {
+          state.debugLines.push(text);
+          return null;
+        });
       },
       assert: (ctx, args) => {
         if (args[0] !== true)

@@ -111,6 +111,11 @@ export const testingTypes: PlatformType[] = [
     statics: {
       getcallouts: (ctx) => txState(ctx.interp).callouts,
       getlimitcallouts: () => CALLOUT_LIMIT,
+      getcputime: (ctx) => {
+        const tx = ctx.interp.tx;
+        return Math.round(performance.now() - tx.startedAt - tx.waitedMs);
+      },
+      getlimitcputime: (ctx) => ctx.interp.cpuTimeLimitMs,
       getqueries: () => 0,
       getlimitqueries: () => 100,
       getdmlstatements: () => 0,
