@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isApexBlank } from '../util/apexText.ts';
 import { encodeFormPairs } from '../util/formEncoding.ts';
 import { reservedFormNames, setting } from './settings.ts';
 
@@ -65,6 +66,10 @@ const plainText = (key: string, description: string) =>
   v.pipe(
     v.string('must be a string'),
     v.minLength(1, 'must not be empty'),
+    v.check(
+      (text: string) => text === '' || !isApexBlank(text),
+      'must not be blank (the generated Apex leaves a blank value out of the request)',
+    ),
     fitsField(key),
     noControl,
     validUnicode,

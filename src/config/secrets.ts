@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
+import { isApexBlank } from '../util/apexText.ts';
 import type { SecretSource } from './schema.ts';
 import { Secret } from './secret.ts';
 
@@ -46,13 +47,24 @@ export async function resolveSecret(
   source: SecretSource,
   inputs: SecretInputs,
 ): Promise<Secret> {
-  if (inputs.stdinSecret) return inputs.stdinSecret;
+  const blank = (where: string) =>
+    new CalloutError(
+      'SECRET_MISSING',
+      `The client secret for ${serviceName} from ${where} is only white space; the generated Apex would send none.`,
+      { data: { service: serviceName, source }, actions: [`Put the real secret in ${where}.`] },
+    );
+  if (inputs.stdinSecret) {
+    if (isApexBlank(inputs.stdinSecret.reveal())) throw blank('standard input');
+    return inputs.stdinSecret;
+  }
   const plain = await readSource(source, inputs);
+  if (plain !== undefined && isApexBlank(plain)) throw blank(`the ${describe(source)}`);
   if (plain !== undefined) return new Secret(plain);
   if (inputs.prompt) {
     const answer = await inputs.prompt(
       `Client secret for ${serviceName} (${describe(source)} is not set)`,
     );
+    if (answer !== '' && isApexBlank(answer)) throw blank('the prompt');
     if (answer !== '') return new Secret(answer);
   }
   throw new CalloutError(

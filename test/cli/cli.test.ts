@@ -64,8 +64,9 @@ describe('callout --help', () => {
     }
   });
 
-  it('does not load @salesforce/core, jsforce or source-deploy-retrieve for --help, verify, token or generate', async () => {
-    for (const args of [['--help'], ['verify', '--json'], ['token'], ['generate', '--dry-run']]) {
+  it.each([[['--help']], [['verify', '--json']], [['token']], [['generate', '--dry-run']]])(
+    'does not load @salesforce/core, jsforce or source-deploy-retrieve for %j',
+    async (args) => {
       const trace = join(ws.dir, `trace-${args[0]}.txt`);
       await writeFile(trace, '');
       const result = await runCli(args, {
@@ -77,8 +78,8 @@ describe('callout --help', () => {
       const loaded = await readFile(trace, 'utf8');
       expect(loaded).toContain('dist/cli/main.js');
       expect(loaded).not.toMatch(/@salesforce\/core|node_modules\/jsforce|source-deploy-retrieve/);
-    }
-  });
+    },
+  );
 });
 
 describe('errors', () => {
