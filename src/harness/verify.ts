@@ -222,14 +222,19 @@ export async function verifyService(
     apexFit: endpointFit(service),
   };
   if (config.secretStorage === 'externalCredential' && service.clientAuth === 'body') {
-    const plain = secret.reveal();
-    const clean = formUrlEncode(plain) === plain;
+    // Merge fields in a body are sent as they are (only HTMLENCODE exists): the client id and the
+    // secret must both be their own form encoding.
+    const needs = [
+      ...(formUrlEncode(service.clientId) !== service.clientId ? ['client id'] : []),
+      ...(formUrlEncode(secret.reveal()) !== secret.reveal() ? ['secret'] : []),
+    ];
     report.apexFit.push({
       id: 'secret.bodyEncoding',
-      status: clean ? 'pass' : 'fail',
-      message: clean
-        ? 'The secret needs no URL encoding, so an External Credential can send it in the form body.'
-        : 'The secret has characters that need URL encoding, which External Credential body merge fields cannot do (only HTMLENCODE): use clientAuth "basic" or secretStorage "customMetadata".',
+      status: needs.length === 0 ? 'pass' : 'fail',
+      message:
+        needs.length === 0
+          ? 'The client id and the secret need no URL encoding, so an External Credential can send them in the form body.'
+          : `The ${needs.join(' and the ')} ${needs.length > 1 ? 'have' : 'has'} characters that need URL encoding, which External Credential body merge fields cannot do (only HTMLENCODE): use clientAuth "basic" or secretStorage "customMetadata".`,
     });
   }
   let result: ExchangeResult;

@@ -352,6 +352,19 @@ describe('Apex fit', () => {
     });
     expect(report.error?.name).toBe('APEX_FIT');
   });
+
+  it('fails body client auth in externalCredential mode when the client id needs URL encoding', async () => {
+    const report = await verify(
+      { tokenUrl: faults.url('/ok'), clientAuth: 'body', clientId: 'team a/b', probe: undefined },
+      { detectAuth: false, probe: true },
+      { secretStorage: 'externalCredential' },
+    );
+    expect(report.apexFit.find((c) => c.id === 'secret.bodyEncoding')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/^The client id (and the secret )?ha(s|ve) characters/),
+    });
+    expect(report.error?.name).toBe('APEX_FIT');
+  });
 });
 
 describe('the exchange on the wire', () => {
