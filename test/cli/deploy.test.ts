@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOrg, type FakeOrg } from '../servers/fakeOrg.ts';
+import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
 import { startFaultServer, type FaultServer } from '../servers/index.ts';
 import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
 import { BIN, parseJson, runCli } from '../helpers/cli.ts';
@@ -12,7 +11,7 @@ import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 
 /**
  * callout deploy end to end: the real CLI, the real @salesforce/core login lookup (a temporary HOME
- * holding an sf login) and the real jsforce client, against a protocol-level fake org (not
+ * holding an sf login), source-deploy-retrieve's deploy on core's connection, against a protocol-level fake org (not
  * Salesforce) and the fault server as the partner's token endpoint and API.
  */
 let org: FakeOrg;
@@ -35,11 +34,20 @@ const SECRETS = {
   VAULT_SECRET: 'vault0secret0plain',
 };
 
-/** A generated project whose token endpoints and APIs are the fault server's good routes. */
-async function project(
-  mode: 'customMetadata' | 'externalCredential' = 'customMetadata',
-): Promise<string> {
+type Mode = 'customMetadata' | 'externalCredential';
+const generated = new Map<Mode, Promise<string>>();
+
+/** A fresh copy of a generated project (generated once per mode: one CLI run less per test). */
+async function project(mode: Mode = 'customMetadata'): Promise<string> {
+  if (!generated.has(mode)) generated.set(mode, generateProject(mode));
   const dir = await mkdtemp(join(tmpdir(), 'callout-deploy-'));
+  await cp(await generated.get(mode)!, dir, { recursive: true });
+  return dir;
+}
+
+/** A generated project whose token endpoints and APIs are the fault server's good routes. */
+async function generateProject(mode: Mode): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'callout-deploy-generated-'));
   const service = (env: string, clientAuth: string) => ({
     tokenUrl: faults.url('/ok'),
     apiBaseUrl: faults.url('/api'),
@@ -69,8 +77,8 @@ async function project(
     join(dir, 'sfdx-project.json'),
     JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
   );
-  const generated = await runCli(['generate', '--no-compile-check'], { cwd: dir });
-  expect(generated.code).toBe(0);
+  const result = await runCli(['generate', '--no-compile-check'], { cwd: dir });
+  if (result.code !== 0) throw new Error(`generate failed:\n${result.stdout}\n${result.stderr}`);
   return dir;
 }
 
@@ -131,11 +139,9 @@ describe('callout deploy against a protocol-level fake org', () => {
     org.setScenario('success');
     const before = org.deploys().length;
     expect((await deploy(dir)).code).toBe(0);
-    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
     const holding: string[] = [];
-    for (const [name, file] of Object.entries(zip.files)) {
-      if (file.dir) continue;
-      const text = await file.async('string');
+    for (const [name, data] of unzip(org.deploys()[before]!.zip)) {
+      const text = data.toString('utf8');
       if (
         canaryForms(CANARY_SECRET).some((form) => text.includes(form)) ||
         text.includes(SECRETS.PARTNER_PROD)
@@ -204,7 +210,8 @@ describe('callout deploy against a protocol-level fake org', () => {
   it('stops waiting after --wait and says how to follow the deploy', async () => {
     const dir = await project();
     org.setScenario('neverFinishes');
-    const result = await deploy(dir, ['--wait', '0.05', '--json']);
+    // 0.01 minutes: the clock is real in a spawned CLI; test/deploy covers --wait with a fake one.
+    const result = await deploy(dir, ['--wait', '0.01', '--json']);
     expect(result.code).toBe(8);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'DEPLOY_TIMEOUT',
@@ -247,11 +254,8 @@ describe('callout deploy against a protocol-level fake org', () => {
     const credentialsBefore = org.credentialRequests().length;
     const result = await deploy(dir, ['--json']);
     expect(result.code).toBe(0);
-    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
-    const texts = await Promise.all(
-      Object.values(zip.files)
-        .filter((f) => !f.dir)
-        .map((f) => f.async('string')),
+    const texts = [...unzip(org.deploys()[before]!.zip).values()].map((data) =>
+      data.toString('utf8'),
     );
     expect(texts.filter((text) => text.includes(SECRETS.VAULT_SECRET))).toEqual([]);
     const sent = org.credentialRequests().slice(credentialsBefore);
@@ -261,6 +265,26 @@ describe('callout deploy against a protocol-level fake org', () => {
       result: { credentials: [{ service: 'VaultBasic' }] },
     });
     expect(result.stdout + result.stderr).not.toContain(SECRETS.VAULT_SECRET);
+  });
+
+  it('renews an expired session with the refresh token of the sf login, then deploys', async () => {
+    const renewing = await startFakeOrg();
+    const home = await createSfHome(renewing, { alias: 'renewing', login: 'refreshToken' });
+    try {
+      const dir = await project();
+      const grants = () =>
+        renewing.requests().filter((r) => r.path === '/services/oauth2/token').length;
+      const before = grants();
+      renewing.expireSession();
+      const result = await deploy(dir, ['--skip-verify', '--json'], home.env);
+      expect(result.code).toBe(0);
+      expect(grants()).toBe(before + 1);
+      expect(renewing.deploys()).toHaveLength(1);
+      // The refused calls: each answered 401 or an INVALID_SESSION_ID fault, then retried.
+      expect(renewing.requests().some((r) => r.status === 401 || r.status === 500)).toBe(true);
+    } finally {
+      await Promise.all([renewing.close(), home.remove()]);
+    }
   });
 
   it('Ctrl-C cancels the deploy in the org', async () => {
@@ -385,7 +409,7 @@ describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: proto
       // new org first, as a settings package without tests.
       const settingsDeploy = scratch.deploys()[0]!;
       expect(settingsDeploy.options.runTests).toEqual([]);
-      const settingsFiles = Object.keys((await JSZip.loadAsync(settingsDeploy.zip)).files);
+      const settingsFiles = [...unzip(settingsDeploy.zip).keys()];
       expect(settingsFiles).toContainEqual(
         expect.stringMatching(/\/settings\/LightningExperience\.settings$/),
       );

@@ -22,8 +22,6 @@ const require = createRequire(import.meta.url);
 
 /** file: URL of @salesforce/core's entry, importable from a child whose cwd is outside the repo. */
 export const SF_CORE_URL = pathToFileURL(require.resolve('@salesforce/core')).href;
-/** file: URL of jsforce's entry (the `jsforce` package, not core's @jsforce/jsforce-node). */
-export const JSFORCE_URL = pathToFileURL(require.resolve('jsforce')).href;
 
 export interface SfHome {
   home: string;

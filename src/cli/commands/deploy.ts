@@ -1,16 +1,20 @@
 import { runCompileCheck } from '../../check/run.ts';
 import { selectServices } from '../../config/load.ts';
 import type { Secret } from '../../config/secret.ts';
-import { assignPermissionSet, setPrincipalCredentials } from '../../deploy/credentials.ts';
 import {
+  assignPermissionSet,
+  buildDeployPackage,
+  connectOrg,
+  createScratchOrg,
+  definitionFile,
+  deleteScratchOrg,
   deployPackage,
+  preloadDeployLibraries,
+  setPrincipalCredentials,
   TEST_LEVELS,
   type DeployReport,
   type TestLevel,
-} from '../../deploy/deploy.ts';
-import { connectOrg } from '../../deploy/org.ts';
-import { buildDeployPackage } from '../../deploy/package.ts';
-import { createScratchOrg, definitionFile, deleteScratchOrg } from '../../deploy/scratch.ts';
+} from '../../deploy/index.ts';
 import { CalloutError } from '../../errors/index.ts';
 import { locatePackage } from '../../generate/project.ts';
 import { renderArtifacts } from '../../generate/render.ts';
@@ -96,6 +100,8 @@ export const run: CommandRun = async (context, output) => {
         },
       );
     }
+    // The Salesforce libraries load while the secrets are read, verify and the compile check run.
+    void preloadDeployLibraries();
     // 2. Secrets, and the exchange itself, before anything reaches the org.
     const secrets = new Map<string, Secret>();
     for (const { name, service } of services)
@@ -185,17 +191,18 @@ export const run: CommandRun = async (context, output) => {
     try {
       let last = '';
       report = await deployPackage(
-        org.metadata,
+        org,
+        pkg.componentSet,
         {
-          zip: pkg.zip,
           checkOnly,
           testLevel,
           runTests: pkg.testClasses,
           waitMinutes,
-          packageDir: location.packageDir,
+          projectRoot: location.root,
         },
         {
           signal: controller.signal,
+          onWarning: (message) => output.warn(message),
           onProgress: (p) => {
             const line = `  ${p.status}: components ${p.components.deployed}/${p.components.total}, tests ${p.tests.completed}/${p.tests.total}`;
             if (line !== last) output.info(line);
