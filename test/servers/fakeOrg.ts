@@ -65,6 +65,11 @@ export interface FakeScenarioOptions {
    * says Pending, the second InProgress, the third carries the final status.
    */
   pollsToFinish?: number;
+  /**
+   * Finish by time instead, as an org does: the first status check at least this many ms after
+   * the deploy request carries the final status (pollsToFinish is then ignored).
+   */
+  finishAfterMs?: number;
   /** Coverage per class; entries replace the defaults for the same name, others are added. */
   coverage?: FakeCoverage[];
   /** Test methods per test class (default: one method, `testCallout`). */
@@ -324,6 +329,8 @@ interface DeployState {
   pollErrorsLeft: number;
   cancelRequested: boolean;
   createdDate: string;
+  /** performance.now() when the deploy request arrived. */
+  createdAt: number;
   final?: XmlElement;
   finalStatus?: string;
 }
@@ -1079,7 +1086,12 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       return finalAnswer(state, includeDetails);
     }
     const pollsToFinish = Math.max(0, state.scenarioOptions.pollsToFinish ?? 2);
-    const finished = state.scenario !== 'neverFinishes' && state.polls > pollsToFinish;
+    const { finishAfterMs } = state.scenarioOptions;
+    const finished =
+      state.scenario !== 'neverFinishes' &&
+      (finishAfterMs === undefined
+        ? state.polls > pollsToFinish
+        : performance.now() - state.createdAt >= finishAfterMs);
     if (finished) {
       // Computed once; later polls repeat it (with details only when asked for).
       state.final = finalResult(state);
@@ -1176,6 +1188,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         pollErrorsLeft: scenario === 'pollServerError' ? (scenarioOptions.pollErrors ?? 1) : 0,
         cancelRequested: false,
         createdDate: timestamp(),
+        createdAt: performance.now(),
       };
       deploys.set(state.id, state);
       sendSoap(

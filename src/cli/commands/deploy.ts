@@ -51,6 +51,8 @@ function displayReport(report: DeployReport, output: Output, generated: Set<stri
 }
 
 export const run: CommandRun = async (context, output) => {
+  // The Salesforce libraries load while the drift check, verify and the compile check run.
+  void preloadDeployLibraries();
   const project = await Project.open(context);
   let scratchOrg: { username: string; deleted: boolean } | undefined;
   /** --delete-after: once, after the report (success or failure); the result says whether it worked. */
@@ -100,8 +102,6 @@ export const run: CommandRun = async (context, output) => {
         },
       );
     }
-    // The Salesforce libraries load while the secrets are read, verify and the compile check run.
-    void preloadDeployLibraries();
     // 2. Secrets, and the exchange itself, before anything reaches the org.
     const secrets = new Map<string, Secret>();
     for (const { name, service } of services)
