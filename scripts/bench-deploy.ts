@@ -14,7 +14,7 @@
 // update checks; nothing leaves 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { findJava } from '../src/check/compile.ts';
@@ -111,6 +111,10 @@ const median = (xs: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ');
 const ms = (x: number) => `${x.toFixed(0).padStart(5)} ms`;
 
 async function compare(
@@ -200,7 +204,7 @@ try {
   await writeFile(join(committed, 'callout.config.json'), JSON.stringify(example, null, 2));
   process.stdout.write(
     `callout deploy vs sf project deploy start (@salesforce/cli ${SF_VERSION}), ${PAIRS} pairs, ` +
-      `${process.version}; the fake org takes ${ORG_MS} ms per deploy\n`,
+      `${process.version}; the fake org takes ${ORG_MS} ms per deploy; load average ${load()}\n`,
   );
   const deployOnly = await compare(
     '1. deploy only: callout deploy --skip-verify --skip-compile-check (committed force-app)',
@@ -236,6 +240,7 @@ try {
     env,
     [],
   );
+  process.stdout.write(`\nload average at the end ${load()} (1, 5, 15 min)\n`);
   process.exitCode = deployOnly && fullDeploy ? 0 : 1;
 } finally {
   await Promise.all([

@@ -128,6 +128,52 @@ describe('the fake org zip reader and writer', () => {
   });
 });
 
+describe('fake Salesforce org (protocol-level fake): finishAfterMs', () => {
+  /** One raw Metadata API SOAP call; the answer's <status> and <done>. */
+  async function soap(fake: FakeOrg, body: string): Promise<{ status?: string; done?: string }> {
+    const response = await fetch(`${fake.instanceUrl}/services/Soap/m/64.0`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml', SOAPAction: '""' },
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+        'xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Header><SessionHeader>' +
+        `<sessionId>${fake.accessToken}</sessionId></SessionHeader></soapenv:Header>` +
+        `<soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`,
+    });
+    const text = await response.text();
+    return {
+      status: /<status>([^<]*)<\/status>/.exec(text)?.[1],
+      done: /<done>([^<]*)<\/done>/.exec(text)?.[1],
+      ...(/<id>([^<]*)<\/id>/.exec(text) ? { id: /<id>([^<]*)<\/id>/.exec(text)![1] } : {}),
+    };
+  }
+
+  it('finishes a deploy by time, however often it is polled', async () => {
+    const fake = await startFakeOrg({ scenarioOptions: { finishAfterMs: 300 } });
+    try {
+      const zip = testZip().toString('base64');
+      const started = performance.now();
+      const { id } = (await soap(
+        fake,
+        `<deploy><ZipFile>${zip}</ZipFile><DeployOptions><singlePackage>true</singlePackage></DeployOptions></deploy>`,
+      )) as { id?: string };
+      const check = () =>
+        soap(fake, `<checkDeployStatus><asyncProcessId>${id}</asyncProcessId></checkDeployStatus>`);
+      // Each early answer: done only if the time had come (a busy machine may be slow to ask).
+      const early: Array<{ done?: string; at: number }> = [];
+      for (let i = 0; i < 5; i++)
+        early.push({ ...(await check()), at: performance.now() - started });
+      expect(early.filter((answer) => answer.done === 'true' && answer.at < 300)).toEqual([]);
+      expect(early[0]?.done).toBe('false');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await check()).toMatchObject({ done: 'true', status: 'Succeeded' });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('fake Salesforce org (protocol-level fake) through the connection of @salesforce/core (jsforce)', () => {
   let fake: FakeOrg;
   let sf: SfHome;
