@@ -166,6 +166,26 @@ describe('followDeploy', () => {
             'customMetadata/ExternalAppService.ExternalAppStage.md',
             { problem: 'Invalid value for ClientAuth__c' },
           ),
+          failure(
+            'CustomObject',
+            'ExternalAppService__mdt',
+            'objects/ExternalAppService__mdt.object',
+            {
+              problem: 'Invalid object',
+            },
+          ),
+          failure(
+            'CustomField',
+            'ExternalAppService__mdt.TokenUrl__c',
+            'objects/ExternalAppService__mdt.object',
+            { problem: 'Field too long' },
+          ),
+          failure(
+            'RemoteSiteSetting',
+            'ExternalApp_ExternalAppStage_Token',
+            'remoteSiteSettings/ExternalApp_ExternalAppStage_Token.remoteSite',
+            { problem: 'Invalid URL' },
+          ),
           // Not in the set: SDR cannot map it; the org's file name stays.
           failure('ApexClass', 'SomeoneElses', 'classes/SomeoneElses.cls', {
             problem: 'Dependent class is invalid',
@@ -197,6 +217,24 @@ describe('followDeploy', () => {
         fullName: 'ExternalAppService.ExternalAppStage',
         file: 'force-app/main/default/customMetadata/ExternalAppService.ExternalAppStage.md-meta.xml',
         problem: 'Invalid value for ClientAuth__c',
+      },
+      {
+        type: 'CustomObject',
+        fullName: 'ExternalAppService__mdt',
+        file: 'force-app/main/default/objects/ExternalAppService__mdt/ExternalAppService__mdt.object-meta.xml',
+        problem: 'Invalid object',
+      },
+      {
+        type: 'CustomField',
+        fullName: 'ExternalAppService__mdt.TokenUrl__c',
+        file: 'force-app/main/default/objects/ExternalAppService__mdt/fields/TokenUrl__c.field-meta.xml',
+        problem: 'Field too long',
+      },
+      {
+        type: 'RemoteSiteSetting',
+        fullName: 'ExternalApp_ExternalAppStage_Token',
+        file: 'force-app/main/default/remoteSiteSettings/ExternalApp_ExternalAppStage_Token.remoteSite-meta.xml',
+        problem: 'Invalid URL',
       },
       {
         type: 'ApexClass',
