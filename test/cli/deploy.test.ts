@@ -267,26 +267,6 @@ describe('callout deploy against a protocol-level fake org', () => {
     expect(result.stdout + result.stderr).not.toContain(SECRETS.VAULT_SECRET);
   });
 
-  it('renews an expired session with the refresh token of the sf login, then deploys', async () => {
-    const renewing = await startFakeOrg();
-    const home = await createSfHome(renewing, { alias: 'renewing', login: 'refreshToken' });
-    try {
-      const dir = await project();
-      const grants = () =>
-        renewing.requests().filter((r) => r.path === '/services/oauth2/token').length;
-      const before = grants();
-      renewing.expireSession();
-      const result = await deploy(dir, ['--skip-verify', '--json'], home.env);
-      expect(result.code).toBe(0);
-      expect(grants()).toBe(before + 1);
-      expect(renewing.deploys()).toHaveLength(1);
-      // The refused calls: each answered 401 or an INVALID_SESSION_ID fault, then retried.
-      expect(renewing.requests().some((r) => r.status === 401 || r.status === 500)).toBe(true);
-    } finally {
-      await Promise.all([renewing.close(), home.remove()]);
-    }
-  });
-
   it('Ctrl-C cancels the deploy in the org', async () => {
     const dir = await project();
     org.setScenario('neverFinishes');

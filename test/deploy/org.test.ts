@@ -25,14 +25,25 @@ import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
  */
 const REPO = resolve(import.meta.dirname, '../..');
 let org: FakeOrg;
+/** A second org whose login holds a refresh token, as a web login leaves it. */
+let renewing: FakeOrg;
 let sf: SfHome;
 let connection: OrgConnection;
 let pkg: DeployPackage;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  org = await startFakeOrg();
+  [org, renewing] = await Promise.all([
+    startFakeOrg(),
+    startFakeOrg({ username: 'renewing@callout-kit.test' }),
+  ]);
   sf = await createSfHome(org, { alias: 'in-process' });
+  await createSfHome(renewing, {
+    alias: 'renewing',
+    login: 'refreshToken',
+    setDefault: false,
+    home: sf.home,
+  });
   Object.assign(process.env, sf.env);
   const config = parseConfig(
     JSON.parse(await readFile(join(REPO, 'examples/externalapp/callout.config.json'), 'utf8')),
@@ -51,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = savedEnv;
-  await Promise.all([org?.close(), sf?.remove()]);
+  await Promise.all([org?.close(), renewing?.close(), sf?.remove()]);
 });
 
 const request: DeployRequest = {
@@ -136,6 +147,20 @@ describe('deployPackage against the fake org, in process', () => {
     const id = org.deploys().at(-1)!.id;
     expect(error).toMatchObject({ name: 'DEPLOY_TIMEOUT', data: { id } });
     expect(now).toBe(60_000);
+  });
+
+  it('renews an expired session with the refresh token through core, and deploys', async () => {
+    const target = await connectOrg('renewing', '64.0');
+    const grants = () =>
+      renewing.requests().filter((r) => r.path === '/services/oauth2/token').length;
+    const before = grants();
+    renewing.expireSession();
+    const report = await deployPackage(target, pkg.componentSet, request);
+    expect(report.success).toBe(true);
+    expect(grants()).toBe(before + 1);
+    // The refused call, then the same call again with the new session.
+    const soap = renewing.requests().filter((r) => r.soapMethod === 'deploy');
+    expect(soap.map((r) => r.status)).toEqual([500, 200]);
   });
 
   it('reports an expired session that cannot be renewed as ORG_SESSION_EXPIRED', async () => {
