@@ -1,3 +1,4 @@
+import type { TestLevel } from '../deploy/index.ts';
 import { Flags, type FlagDefs } from './flags.ts';
 
 /**
@@ -30,12 +31,14 @@ const targetOrgFlag = {
   }),
 };
 
-export const TEST_LEVELS = [
-  'NoTestRun',
-  'RunSpecifiedTests',
-  'RunLocalTests',
-  'RunAllTestsInOrg',
-] as const;
+/** Every test level of the Metadata API: a level missing here or unknown there fails to compile. */
+const LEVELS: { [L in TestLevel]: true } = {
+  NoTestRun: true,
+  RunSpecifiedTests: true,
+  RunLocalTests: true,
+  RunAllTestsInOrg: true,
+};
+export const TEST_LEVELS = Object.keys(LEVELS) as TestLevel[];
 
 export const initFlags = {
   ...configFlag,

@@ -1,33 +1,35 @@
-import type { DeployResult } from 'jsforce/lib/api/metadata/schema.js';
+import { relative, sep } from 'node:path';
+import type {
+  ComponentSet,
+  DeployResult,
+  FileResponse,
+  FileResponseFailure,
+  MetadataApiDeployStatus,
+} from '@salesforce/source-deploy-retrieve';
 import { CalloutError } from '../errors/index.ts';
+import { preloadDeployLibraries, type DeployLibraries } from './libraries.ts';
+import type { OrgConnection } from './org.ts';
+import { sessionError } from './org.ts';
 
 /**
- * A Metadata API deploy through jsforce: send the zip, poll checkDeployStatus with details
- * (jsforce's own locator times out after 10 s by default, so polling is ours, bounded by --wait),
- * cancel in the org when asked, and turn the result into a report with paths in force-app.
+ * The deploy is source-deploy-retrieve's: ComponentSet.deploy() converts and zips the set in
+ * memory and sends it through the Metadata API on core's connection; its MetadataApiDeploy
+ * checks the status, cancels, and its DeployResult maps failures back to the source files.
+ * Polling is ours (SDR's pollStatus polls at one fixed frequency): the first check at once, then
+ * 250 ms growing to 1 s, so a short deploy is seen done within a fraction of a second, never
+ * idle once the org says done, bounded by --wait.
  */
-export interface MetadataApi {
-  deploy(zip: Buffer, options: Record<string, unknown>): PromiseLike<{ id: string }>;
-  checkDeployStatus(id: string, includeDetails: boolean): Promise<DeployResult>;
-  cancelDeploy(id: string): Promise<unknown>;
-}
-
+/** The Metadata API's test levels; the CLI's `--test-level` values are checked against this type. */
 export type TestLevel = 'NoTestRun' | 'RunSpecifiedTests' | 'RunLocalTests' | 'RunAllTestsInOrg';
-export const TEST_LEVELS: TestLevel[] = [
-  'NoTestRun',
-  'RunSpecifiedTests',
-  'RunLocalTests',
-  'RunAllTestsInOrg',
-];
 
 export interface DeployRequest {
-  zip: Buffer;
   checkOnly: boolean;
   testLevel: TestLevel;
+  /** The test classes for RunSpecifiedTests. */
   runTests: string[];
   waitMinutes: number;
-  /** Source folder (force-app/main/default, relative to the project root) for mapping file names. */
-  packageDir: string;
+  /** The project root: component failures name their files relative to it. */
+  projectRoot: string;
 }
 
 export interface DeployProgress {
@@ -73,53 +75,215 @@ export interface DeployReport {
   coverageWarnings: string[];
 }
 
+/** What the polling needs of SDR's MetadataApiDeploy (tests pass a scripted one). */
+export interface DeployJob {
+  readonly id: string | undefined;
+  checkStatus(): Promise<MetadataApiDeployStatus>;
+  cancel(): Promise<void>;
+}
+
+/** Time, injectable so that tests of --wait and of the polling pace take no real time. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done);
+    }),
+};
+
+export interface DeployHooks {
+  onProgress?: (progress: DeployProgress) => void;
+  /** Aborting cancels the deploy in the org; the report then says Canceled. */
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** SDR's and core's warnings (Lifecycle 'warning'), instead of Node process warnings. */
+  onWarning?: (message: string) => void;
+}
+
+let forwardWarning: ((message: string) => void) | undefined;
+
+/** Lifecycle is one per process; one listener forwards to the current deploy's hook. */
+function routeWarnings(libraries: DeployLibraries, onWarning: (message: string) => void): void {
+  forwardWarning = onWarning;
+  libraries.core.Lifecycle.getInstance().on<string>(
+    'warning',
+    (message) => {
+      forwardWarning?.(message);
+      return Promise.resolve();
+    },
+    'callout-kit:deploy-warnings',
+  );
+}
+
+export const FIRST_POLL_MS = 250;
+export const MAX_POLL_MS = 1000;
+/** Consecutive failed status checks ridden out (the deploy goes on in the org meanwhile). */
+const SERVER_ERRORS_TOLERATED = 3;
+
 const list = <T>(value: T | T[] | null | undefined): T[] =>
   value == null ? [] : Array.isArray(value) ? value : [value];
 const num = (value: unknown): number =>
   typeof value === 'number' ? value : Number(value ?? 0) || 0;
+const isTrue = (value: unknown): boolean => value === true || value === 'true';
 
-/** Metadata API file names (classes/X.cls, customMetadata/T.S.md, objects/X.object) as source paths. */
-export function sourcePath(fileName: string, packageDir: string): string {
-  const path = fileName
-    .replace(/^unpackaged\//, '')
-    .replace(
-      /^[^/]+\/(?=(classes|objects|customMetadata|cachePartitions|remoteSiteSettings|namedCredentials|externalCredentials|permissionsets)\/)/,
-      '',
-    );
-  const source = path
-    .replace(/^(customMetadata\/.+\.md)$/, '$1-meta.xml')
-    .replace(/^objects\/([^/]+)\.object$/, 'objects/$1/$1.object-meta.xml')
-    .replace(
-      /^(cachePartitions\/.+\.cachePartition|remoteSiteSettings\/.+\.remoteSite|namedCredentials\/.+\.namedCredential|externalCredentials\/.+\.externalCredential|permissionsets\/.+\.permissionset)$/,
-      '$1-meta.xml',
-    );
-  return `${packageDir}/${source}`;
+/** Starts the deploy of the package's components on the org's connection, then follows it. */
+export async function deployPackage(
+  org: Pick<OrgConnection, 'connection'>,
+  componentSet: ComponentSet,
+  request: DeployRequest,
+  hooks: DeployHooks = {},
+): Promise<DeployReport> {
+  if (hooks.onWarning) routeWarnings(await preloadDeployLibraries(), hooks.onWarning);
+  let job: DeployJob;
+  try {
+    job = await componentSet.deploy({
+      usernameOrConnection: org.connection,
+      apiOptions: {
+        checkOnly: request.checkOnly,
+        testLevel: request.testLevel,
+        ...(request.testLevel === 'RunSpecifiedTests' ? { runTests: request.runTests } : {}),
+        rollbackOnError: true,
+        singlePackage: true,
+      },
+    });
+  } catch (error) {
+    throw sessionError(error) ?? CalloutError.wrap(error);
+  }
+  return followDeploy(job, componentSet, request, hooks);
 }
 
-export function reportFrom(result: DeployResult, packageDir: string): DeployReport {
-  const details = result.details;
-  const failures = list(details?.componentFailures).filter(
-    (f) => f && (f.success === false || String(f.success) === 'false' || f.problem),
-  );
-  const runTests = details?.runTestResult;
+/** Polls a started deploy until the org says done, --wait runs out, or (after abort) canceled. */
+export async function followDeploy(
+  job: DeployJob,
+  componentSet: ComponentSet,
+  request: Pick<DeployRequest, 'waitMinutes' | 'projectRoot'>,
+  hooks: DeployHooks = {},
+): Promise<DeployReport> {
+  const libraries = await preloadDeployLibraries();
+  if (hooks.onWarning) routeWarnings(libraries, hooks.onWarning);
+  const clock = hooks.clock ?? systemClock;
+  const id = job.id ?? '';
+  const deadline = clock.now() + request.waitMinutes * 60_000;
+  let interval = FIRST_POLL_MS;
+  let serverErrors = 0;
+  let canceled = false;
+  for (;;) {
+    if (hooks.signal?.aborted && !canceled) {
+      canceled = true;
+      // The org answers the cancel asynchronously; the next status says Canceled.
+      await job.cancel().catch(() => undefined);
+    }
+    let status: MetadataApiDeployStatus | undefined;
+    try {
+      status = await job.checkStatus();
+      serverErrors = 0;
+    } catch (error) {
+      const session = sessionError(error);
+      if (session) throw session;
+      serverErrors += 1;
+      if (serverErrors > SERVER_ERRORS_TOLERATED) throw CalloutError.wrap(error);
+    }
+    if (status) {
+      hooks.onProgress?.(progressOf(id, status));
+      if (isTrue(status.done))
+        return reportFrom(
+          new libraries.sdr.DeployResult(status, componentSet),
+          request.projectRoot,
+        );
+    }
+    const left = deadline - clock.now();
+    if (left <= 0) {
+      throw new CalloutError(
+        'DEPLOY_TIMEOUT',
+        `The deploy ${id} did not finish within ${request.waitMinutes} minute(s); it goes on in the org.`,
+        {
+          data: { id },
+          actions: [
+            `Follow it with \`sf project deploy report --job-id ${id}\`, or run again with a larger --wait.`,
+          ],
+        },
+      );
+    }
+    await clock.sleep(Math.min(interval, left), hooks.signal);
+    interval = Math.min(interval * 1.5, MAX_POLL_MS);
+  }
+}
+
+function progressOf(id: string, status: MetadataApiDeployStatus): DeployProgress {
   return {
-    id: result.id,
-    status: String(result.status),
-    success: result.success === true || String(result.success) === 'true',
-    checkOnly: result.checkOnly === true || String(result.checkOnly) === 'true',
+    id,
+    status: String(status.status),
     components: {
-      total: num(result.numberComponentsTotal),
-      deployed: num(result.numberComponentsDeployed),
-      errors: num(result.numberComponentErrors),
+      total: num(status.numberComponentsTotal),
+      deployed: num(status.numberComponentsDeployed),
+      errors: num(status.numberComponentErrors),
     },
-    componentFailures: failures.map((f) => ({
+    tests: {
+      total: num(status.numberTestsTotal),
+      completed: num(status.numberTestsCompleted),
+      errors: num(status.numberTestErrors),
+    },
+  };
+}
+
+const isFailure = (response: FileResponse): response is FileResponseFailure => 'error' in response;
+const posix = (path: string) => path.split(sep).join('/');
+
+/** The org's answer as our report: failures with the source file SDR maps them to. */
+export function reportFrom(result: DeployResult, projectRoot: string): DeployReport {
+  const response = result.response;
+  const details = response.details ?? {};
+  const mapped = result.getFileResponses().filter(isFailure);
+  const componentFailures: ComponentFailure[] = mapped.map((f) => ({
+    type: f.type,
+    fullName: f.fullName,
+    file: f.filePath ? posix(relative(projectRoot, f.filePath)) : '',
+    ...(f.lineNumber != null ? { line: f.lineNumber } : {}),
+    ...(f.columnNumber != null ? { column: f.columnNumber } : {}),
+    // SDR appends " (line:column)" to the problem; the report shows them with the file.
+    problem:
+      f.lineNumber != null && f.columnNumber != null
+        ? f.error.replace(` (${f.lineNumber}:${f.columnNumber})`, '')
+        : f.error,
+  }));
+  // Failures of components outside the set (SDR only warns about them) keep the org's file name.
+  const seen = new Set(mapped.map((f) => `${f.type}#${f.fullName}`));
+  for (const f of list(details.componentFailures)) {
+    if (isTrue(f.success) || seen.has(`${f.componentType ?? ''}#${f.fullName}`)) continue;
+    componentFailures.push({
       type: String(f.componentType ?? ''),
       fullName: String(f.fullName ?? ''),
-      file: sourcePath(String(f.fileName ?? ''), packageDir),
+      file: String(f.fileName ?? ''),
       ...(f.lineNumber != null ? { line: num(f.lineNumber) } : {}),
       ...(f.columnNumber != null ? { column: num(f.columnNumber) } : {}),
       problem: String(f.problem ?? ''),
-    })),
+    });
+  }
+  const runTests = details.runTestResult;
+  return {
+    id: String(response.id),
+    status: String(response.status),
+    success: isTrue(response.success),
+    checkOnly: isTrue(response.checkOnly),
+    components: {
+      total: num(response.numberComponentsTotal),
+      deployed: num(response.numberComponentsDeployed),
+      errors: num(response.numberComponentErrors),
+    },
+    componentFailures,
     tests: { run: num(runTests?.numTestsRun), failures: num(runTests?.numFailures) },
     testFailures: list(runTests?.failures).map((f) => ({
       className: String(f.name ?? ''),
@@ -139,118 +303,6 @@ export function reportFrom(result: DeployResult, packageDir: string): DeployRepo
         };
       })
       .sort((a, b) => (a.className < b.className ? -1 : 1)),
-    coverageWarnings: list(runTests?.codeCoverageWarnings).map((w) =>
-      String((w as { message?: unknown }).message ?? ''),
-    ),
+    coverageWarnings: list(runTests?.codeCoverageWarnings).map((w) => String(w.message ?? '')),
   };
-}
-
-function sessionError(error: unknown): CalloutError | undefined {
-  const code =
-    (error as { errorCode?: string; name?: string }).errorCode ??
-    (error as { name?: string }).name ??
-    '';
-  if (
-    /INVALID_SESSION_ID/.test(String(code)) ||
-    /INVALID_SESSION_ID|Session expired or invalid/.test(String((error as Error).message))
-  ) {
-    return new CalloutError(
-      'ORG_SESSION_EXPIRED',
-      'The org session expired or is invalid (INVALID_SESSION_ID).',
-      {
-        ...(error instanceof Error ? { cause: error } : {}),
-      },
-    );
-  }
-  return undefined;
-}
-
-const delay = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
-/** Deploys and polls until done; `signal` cancels the deploy in the org. */
-export async function deployPackage(
-  api: MetadataApi,
-  request: DeployRequest,
-  hooks: {
-    onProgress?: (progress: DeployProgress) => void;
-    signal?: AbortSignal;
-    pollMs?: number;
-    now?: () => number;
-  } = {},
-): Promise<DeployReport> {
-  const now = hooks.now ?? Date.now;
-  const options: Record<string, unknown> = {
-    checkOnly: request.checkOnly,
-    testLevel: request.testLevel,
-    rollbackOnError: true,
-    singlePackage: true,
-    ignoreWarnings: false,
-    ...(request.testLevel === 'RunSpecifiedTests' ? { runTests: request.runTests } : {}),
-  };
-  let id: string;
-  try {
-    id = (await api.deploy(request.zip, options)).id;
-  } catch (error) {
-    throw sessionError(error) ?? CalloutError.wrap(error);
-  }
-  const deadline = now() + request.waitMinutes * 60_000;
-  let interval = hooks.pollMs ?? 1000;
-  let serverErrors = 0;
-  let canceled = false;
-  for (;;) {
-    if (hooks.signal?.aborted && !canceled) {
-      canceled = true;
-      await api.cancelDeploy(id).catch(() => undefined);
-    }
-    let result: DeployResult;
-    try {
-      result = await api.checkDeployStatus(id, true);
-      serverErrors = 0;
-    } catch (error) {
-      const session = sessionError(error);
-      if (session) throw session;
-      // A passing server error while polling: the deploy goes on in the org; try again, a few times.
-      serverErrors += 1;
-      if (serverErrors > 3) throw CalloutError.wrap(error);
-      await delay(interval, hooks.signal);
-      continue;
-    }
-    hooks.onProgress?.({
-      id,
-      status: String(result.status),
-      components: {
-        total: num(result.numberComponentsTotal),
-        deployed: num(result.numberComponentsDeployed),
-        errors: num(result.numberComponentErrors),
-      },
-      tests: {
-        total: num(result.numberTestsTotal),
-        completed: num(result.numberTestsCompleted),
-        errors: num(result.numberTestErrors),
-      },
-    });
-    if (result.done === true || String(result.done) === 'true')
-      return reportFrom(result, request.packageDir);
-    if (now() >= deadline) {
-      throw new CalloutError(
-        'DEPLOY_TIMEOUT',
-        `The deploy ${id} did not finish within ${request.waitMinutes} minute(s); it goes on in the org.`,
-        {
-          data: { id },
-          actions: [
-            `Follow it with \`sf project deploy report --job-id ${id}\`, or run again with a larger --wait.`,
-          ],
-        },
-      );
-    }
-    await delay(interval, hooks.signal);
-    interval = Math.min(interval * 1.5, 5000);
-  }
 }

@@ -1,15 +1,17 @@
+import type { Connection } from '@salesforce/core';
 import { CalloutError } from '../errors/index.ts';
-import type { MetadataApi } from './deploy.ts';
+import { preloadDeployLibraries } from './libraries.ts';
 
 /**
  * The target org: auth from the user's sf CLI logins through @salesforce/core (alias, username,
- * or the sf config's target-org), the Metadata API through jsforce with that session. Both
- * libraries load here, only for the commands that talk to an org.
+ * or the sf config's target-org), and one connection, core's: it is jsforce's Connection
+ * (@jsforce/jsforce-node) with core's own token refresh, and it carries the REST calls, the
+ * Metadata API and source-deploy-retrieve's deploy alike.
  */
 export interface OrgConnection {
   username: string;
   instanceUrl: string;
-  metadata: MetadataApi;
+  connection: Connection;
   /** REST call relative to the instance, e.g. /services/data/v64.0/limits. */
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
@@ -21,7 +23,7 @@ export async function connectOrg(
   targetOrg: string | undefined,
   apiVersion: string,
 ): Promise<OrgConnection> {
-  const [{ Org }, jsforce] = await Promise.all([import('@salesforce/core'), import('jsforce')]);
+  const { Org } = (await preloadDeployLibraries()).core;
   let org: InstanceType<typeof Org>;
   try {
     org = await Org.create(targetOrg ? { aliasOrUsername: targetOrg } : {});
@@ -44,35 +46,39 @@ export async function connectOrg(
     }
     throw CalloutError.wrap(error);
   }
-  const core = org.getConnection(apiVersion);
-  const conn = new jsforce.Connection({
-    instanceUrl: core.instanceUrl,
-    accessToken: core.accessToken ?? undefined,
-    version: apiVersion,
-    // An expired access token is renewed by @salesforce/core from the stored refresh token.
-    refreshFn: (_conn, callback) => {
-      org
-        .refreshAuth()
-        .then(() => callback(null, core.accessToken ?? undefined))
-        .catch((error: Error) => callback(error));
-    },
-  });
-  conn.metadata.pollTimeout = 60 * 60 * 1000;
+  const connection = org.getConnection(apiVersion);
   return {
     username: org.getUsername() ?? targetOrg ?? '',
-    instanceUrl: core.instanceUrl,
-    metadata: {
-      deploy: (zip, options) => conn.metadata.deploy(zip, options),
-      checkDeployStatus: (id, details) => conn.metadata.checkDeployStatus(id, details),
-      cancelDeploy: (id) => conn.metadata.cancelDeploy(id),
+    instanceUrl: connection.instanceUrl,
+    connection,
+    request: async <T>(method: string, path: string, body?: unknown) => {
+      try {
+        return await connection.request<T>({
+          method: method as 'GET',
+          url: path,
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+        });
+      } catch (error) {
+        throw sessionError(error) ?? error;
+      }
     },
-    request: <T>(method: string, path: string, body?: unknown) =>
-      conn.request<T>({
-        method: method as 'GET',
-        url: path,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
-      }),
   };
+}
+
+/** INVALID_SESSION_ID that core could not renew (an access-token login has no refresh token). */
+export function sessionError(error: unknown): CalloutError | undefined {
+  const { errorCode, name, message } = (error ?? {}) as {
+    errorCode?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
+  const text = `${String(errorCode ?? '')} ${String(name ?? '')} ${String(message ?? '')}`;
+  if (!/INVALID_SESSION_ID|Session expired or invalid/.test(text)) return undefined;
+  return new CalloutError(
+    'ORG_SESSION_EXPIRED',
+    'The org session expired or is invalid (INVALID_SESSION_ID).',
+    error instanceof Error ? { cause: error } : {},
+  );
 }

@@ -1,76 +1,115 @@
+import { Readable } from 'node:stream';
+import { resolve } from 'node:path';
+import type { ComponentSet } from '@salesforce/source-deploy-retrieve';
 import type { CalloutConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
-import type { ProjectVM } from '../generate/viewModel.ts';
-import { xmlText } from '../render/escape.ts';
+import { CalloutError } from '../errors/index.ts';
+import { ARTIFACTS } from '../generate/registry.ts';
+import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
+import { createTemplateEngine } from '../render/index.ts';
+import { preloadDeployLibraries } from './libraries.ts';
 
 /**
- * The deploy package: the project's source converted to Metadata API format by
- * source-deploy-retrieve (package.xml, decomposed objects recomposed), zipped in memory. In
- * customMetadata mode each service's secret is put into its record inside this in-memory zip
- * only; no file ever holds it.
+ * The deploy package: source-deploy-retrieve's ComponentSet over the package folder, which SDR
+ * converts to Metadata API format and zips in memory when it deploys. In customMetadata mode the
+ * set reads each service's record through a tree that answers that one file from memory: the
+ * record rendered by the generator's own template with the secret as ClientSecret__c. Every other
+ * file is read from disk; no file ever holds the secret.
  */
 export interface DeployPackage {
-  zip: Buffer;
-  /** `Type:fullName` of every component in package.xml. */
+  componentSet: ComponentSet;
+  /** `Type:fullName` of every component, sorted. */
   components: string[];
   /** The generated test classes, for RunSpecifiedTests. */
   testClasses: string[];
 }
 
-const NIL_SECRET = /(<field>ClientSecret__c<\/field>\s*)<value xsi:nil="true"\s*\/>/;
+const RECORD_TEMPLATE = 'customMetadata/record.md-meta.xml.hbs';
+
+/**
+ * Each service's record rendered by the generator's own template from a view model built with
+ * the secrets (`buildProjectVM(config, { secrets })`): absolute path -> file content.
+ */
+export function secretRecords(packageDir: string, project: ProjectVM): Map<string, Buffer> {
+  const record = ARTIFACTS.find((artifact) => artifact.template === RECORD_TEMPLATE);
+  if (!record)
+    throw new CalloutError('UNEXPECTED', `No generated artifact renders ${RECORD_TEMPLATE}.`);
+  const engine = createTemplateEngine();
+  const files = new Map<string, Buffer>();
+  for (const item of record.items(project)) {
+    let content: string;
+    try {
+      content = engine.render(record.template, { project, item });
+    } catch {
+      // The escaping error quotes the value: never pass it on.
+      throw new CalloutError(
+        'SECRET_MISSING',
+        `A client secret holds a control character, which XML cannot carry.`,
+      );
+    }
+    files.set(resolve(packageDir, record.output(project, item)), Buffer.from(content));
+  }
+  return files;
+}
 
 export async function buildDeployPackage(options: {
+  /** Absolute path of the package folder (force-app/main/default). */
   packageDir: string;
   apiVersion: string;
   project: ProjectVM;
   config: CalloutConfig;
   secrets: Map<string, Secret>;
 }): Promise<DeployPackage> {
-  const [{ ComponentSet, MetadataConverter }, { default: JSZip }] = await Promise.all([
-    import('@salesforce/source-deploy-retrieve'),
-    import('jszip'),
-  ]);
-  const set = ComponentSet.fromSource(options.packageDir);
-  set.apiVersion = options.apiVersion;
-  set.sourceApiVersion = options.apiVersion;
-  const components = set
+  const { sdr } = await preloadDeployLibraries();
+  const inMemory =
+    options.config.secretStorage === 'customMetadata'
+      ? secretRecords(
+          options.packageDir,
+          buildProjectVM(options.config, { secrets: options.secrets }),
+        )
+      : new Map<string, Buffer>();
+
+  /** The file system, except for the files held in memory. */
+  class PackageTree extends sdr.NodeFSTreeContainer {
+    override readFile(path: string): Promise<Buffer> {
+      const held = inMemory.get(resolve(path));
+      return held ? Promise.resolve(held) : super.readFile(path);
+    }
+    override readFileSync(path: string): Buffer {
+      return inMemory.get(resolve(path)) ?? super.readFileSync(path);
+    }
+    override stream(path: string): Readable {
+      const held = inMemory.get(resolve(path));
+      return held ? Readable.from([held]) : super.stream(path);
+    }
+  }
+
+  const componentSet = sdr.ComponentSet.fromSource({
+    fsPaths: [options.packageDir],
+    tree: new PackageTree(),
+  });
+  componentSet.apiVersion = options.apiVersion;
+  componentSet.sourceApiVersion = options.apiVersion;
+  const sourceFiles = new Set(
+    componentSet
+      .getSourceComponents()
+      .toArray()
+      .flatMap((c) => (c.xml ? [resolve(c.xml)] : [])),
+  );
+  for (const path of inMemory.keys()) {
+    if (!sourceFiles.has(path))
+      throw new CalloutError(
+        'GENERATE_OUT_OF_DATE',
+        `The deploy package has no record ${path}; run callout generate.`,
+      );
+  }
+  const components = componentSet
     .toArray()
     .map((c) => `${c.type.name}:${c.fullName}`)
     .sort();
-  const converted = await new MetadataConverter().convert(set, 'metadata', { type: 'zip' });
-  if (!converted.zipBuffer) throw new Error('source-deploy-retrieve produced no zip');
-  const zip = await JSZip.loadAsync(converted.zipBuffer);
-  if (options.config.secretStorage === 'customMetadata') {
-    for (const service of options.project.services) {
-      const secret = options.secrets.get(service.name);
-      if (!secret) continue;
-      const path = Object.keys(zip.files).find((name) =>
-        name.endsWith(`customMetadata/${options.project.settingsType.name}.${service.name}.md`),
-      );
-      const file = path ? zip.file(path) : null;
-      if (!path || !file)
-        throw new Error(
-          `The deploy package has no record for ${service.name}; run callout generate.`,
-        );
-      const xml = await file.async('string');
-      if (!NIL_SECRET.test(xml))
-        throw new Error(
-          `The record of ${service.name} has no empty ClientSecret__c value to fill; run callout generate.`,
-        );
-      zip.file(
-        path,
-        xml.replace(
-          NIL_SECRET,
-          (_m, field: string) =>
-            `${field}<value xsi:type="xsd:string">${xmlText(secret.reveal())}</value>`,
-        ),
-      );
-    }
-  }
-  const buffer = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
   const testClasses = [
     options.project.classes.tokenServiceTest,
     options.project.classes.apiClientTest,
   ];
-  return { zip: buffer, components, testClasses };
+  return { componentSet, components, testClasses };
 }

@@ -1,6 +1,7 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
+import { preloadDeployLibraries } from './libraries.ts';
 
 /**
  * Scratch orgs for `callout deploy --scratch`: a definition with the PlatformCache feature (3 MB,
@@ -63,10 +64,11 @@ export async function createScratchOrg(options: {
   waitMinutes: number;
   apiVersion: string;
 }): Promise<{ username: string; orgId: string }> {
-  const [{ Org, ConfigAggregator, OrgConfigProperties }, { Duration }] = await Promise.all([
-    import('@salesforce/core'),
+  const [{ core }, { Duration }] = await Promise.all([
+    preloadDeployLibraries(),
     import('@salesforce/kit'),
   ]);
+  const { Org, ConfigAggregator, OrgConfigProperties } = core;
   const devHub =
     options.devHub ??
     (await ConfigAggregator.create()).getPropertyValue<string>(OrgConfigProperties.TARGET_DEV_HUB);
@@ -99,7 +101,7 @@ export async function createScratchOrg(options: {
 }
 
 export async function deleteScratchOrg(username: string): Promise<void> {
-  const { Org } = await import('@salesforce/core');
+  const { Org } = (await preloadDeployLibraries()).core;
   const org = await Org.create({ aliasOrUsername: username });
   await org.delete();
 }

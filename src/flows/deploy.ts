@@ -1,10 +1,19 @@
 import { selectServices } from '../config/load.ts';
 import type { Secret } from '../config/secret.ts';
-import { assignPermissionSet, setPrincipalCredentials } from '../deploy/credentials.ts';
-import { deployPackage, type DeployReport, type TestLevel } from '../deploy/deploy.ts';
-import { connectOrg } from '../deploy/org.ts';
-import { buildDeployPackage } from '../deploy/package.ts';
-import { createScratchOrg, definitionFile, deleteScratchOrg } from '../deploy/scratch.ts';
+import {
+  assignPermissionSet,
+  buildDeployPackage,
+  connectOrg,
+  createScratchOrg,
+  definitionFile,
+  deleteScratchOrg,
+  deployPackage,
+  preloadDeployLibraries,
+  setPrincipalCredentials,
+  type Clock,
+  type DeployReport,
+  type TestLevel,
+} from '../deploy/index.ts';
 import { CalloutError } from '../errors/index.ts';
 import { verifyService } from '../harness/verify.ts';
 import { join } from 'node:path';
@@ -29,6 +38,8 @@ export interface DeployOptions {
   signal?: AbortSignal;
   /** Called just before the deploy request goes out: from then on, cancel through `signal`. */
   onDeployStart?: () => void;
+  /** The deploy's clock (polling, --wait); tests pass a fake one. */
+  clock?: Clock;
 }
 
 export interface ScratchOrgResult {
@@ -58,6 +69,8 @@ export async function deployProject(
   options: DeployOptions,
   reporter: Reporter,
 ): Promise<DeployResult> {
+  // The Salesforce libraries load while the drift check, verify and the compile check run.
+  void preloadDeployLibraries();
   const { config } = project;
   let scratchOrg: ScratchOrgResult | undefined;
   const deleteScratch = async () => {
@@ -172,17 +185,19 @@ export async function deployProject(
     );
     options.onDeployStart?.();
     const report = await deployPackage(
-      org.metadata,
+      org,
+      pkg.componentSet,
       {
-        zip: pkg.zip,
         checkOnly,
         testLevel,
         runTests: pkg.testClasses,
         waitMinutes: options.waitMinutes,
-        packageDir: location.packageDir,
+        projectRoot: location.root,
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+        onWarning: (message) => reporter.warn(message),
         onProgress: (p) =>
           reporter.progress(
             `${p.status}: components ${p.components.deployed}/${p.components.total}, tests ${p.tests.completed}/${p.tests.total}`,

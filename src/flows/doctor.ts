@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parserAvailable } from '../apex/index.ts';
 import { findJava } from '../check/compile.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import { connectOrg, type OrgConnection } from '../deploy/org.ts';
+import { connectOrg, type OrgConnection } from '../deploy/index.ts';
 import { CalloutError } from '../errors/index.ts';
 import { buildProjectVM } from '../generate/viewModel.ts';
 import { planGeneration } from './generate.ts';

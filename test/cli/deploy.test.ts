@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOrg, type FakeOrg } from '../servers/fakeOrg.ts';
+import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
 import { startFaultServer, type FaultServer } from '../servers/index.ts';
 import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
 import { BIN, parseJson, runCli } from '../helpers/cli.ts';
@@ -12,20 +11,27 @@ import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 
 /**
  * callout deploy end to end: the real CLI, the real @salesforce/core login lookup (a temporary HOME
- * holding an sf login) and the real jsforce client, against a protocol-level fake org (not
+ * holding an sf login), source-deploy-retrieve's deploy on core's connection, against a protocol-level fake org (not
  * Salesforce) and the fault server as the partner's token endpoint and API.
  */
 let org: FakeOrg;
 let faults: FaultServer;
 let sf: SfHome;
 
+const savedEnv = { ...process.env };
+
 beforeAll(async () => {
   [org, faults] = await Promise.all([startFakeOrg(), startFaultServer()]);
   org.setRecords('PermissionSet', [{ Id: '0PS000000000001', Name: 'Vault_Callout' }]);
   sf = await createSfHome(org, { alias: 'fake' });
+  // Deploys run in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads,
+  // so HOME is the temporary sf home before any deploy (a vitest fork per file keeps it here).
+  Object.assign(process.env, sf.env);
 });
 
 afterAll(async () => {
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
   await Promise.all([org?.close(), faults?.close(), sf?.remove()]);
 });
 
@@ -35,11 +41,20 @@ const SECRETS = {
   VAULT_SECRET: 'vault0secret0plain',
 };
 
-/** A generated project whose token endpoints and APIs are the fault server's good routes. */
-async function project(
-  mode: 'customMetadata' | 'externalCredential' = 'customMetadata',
-): Promise<string> {
+type Mode = 'customMetadata' | 'externalCredential';
+const generated = new Map<Mode, Promise<string>>();
+
+/** A fresh copy of a generated project (generated once per mode: one CLI run less per test). */
+async function project(mode: Mode = 'customMetadata'): Promise<string> {
+  if (!generated.has(mode)) generated.set(mode, generateProject(mode));
   const dir = await mkdtemp(join(tmpdir(), 'callout-deploy-'));
+  await cp(await generated.get(mode)!, dir, { recursive: true });
+  return dir;
+}
+
+/** A generated project whose token endpoints and APIs are the fault server's good routes. */
+async function generateProject(mode: Mode): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'callout-deploy-generated-'));
   const service = (env: string, clientAuth: string) => ({
     tokenUrl: faults.url('/ok'),
     apiBaseUrl: faults.url('/api'),
@@ -69,18 +84,31 @@ async function project(
     join(dir, 'sfdx-project.json'),
     JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
   );
-  const generated = await runCli(['generate', '--no-compile-check'], { cwd: dir });
-  expect(generated.code).toBe(0);
+  const result = await runCli(['generate', '--no-compile-check'], { cwd: dir });
+  if (result.code !== 0) throw new Error(`generate failed:\n${result.stdout}\n${result.stderr}`);
   return dir;
 }
 
-/** Runs deploy; every run, success or failure, is checked for the secrets in every form (canary). */
+/**
+ * Runs deploy (the generated tests' local run is skipped unless a test asks for it; it has tests
+ * of its own); every run, success or failure, is checked for the secrets in every form (canary).
+ * In this process with the file's sf home; in a child process for another HOME (no login).
+ */
 async function deploy(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = sf.env) {
-  const result = await runCli(['deploy', '--skip-compile-check', ...args], {
-    cwd: dir,
-    spawn: true,
-    env: { ...env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
-  });
+  const localTests = args.includes('--run-apex-tests');
+  const result = await runCli(
+    [
+      'deploy',
+      '--skip-compile-check',
+      ...(localTests ? [] : ['--skip-apex-tests']),
+      ...args.filter((a) => a !== '--run-apex-tests'),
+    ],
+    {
+      cwd: dir,
+      spawn: env !== sf.env,
+      env: { ...env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
+    },
+  );
   expectNoSecret(result.stdout + result.stderr);
   return result;
 }
@@ -127,16 +155,39 @@ describe('callout deploy against a protocol-level fake org', () => {
     expectNoSecret(result.stdout + result.stderr);
   });
 
+  it('runs the generated tests locally first; an Apex problem there stops the deploy before the org', async () => {
+    const dir = await project();
+    // A class of the user's that does not parse: the local run loads every class of the package.
+    await writeFile(
+      join(dir, 'force-app/main/default/classes/Mine.cls'),
+      'public class Mine { void m( }',
+    );
+    const before = org.deploys().length;
+    const result = await deploy(dir, ['--run-apex-tests', '--skip-verify', '--json']);
+    expect(result.code).toBe(19);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'APEX_PARSE',
+      message: expect.stringContaining('Mine.cls'),
+    });
+    expect(org.deploys().length).toBe(before);
+  });
+
+  it('runs the generated tests locally and reports them before deploying', async () => {
+    const dir = await project();
+    org.setScenario('success');
+    const result = await deploy(dir, ['--run-apex-tests', '--skip-verify']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/\d+ generated Apex tests pass locally \(coverage \d+%\)/);
+  });
+
   it('puts each secret into its record inside the deployed zip only', async () => {
     const dir = await project();
     org.setScenario('success');
     const before = org.deploys().length;
     expect((await deploy(dir)).code).toBe(0);
-    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
     const holding: string[] = [];
-    for (const [name, file] of Object.entries(zip.files)) {
-      if (file.dir) continue;
-      const text = await file.async('string');
+    for (const [name, data] of unzip(org.deploys()[before]!.zip)) {
+      const text = data.toString('utf8');
       if (
         canaryForms(CANARY_SECRET).some((form) => text.includes(form)) ||
         text.includes(SECRETS.PARTNER_PROD)
@@ -205,7 +256,8 @@ describe('callout deploy against a protocol-level fake org', () => {
   it('stops waiting after --wait and says how to follow the deploy', async () => {
     const dir = await project();
     org.setScenario('neverFinishes');
-    const result = await deploy(dir, ['--wait', '0.05', '--json']);
+    // 0.01 minutes: the clock is real in a spawned CLI; test/deploy covers --wait with a fake one.
+    const result = await deploy(dir, ['--wait', '0.01', '--json']);
     expect(result.code).toBe(8);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'DEPLOY_TIMEOUT',
@@ -248,11 +300,8 @@ describe('callout deploy against a protocol-level fake org', () => {
     const credentialsBefore = org.credentialRequests().length;
     const result = await deploy(dir, ['--json']);
     expect(result.code).toBe(0);
-    const zip = await JSZip.loadAsync(org.deploys()[before]!.zip);
-    const texts = await Promise.all(
-      Object.values(zip.files)
-        .filter((f) => !f.dir)
-        .map((f) => f.async('string')),
+    const texts = [...unzip(org.deploys()[before]!.zip).values()].map((data) =>
+      data.toString('utf8'),
     );
     expect(texts.filter((text) => text.includes(SECRETS.VAULT_SECRET))).toEqual([]);
     const sent = org.credentialRequests().slice(credentialsBefore);
@@ -386,7 +435,7 @@ describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: proto
       // new org first, as a settings package without tests.
       const settingsDeploy = scratch.deploys()[0]!;
       expect(settingsDeploy.options.runTests).toEqual([]);
-      const settingsFiles = Object.keys((await JSZip.loadAsync(settingsDeploy.zip)).files);
+      const settingsFiles = [...unzip(settingsDeploy.zip).keys()];
       expect(settingsFiles).toContainEqual(
         expect.stringMatching(/\/settings\/LightningExperience\.settings$/),
       );

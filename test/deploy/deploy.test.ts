@@ -1,121 +1,208 @@
-import { describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import type { ComponentSet, MetadataApiDeployStatus } from '@salesforce/source-deploy-retrieve';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  deployPackage,
-  sourcePath,
-  type DeployRequest,
-  type MetadataApi,
+  FIRST_POLL_MS,
+  followDeploy,
+  MAX_POLL_MS,
+  systemClock,
+  type Clock,
+  type DeployJob,
 } from '../../src/deploy/deploy.ts';
+import { preloadDeployLibraries } from '../../src/deploy/libraries.ts';
 
-/** Results as jsforce returns them from checkDeployStatus (arrays and booleans already cast). */
-const done = (overrides: Record<string, unknown> = {}) => ({
-  id: '0Af000000000001',
-  done: true,
-  status: 'Succeeded',
-  success: true,
-  checkOnly: false,
-  numberComponentsTotal: 29,
-  numberComponentsDeployed: 29,
-  numberComponentErrors: 0,
-  numberTestsTotal: 2,
-  numberTestsCompleted: 2,
-  numberTestErrors: 0,
-  details: {
-    componentSuccesses: [],
-    componentFailures: [],
-    runTestResult: {
-      numTestsRun: 2,
-      numFailures: 0,
-      failures: [],
-      codeCoverage: [
-        { name: 'ExternalAppTokenService', numLocations: 200, numLocationsNotCovered: 10 },
-        { name: 'ExternalAppApiClient', numLocations: 20, numLocationsNotCovered: 0 },
-      ],
-      codeCoverageWarnings: [],
-    },
-  },
-  ...overrides,
+/**
+ * Following a deploy: a scripted DeployJob (what SDR's MetadataApiDeploy answers) and a fake
+ * clock, over a real ComponentSet of the committed force-app, so the failures are mapped to
+ * source files by SDR's own DeployResult.
+ */
+const REPO = resolve(import.meta.dirname, '../..');
+const ID = '0Af000000000001AAA';
+let components: ComponentSet;
+
+beforeAll(async () => {
+  const { sdr } = await preloadDeployLibraries();
+  components = sdr.ComponentSet.fromSource(join(REPO, 'force-app/main/default'));
 });
 
-function fakeApi(statuses: Array<Record<string, unknown> | Error>) {
+const request = { waitMinutes: 1, projectRoot: REPO };
+
+const status = (overrides: Record<string, unknown> = {}) =>
+  ({
+    id: ID,
+    done: false,
+    status: 'InProgress',
+    success: false,
+    checkOnly: false,
+    numberComponentsTotal: 29,
+    numberComponentsDeployed: 10,
+    numberComponentErrors: 0,
+    numberTestsTotal: 2,
+    numberTestsCompleted: 0,
+    numberTestErrors: 0,
+    details: {},
+    ...overrides,
+  }) as unknown as MetadataApiDeployStatus;
+
+const done = (overrides: Record<string, unknown> = {}) =>
+  status({
+    done: true,
+    status: 'Succeeded',
+    success: true,
+    numberComponentsDeployed: 29,
+    numberTestsCompleted: 2,
+    details: {
+      componentSuccesses: [],
+      runTestResult: {
+        numTestsRun: '2',
+        numFailures: '0',
+        codeCoverage: [
+          { name: 'ExternalAppTokenService', numLocations: '200', numLocationsNotCovered: '10' },
+          { name: 'ExternalAppApiClient', numLocations: '20', numLocationsNotCovered: '0' },
+        ],
+      },
+    },
+    ...overrides,
+  });
+
+/** Answers the statuses in turn (the last one repeats); after cancel(), answers Canceled. */
+function scriptedJob(statuses: Array<MetadataApiDeployStatus | Error>) {
   const calls: string[] = [];
   let polls = 0;
-  const api: MetadataApi = {
-    deploy: async (_zip, options) => {
-      calls.push(`deploy ${JSON.stringify(options)}`);
-      return { id: '0Af000000000001' };
-    },
-    checkDeployStatus: async (id, details) => {
-      calls.push(`check ${id} ${details}`);
+  let canceled = false;
+  const job: DeployJob = {
+    id: ID,
+    checkStatus: () => {
+      calls.push('check');
+      if (canceled) return Promise.resolve(status({ done: true, status: 'Canceled' }));
       const next = statuses[Math.min(polls++, statuses.length - 1)]!;
-      if (next instanceof Error) throw next;
-      return next as never;
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
     },
-    cancelDeploy: async (id) => {
-      calls.push(`cancel ${id}`);
-      return { done: true, id };
+    cancel: () => {
+      calls.push('cancel');
+      canceled = true;
+      return Promise.resolve();
     },
   };
-  return { api, calls };
+  return { job, calls };
 }
 
-const request: DeployRequest = {
-  zip: Buffer.from('zip'),
-  checkOnly: false,
-  testLevel: 'RunSpecifiedTests',
-  runTests: ['ATest', 'BTest'],
-  waitMinutes: 1,
-  packageDir: 'force-app/main/default',
-};
-const inProgress = {
-  id: '0Af000000000001',
-  done: false,
-  status: 'InProgress',
-  numberComponentsTotal: 29,
-  numberComponentsDeployed: 10,
-};
+function fakeClock(): { clock: Clock; sleeps: number[]; elapsed: () => number } {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    elapsed: () => now,
+    clock: {
+      now: () => now,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    },
+  };
+}
 
-describe('deployPackage', () => {
-  it('deploys with RunSpecifiedTests, polls with details, reports progress and coverage', async () => {
-    const { api, calls } = fakeApi([inProgress, done()]);
+describe('followDeploy', () => {
+  it('checks at once, then every 250 ms growing to 1 s, and stops the moment the org says done', async () => {
+    const { job, calls } = scriptedJob([
+      ...Array<MetadataApiDeployStatus>(8).fill(status()),
+      done(),
+    ]);
+    const { clock, sleeps } = fakeClock();
     const progress: string[] = [];
-    const report = await deployPackage(api, request, {
-      pollMs: 1,
+    const report = await followDeploy(job, components, request, {
+      clock,
       onProgress: (p) =>
         progress.push(`${p.status} ${p.components.deployed}/${p.components.total}`),
     });
-    expect(calls[0]).toBe(
-      'deploy {"checkOnly":false,"testLevel":"RunSpecifiedTests","rollbackOnError":true,"singlePackage":true,"ignoreWarnings":false,"runTests":["ATest","BTest"]}',
-    );
-    expect(calls.slice(1)).toEqual(['check 0Af000000000001 true', 'check 0Af000000000001 true']);
-    expect(progress).toEqual(['InProgress 10/29', 'Succeeded 29/29']);
-    expect(report).toMatchObject({ success: true, tests: { run: 2, failures: 0 } });
+    expect(calls).toHaveLength(9);
+    expect(sleeps).toEqual([250, 375, 562.5, 843.75, 1000, 1000, 1000, 1000]);
+    expect([FIRST_POLL_MS, MAX_POLL_MS]).toEqual([250, 1000]);
+    expect(progress.at(-1)).toBe('Succeeded 29/29');
+    expect(progress.slice(0, -1).every((line) => line === 'InProgress 10/29')).toBe(true);
+    expect(report).toMatchObject({
+      id: ID,
+      status: 'Succeeded',
+      success: true,
+      checkOnly: false,
+      components: { total: 29, deployed: 29, errors: 0 },
+      componentFailures: [],
+      tests: { run: 2, failures: 0 },
+    });
     expect(report.coverage).toEqual([
       { className: 'ExternalAppApiClient', lines: 20, uncovered: 0, percent: 100 },
       { className: 'ExternalAppTokenService', lines: 200, uncovered: 10, percent: 95 },
     ]);
   });
 
-  it('maps component failures to force-app paths with line and column', async () => {
+  it('maps component failures to their source files with line and column (SDR getFileResponses)', async () => {
+    const failure = (componentType: string, fullName: string, fileName: string, more = {}) => ({
+      changed: 'false',
+      created: 'false',
+      deleted: 'false',
+      success: 'false',
+      componentType,
+      fullName,
+      fileName,
+      problemType: 'Error',
+      ...more,
+    });
     const failed = done({
       success: false,
       status: 'Failed',
+      numberComponentErrors: 3,
       details: {
         componentFailures: [
-          {
-            success: false,
-            componentType: 'ApexClass',
-            fullName: 'ExternalAppApiClient',
-            fileName: 'unpackaged/classes/ExternalAppApiClient.cls',
-            lineNumber: 72,
-            columnNumber: 27,
+          failure('ApexClass', 'ExternalAppApiClient', 'classes/ExternalAppApiClient.cls', {
+            lineNumber: '72',
+            columnNumber: '27',
             problem: 'Method does not exist',
-          },
+          }),
+          failure(
+            'CustomMetadata',
+            'ExternalAppService.ExternalAppStage',
+            'customMetadata/ExternalAppService.ExternalAppStage.md',
+            { problem: 'Invalid value for ClientAuth__c' },
+          ),
+          failure(
+            'CustomObject',
+            'ExternalAppService__mdt',
+            'objects/ExternalAppService__mdt.object',
+            {
+              problem: 'Invalid object',
+            },
+          ),
+          failure(
+            'CustomField',
+            'ExternalAppService__mdt.TokenUrl__c',
+            'objects/ExternalAppService__mdt.object',
+            { problem: 'Field too long' },
+          ),
+          failure(
+            'RemoteSiteSetting',
+            'ExternalApp_ExternalAppStage_Token',
+            'remoteSiteSettings/ExternalApp_ExternalAppStage_Token.remoteSite',
+            { problem: 'Invalid URL' },
+          ),
+          // Not in the set: SDR cannot map it; the org's file name stays.
+          failure('ApexClass', 'SomeoneElses', 'classes/SomeoneElses.cls', {
+            problem: 'Dependent class is invalid',
+          }),
         ],
-        runTestResult: { numTestsRun: 0, numFailures: 0 },
+        runTestResult: { numTestsRun: '0', numFailures: '0' },
       },
     });
-    const report = await deployPackage(fakeApi([failed]).api, request, { pollMs: 1 });
+    const warnings: string[] = [];
+    const report = await followDeploy(scriptedJob([failed]).job, components, request, {
+      clock: fakeClock().clock,
+      onWarning: (message) => warnings.push(message),
+    });
     expect(report.success).toBe(false);
+    expect(warnings).toEqual([
+      expect.stringContaining('SomeoneElses, returned from org, but not found'),
+    ]);
     expect(report.componentFailures).toEqual([
       {
         type: 'ApexClass',
@@ -125,39 +212,70 @@ describe('deployPackage', () => {
         column: 27,
         problem: 'Method does not exist',
       },
+      {
+        type: 'CustomMetadata',
+        fullName: 'ExternalAppService.ExternalAppStage',
+        file: 'force-app/main/default/customMetadata/ExternalAppService.ExternalAppStage.md-meta.xml',
+        problem: 'Invalid value for ClientAuth__c',
+      },
+      {
+        type: 'CustomObject',
+        fullName: 'ExternalAppService__mdt',
+        file: 'force-app/main/default/objects/ExternalAppService__mdt/ExternalAppService__mdt.object-meta.xml',
+        problem: 'Invalid object',
+      },
+      {
+        type: 'CustomField',
+        fullName: 'ExternalAppService__mdt.TokenUrl__c',
+        file: 'force-app/main/default/objects/ExternalAppService__mdt/fields/TokenUrl__c.field-meta.xml',
+        problem: 'Field too long',
+      },
+      {
+        type: 'RemoteSiteSetting',
+        fullName: 'ExternalApp_ExternalAppStage_Token',
+        file: 'force-app/main/default/remoteSiteSettings/ExternalApp_ExternalAppStage_Token.remoteSite-meta.xml',
+        problem: 'Invalid URL',
+      },
+      {
+        type: 'ApexClass',
+        fullName: 'SomeoneElses',
+        file: 'classes/SomeoneElses.cls',
+        problem: 'Dependent class is invalid',
+      },
     ]);
   });
 
-  it('reports failing tests and coverage warnings', async () => {
+  it('reports failing tests with message and stack trace, and coverage warnings', async () => {
     const failed = done({
       success: false,
       status: 'Failed',
       details: {
         runTestResult: {
-          numTestsRun: 5,
-          numFailures: 1,
-          failures: [
-            {
-              name: 'ExternalAppTokenServiceTest',
-              methodName: 'it_sends_the_basic_client_auth_request',
-              message: 'Assertion Failed',
-              stackTrace: 'Class.X: line 3',
-            },
-          ],
-          codeCoverage: [
-            { name: 'ExternalAppTokenService', numLocations: 100, numLocationsNotCovered: 40 },
-          ],
-          codeCoverageWarnings: [
-            {
-              name: 'ExternalAppTokenService',
-              message:
-                'Test coverage of selected Apex Class is 60%, at least 75% test coverage is required',
-            },
-          ],
+          numTestsRun: '5',
+          numFailures: '1',
+          failures: {
+            name: 'ExternalAppTokenServiceTest',
+            methodName: 'it_sends_the_basic_client_auth_request',
+            message: 'Assertion Failed',
+            stackTrace: 'Class.X: line 3',
+          },
+          codeCoverage: {
+            name: 'ExternalAppTokenService',
+            numLocations: '100',
+            numLocationsNotCovered: '40',
+          },
+          codeCoverageWarnings: {
+            name: 'ExternalAppTokenService',
+            message:
+              'Test coverage of selected Apex Class is 60%, at least 75% test coverage is required',
+          },
         },
       },
     });
-    const report = await deployPackage(fakeApi([failed]).api, request, { pollMs: 1 });
+    const report = await followDeploy(scriptedJob([failed]).job, components, request, {
+      clock: fakeClock().clock,
+    });
+    expect(report.tests).toEqual({ run: 5, failures: 1 });
     expect(report.testFailures).toEqual([
       {
         className: 'ExternalAppTokenServiceTest',
@@ -166,18 +284,29 @@ describe('deployPackage', () => {
         stackTrace: 'Class.X: line 3',
       },
     ]);
-    expect(report.coverage[0]?.percent).toBe(60);
-    expect(report.coverageWarnings[0]).toContain('at least 75%');
+    expect(report.coverage).toEqual([
+      { className: 'ExternalAppTokenService', lines: 100, uncovered: 40, percent: 60 },
+    ]);
+    expect(report.coverageWarnings).toEqual([expect.stringContaining('at least 75%')]);
   });
 
-  it('rides out a passing server error while polling', async () => {
-    const report = await deployPackage(
-      fakeApi([inProgress, new Error('UNKNOWN_EXCEPTION: An unexpected error occurred'), done()])
-        .api,
+  it('rides out three server errors in a row while polling, not a fourth', async () => {
+    const boom = () => new Error('UNKNOWN_EXCEPTION: An unexpected error occurred');
+    const three = await followDeploy(
+      scriptedJob([status(), boom(), boom(), boom(), done()]).job,
+      components,
       request,
-      { pollMs: 1 },
+      { clock: fakeClock().clock },
     );
-    expect(report.success).toBe(true);
+    expect(three.success).toBe(true);
+    await expect(
+      followDeploy(
+        scriptedJob([status(), boom(), boom(), boom(), boom(), done()]).job,
+        components,
+        request,
+        { clock: fakeClock().clock },
+      ),
+    ).rejects.toMatchObject({ name: 'UNEXPECTED', message: expect.stringContaining('UNKNOWN') });
   });
 
   it('turns INVALID_SESSION_ID into ORG_SESSION_EXPIRED with the login action', async () => {
@@ -185,7 +314,7 @@ describe('deployPackage', () => {
       errorCode: 'INVALID_SESSION_ID',
     });
     await expect(
-      deployPackage(fakeApi([expired]).api, request, { pollMs: 1 }),
+      followDeploy(scriptedJob([expired]).job, components, request, { clock: fakeClock().clock }),
     ).rejects.toMatchObject({
       name: 'ORG_SESSION_EXPIRED',
       exitCode: 9,
@@ -193,43 +322,41 @@ describe('deployPackage', () => {
     });
   });
 
-  it('gives up after --wait with the deploy id and how to follow it', async () => {
-    let clock = 0;
-    const promise = deployPackage(fakeApi([inProgress]).api, request, {
-      pollMs: 1,
-      now: () => (clock += 20_000),
-    });
-    await expect(promise).rejects.toMatchObject({
+  it('gives up when --wait runs out, on time, with the deploy id and how to follow it', async () => {
+    const { job } = scriptedJob([status()]);
+    const { clock, elapsed } = fakeClock();
+    await expect(
+      followDeploy(job, components, { ...request, waitMinutes: 0.05 }, { clock }),
+    ).rejects.toMatchObject({
       name: 'DEPLOY_TIMEOUT',
-      data: { id: '0Af000000000001' },
-      actions: [expect.stringContaining('sf project deploy report --job-id 0Af000000000001')],
+      data: { id: ID },
+      actions: [expect.stringContaining(`sf project deploy report --job-id ${ID}`)],
     });
+    // 3 s of fake time: the last sleep is cut to the deadline, none after it.
+    expect(elapsed()).toBe(3000);
   });
 
-  it('cancels the deploy in the org when aborted', async () => {
+  it('cancels the deploy in the org once when aborted, and reports Canceled', async () => {
+    const { job, calls } = scriptedJob([status()]);
     const controller = new AbortController();
-    const { api, calls } = fakeApi([
-      inProgress,
-      inProgress,
-      done({ status: 'Canceled', success: false }),
-    ]);
-    controller.abort();
-    const report = await deployPackage(api, request, { pollMs: 1, signal: controller.signal });
-    expect(calls).toContain('cancel 0Af000000000001');
+    const { clock } = fakeClock();
+    const report = await followDeploy(job, components, request, {
+      clock,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    expect(calls).toEqual(['check', 'cancel', 'check']);
     expect(report.status).toBe('Canceled');
   });
 });
 
-describe('sourcePath', () => {
-  it.each([
-    ['unpackaged/classes/A.cls', 'force-app/main/default/classes/A.cls'],
-    ['customMetadata/T.S.md', 'force-app/main/default/customMetadata/T.S.md-meta.xml'],
-    ['objects/T__mdt.object', 'force-app/main/default/objects/T__mdt/T__mdt.object-meta.xml'],
-    [
-      'remoteSiteSettings/R.remoteSite',
-      'force-app/main/default/remoteSiteSettings/R.remoteSite-meta.xml',
-    ],
-  ])('%s -> %s', (from, to) => {
-    expect(sourcePath(from, 'force-app/main/default')).toBe(to);
+describe('systemClock.sleep', () => {
+  it('ends at once when the signal aborts (Ctrl-C does not wait for the next poll)', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const sleeping = systemClock.sleep(60_000, controller.signal);
+    controller.abort();
+    await sleeping;
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -1,36 +1,65 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import JSZip from 'jszip';
-import { describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { buildDeployPackage } from '../../src/deploy/package.ts';
+import { preloadDeployLibraries } from '../../src/deploy/libraries.ts';
 import { buildProjectVM } from '../../src/generate/viewModel.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
+import { unzip } from '../servers/fakeOrg.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
+const PACKAGE_DIR = join(REPO, 'force-app/main/default');
+const PROD_SECRET = `prod<&>"'secret`;
 
-async function reference() {
+async function reference(secrets: Record<string, string>) {
   const config = parseConfig(
     JSON.parse(await readFile(join(REPO, 'examples/externalapp/callout.config.json'), 'utf8')),
   );
-  const project = buildProjectVM(config);
-  const secrets = new Map([
-    ['ExternalAppStage', new Secret(CANARY_SECRET)],
-    ['ExternalAppProd', new Secret('prod<&>"secret')],
-  ]);
   return buildDeployPackage({
-    packageDir: join(REPO, 'force-app/main/default'),
+    packageDir: PACKAGE_DIR,
     apiVersion: '64.0',
-    project,
+    project: buildProjectVM(config),
     config,
-    secrets,
+    secrets: new Map(Object.entries(secrets).map(([name, value]) => [name, new Secret(value)])),
   });
 }
 
+/** The zip SDR sends for the set (the same conversion MetadataApiDeploy runs), as name -> text. */
+async function deployZip(secrets: Record<string, string>): Promise<Map<string, string>> {
+  const { sdr } = await preloadDeployLibraries();
+  const pkg = await reference(secrets);
+  const { zipBuffer } = await new sdr.MetadataConverter().convert(pkg.componentSet, 'metadata', {
+    type: 'zip',
+  });
+  return new Map([...unzip(zipBuffer!)].map(([name, data]) => [name, data.toString('utf8')]));
+}
+
+const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
+/** A record's values, field -> value text (XML-decoded) or null for xsi:nil. */
+function recordValues(xml: string): Record<string, string | null> {
+  const values = (
+    parser.parse(xml) as {
+      CustomMetadata: { values: Array<{ field: string; value: string | { '#text'?: string } }> };
+    }
+  ).CustomMetadata.values;
+  return Object.fromEntries(
+    values.map(({ field, value }) => [
+      field,
+      typeof value === 'string' ? value : (value['#text'] ?? null),
+    ]),
+  );
+}
+
+// Loading core and SDR takes seconds on a busy machine: once, outside the tests' time.
+beforeAll(() => preloadDeployLibraries(), 30_000);
+
 describe('the deploy package', () => {
-  it('holds the generated components in Metadata API format, with package.xml', async () => {
-    const pkg = await reference();
+  it('is a ComponentSet of the generated components, with the generated test classes', async () => {
+    const pkg = await reference({});
     expect(pkg.components).toEqual(
       expect.arrayContaining([
         'ApexClass:ExternalAppTokenService',
@@ -42,43 +71,90 @@ describe('the deploy package', () => {
         'RemoteSiteSetting:ExternalApp_ExternalAppStage_Token',
       ]),
     );
-    const zip = await JSZip.loadAsync(pkg.zip);
-    const names = Object.keys(zip.files);
-    expect(names.some((n) => n.endsWith('package.xml'))).toBe(true);
-    expect(names.some((n) => n.endsWith('objects/ExternalAppService__mdt.object'))).toBe(true);
     expect(pkg.testClasses).toEqual(['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']);
+    expect(pkg.componentSet.sourceApiVersion).toBe('64.0');
   });
 
-  it('puts each secret into its record only, XML-escaped, and nowhere else', async () => {
-    const zip = await JSZip.loadAsync((await reference()).zip);
-    const texts = new Map<string, string>();
-    for (const [name, file] of Object.entries(zip.files))
-      if (!file.dir) texts.set(name, await file.async('string'));
-    const withCanary = [...texts]
-      .filter(([, text]) => canaryForms(CANARY_SECRET).some((form) => text.includes(form)))
-      .map(([name]) => name);
-    expect(withCanary).toEqual([
-      expect.stringMatching(/customMetadata\/ExternalAppService\.ExternalAppStage\.md$/),
+  it('puts each secret into its own record only, XML-escaped, the other values as generated', async () => {
+    const zip = await deployZip({
+      ExternalAppStage: CANARY_SECRET,
+      ExternalAppProd: PROD_SECRET,
+    });
+    expect(zip.has('package.xml')).toBe(true);
+    const holding = [...zip]
+      .filter(([, text]) =>
+        [...canaryForms(CANARY_SECRET), 'prod&lt;&amp;&gt;', 'prod<&>'].some((f) =>
+          text.includes(f),
+        ),
+      )
+      .map(([name]) => name)
+      .sort();
+    expect(holding).toEqual([
+      'customMetadata/ExternalAppService.ExternalAppProd.md',
+      'customMetadata/ExternalAppService.ExternalAppStage.md',
     ]);
-    const stage = texts.get(withCanary[0]!)!;
-    expect(stage).toMatch(
-      /<field>ClientSecret__c<\/field>\s*<value xsi:type="xsd:string">CANARY\/s3cr3t=Zq9~XwV7-only4tests<\/value>/,
+    for (const [service, secret] of [
+      ['ExternalAppStage', CANARY_SECRET],
+      ['ExternalAppProd', PROD_SECRET],
+    ] as const) {
+      const sent = recordValues(zip.get(`customMetadata/ExternalAppService.${service}.md`)!);
+      const onDisk = recordValues(
+        await readFile(
+          join(PACKAGE_DIR, `customMetadata/ExternalAppService.${service}.md-meta.xml`),
+          'utf8',
+        ),
+      );
+      expect(onDisk.ClientSecret__c).toBeNull();
+      expect(sent).toEqual({ ...onDisk, ClientSecret__c: secret });
+    }
+    expect(zip.get('customMetadata/ExternalAppService.ExternalAppProd.md')).toContain(
+      '<value xsi:type="xsd:string">prod&lt;&amp;&gt;&quot;&apos;secret</value>',
     );
-    const prod = [...texts].find(([name]) =>
-      name.endsWith('ExternalAppService.ExternalAppProd.md'),
-    )![1];
-    expect(prod).toContain('<value xsi:type="xsd:string">prod&lt;&amp;&gt;&quot;secret</value>');
   });
 
-  it('leaves the source files untouched', async () => {
-    await reference();
-    const record = await readFile(
-      join(
-        REPO,
-        'force-app/main/default/customMetadata/ExternalAppService.ExternalAppStage.md-meta.xml',
-      ),
-      'utf8',
-    );
-    expect(record).toMatch(/<field>ClientSecret__c<\/field>\s*<value xsi:nil="true"\/>/);
+  it('leaves a record without a secret as generated (xsi:nil)', async () => {
+    const zip = await deployZip({ ExternalAppStage: CANARY_SECRET });
+    expect(
+      recordValues(zip.get('customMetadata/ExternalAppService.ExternalAppProd.md')!)
+        .ClientSecret__c,
+    ).toBeNull();
+  });
+
+  it('never writes the secret to a file (the package folder, the temp folder)', async () => {
+    const started = Date.now() - 1000;
+    await deployZip({ ExternalAppStage: CANARY_SECRET });
+    // The package folder, and whatever appeared in the shared temp folder meanwhile.
+    const fresh = [];
+    for (const name of await readdir(tmpdir())) {
+      const info = await stat(join(tmpdir(), name)).catch(() => undefined);
+      if (info && info.mtimeMs >= started) fresh.push(join(tmpdir(), name));
+    }
+    const holding: string[] = [];
+    for (const dir of [PACKAGE_DIR, ...fresh]) {
+      // Another process's temp files may vanish meanwhile: skip what cannot be read.
+      const info = await stat(dir).catch(() => undefined);
+      const entries = !info
+        ? []
+        : info.isDirectory()
+          ? (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []))
+              .filter((e) => e.isFile())
+              .map((e) => join(e.parentPath, e.name))
+          : [dir];
+      for (const path of entries) {
+        const text = await readFile(path, 'latin1').catch(() => '');
+        if (text.includes(CANARY_SECRET)) holding.push(path);
+      }
+    }
+    expect(holding).toEqual([]);
+  });
+
+  it('refuses a secret XML cannot carry, without quoting it', async () => {
+    const secret = 'bad\u0001secret-value';
+    const error = await reference({ ExternalAppStage: secret }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'SECRET_MISSING',
+      message: expect.stringContaining('control character'),
+    });
+    expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('secret-value');
   });
 });

@@ -22,8 +22,6 @@ const require = createRequire(import.meta.url);
 
 /** file: URL of @salesforce/core's entry, importable from a child whose cwd is outside the repo. */
 export const SF_CORE_URL = pathToFileURL(require.resolve('@salesforce/core')).href;
-/** file: URL of jsforce's entry (the `jsforce` package, not core's @jsforce/jsforce-node). */
-export const JSFORCE_URL = pathToFileURL(require.resolve('jsforce')).href;
 
 export interface SfHome {
   home: string;
@@ -133,6 +131,12 @@ process.stdout.write(JSON.stringify({ username, orgId, isDevHub }), () =>
 `;
 
 export interface SfHomeOptions {
+  /**
+   * Add the login to this existing sf HOME (from an earlier createSfHome) instead of a new one,
+   * for a process that can only have one HOME (core fixes it when it loads). remove() of the
+   * returned SfHome then leaves the folder to its creator.
+   */
+  home?: string;
   alias?: string;
   /** Make the login the global target-org (default true). */
   setDefault?: boolean;
@@ -155,7 +159,7 @@ export interface SfHomeOptions {
  * @salesforce/core in a child process. By default the login also becomes the global target-org.
  */
 export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): Promise<SfHome> {
-  const home = await mkdtemp(join(tmpdir(), 'callout-sf-home-'));
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'callout-sf-home-')));
   const env = sfEnv(home);
   const result = await runNodeModule(WRITE_LOGIN, {
     env,
@@ -181,7 +185,7 @@ export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): P
     written.username !== org.username ||
     (options.devHub === true && written.isDevHub !== true)
   ) {
-    await rm(home, { recursive: true, force: true });
+    if (!options.home) await rm(home, { recursive: true, force: true });
     throw new Error(
       `writing the sf login for the fake org failed (exit ${String(result.code)}):\n` +
         `${result.stdout}\n${result.stderr}`,
@@ -192,6 +196,6 @@ export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): P
     env,
     username: written.username,
     ...(options.alias ? { alias: options.alias } : {}),
-    remove: () => rm(home, { recursive: true, force: true }),
+    remove: () => (options.home ? Promise.resolve() : rm(home, { recursive: true, force: true })),
   };
 }

@@ -1,42 +1,42 @@
 // Drives the protocol-level fake org (test/servers/fakeOrg.ts; not Salesforce) through the real
 // libraries: a real sf login written by @salesforce/core into a temporary HOME, then child
-// processes that open it with Org.create and deploy through jsforce's Metadata API client, so the
-// assertions are on what jsforce parsed from the fake's wire formats.
-import JSZip from 'jszip';
-import type { DeployResult } from 'jsforce/lib/api/metadata/schema.js';
+// processes that open it with Org.create and deploy through the Metadata API client of core's
+// connection (jsforce's, @jsforce/jsforce-node), so the assertions are on what jsforce parsed
+// from the fake's wire formats.
+import type { MetadataApiDeployStatus as DeployResult } from '@salesforce/source-deploy-retrieve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSfHome, JSFORCE_URL, runNodeModule, SF_CORE_URL } from '../helpers/sfAuth.ts';
+import { createSfHome, runNodeModule, SF_CORE_URL } from '../helpers/sfAuth.ts';
 import type { SfHome } from '../helpers/sfAuth.ts';
-import { startFakeOrg } from './fakeOrg.ts';
+import { startFakeOrg, unzip, zipFiles } from './fakeOrg.ts';
 import type { FakeOrg } from './fakeOrg.ts';
 
 const MD = 'xmlns="http://soap.sforce.com/2006/04/metadata"';
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** A small MDAPI-format zip (singlePackage): two classes and an External Credential. */
-async function testZip(): Promise<Buffer> {
-  const zip = new JSZip();
-  zip.file(
-    'package.xml',
-    `${XML_DECL}<Package ${MD}><types><members>*</members><name>ApexClass</name></types>` +
+function testZip(): Buffer {
+  const classMeta = `${XML_DECL}<ApexClass ${MD}><apiVersion>66.0</apiVersion><status>Active</status></ApexClass>`;
+  return zipFiles({
+    'package.xml':
+      `${XML_DECL}<Package ${MD}><types><members>*</members><name>ApexClass</name></types>` +
       '<types><members>Acme_API</members><name>ExternalCredential</name></types>' +
       '<version>66.0</version></Package>',
-  );
-  const classMeta = `${XML_DECL}<ApexClass ${MD}><apiVersion>66.0</apiVersion><status>Active</status></ApexClass>`;
-  zip.file('classes/ExternalAppApiClient.cls', 'public class ExternalAppApiClient {}');
-  zip.file('classes/ExternalAppApiClient.cls-meta.xml', classMeta);
-  zip.file('classes/ExternalAppApiClientTest.cls', '@IsTest class ExternalAppApiClientTest {}');
-  zip.file('classes/ExternalAppApiClientTest.cls-meta.xml', classMeta);
-  zip.file(
-    'externalCredentials/Acme_API.externalCredential',
-    `${XML_DECL}<ExternalCredential ${MD}><label>Acme API</label>` +
+    'classes/ExternalAppApiClient.cls': 'public class ExternalAppApiClient {}',
+    'classes/ExternalAppApiClient.cls-meta.xml': classMeta,
+    'classes/ExternalAppApiClientTest.cls': '@IsTest class ExternalAppApiClientTest {}',
+    'classes/ExternalAppApiClientTest.cls-meta.xml': classMeta,
+    'externalCredentials/Acme_API.externalCredential':
+      `${XML_DECL}<ExternalCredential ${MD}><label>Acme API</label>` +
       '<authenticationProtocol>Oauth</authenticationProtocol>' +
       '<externalCredentialParameters><parameterName>AcmePrincipal</parameterName>' +
       '<parameterType>NamedPrincipal</parameterType><sequenceNumber>1</sequenceNumber>' +
       '</externalCredentialParameters></ExternalCredential>',
-  );
-  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+  });
 }
+
+/** SOAP answers an element once as an object, several times as an array. */
+const many = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 interface Failure {
   name?: string;
@@ -110,7 +110,71 @@ const RUN_SPECIFIED = {
   checkOnly: false,
 };
 
-describe('fake Salesforce org (protocol-level fake) through @salesforce/core and jsforce', () => {
+describe('the fake org zip reader and writer', () => {
+  it('reads back what zipFiles wrote, names and bytes', () => {
+    const files = unzip(testZip());
+    expect([...files.keys()]).toEqual([
+      'package.xml',
+      'classes/ExternalAppApiClient.cls',
+      'classes/ExternalAppApiClient.cls-meta.xml',
+      'classes/ExternalAppApiClientTest.cls',
+      'classes/ExternalAppApiClientTest.cls-meta.xml',
+      'externalCredentials/Acme_API.externalCredential',
+    ]);
+    expect(files.get('classes/ExternalAppApiClient.cls')?.toString()).toBe(
+      'public class ExternalAppApiClient {}',
+    );
+    expect(() => unzip(Buffer.from('not a zip'))).toThrow('not a zip archive');
+  });
+});
+
+describe('fake Salesforce org (protocol-level fake): finishAfterMs', () => {
+  /** One raw Metadata API SOAP call; the answer's <status> and <done>. */
+  async function soap(fake: FakeOrg, body: string): Promise<{ status?: string; done?: string }> {
+    const response = await fetch(`${fake.instanceUrl}/services/Soap/m/64.0`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml', SOAPAction: '""' },
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+        'xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Header><SessionHeader>' +
+        `<sessionId>${fake.accessToken}</sessionId></SessionHeader></soapenv:Header>` +
+        `<soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`,
+    });
+    const text = await response.text();
+    return {
+      status: /<status>([^<]*)<\/status>/.exec(text)?.[1],
+      done: /<done>([^<]*)<\/done>/.exec(text)?.[1],
+      ...(/<id>([^<]*)<\/id>/.exec(text) ? { id: /<id>([^<]*)<\/id>/.exec(text)![1] } : {}),
+    };
+  }
+
+  it('finishes a deploy by time, however often it is polled', async () => {
+    const fake = await startFakeOrg({ scenarioOptions: { finishAfterMs: 300 } });
+    try {
+      const zip = testZip().toString('base64');
+      const started = performance.now();
+      const { id } = (await soap(
+        fake,
+        `<deploy><ZipFile>${zip}</ZipFile><DeployOptions><singlePackage>true</singlePackage></DeployOptions></deploy>`,
+      )) as { id?: string };
+      const check = () =>
+        soap(fake, `<checkDeployStatus><asyncProcessId>${id}</asyncProcessId></checkDeployStatus>`);
+      // Each early answer: done only if the time had come (a busy machine may be slow to ask).
+      const early: Array<{ done?: string; at: number }> = [];
+      for (let i = 0; i < 5; i++)
+        early.push({ ...(await check()), at: performance.now() - started });
+      expect(early.filter((answer) => answer.done === 'true' && answer.at < 300)).toEqual([]);
+      expect(early[0]?.done).toBe('false');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await check()).toMatchObject({ done: 'true', status: 'Succeeded' });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('fake Salesforce org (protocol-level fake) through the connection of @salesforce/core (jsforce)', () => {
   let fake: FakeOrg;
   let sf: SfHome;
   let zip: Buffer;
@@ -118,7 +182,7 @@ describe('fake Salesforce org (protocol-level fake) through @salesforce/core and
   beforeAll(async () => {
     fake = await startFakeOrg();
     sf = await createSfHome(fake, { alias: 'fake-org', setDefault: true });
-    zip = await testZip();
+    zip = testZip();
   });
 
   afterAll(async () => {
@@ -203,7 +267,11 @@ return {
       numberTestErrors: 0,
     });
     expect(r.details.componentFailures).toEqual([]);
-    expect(r.details.componentSuccesses.map((c) => c.fileName).sort()).toEqual([
+    expect(
+      many(r.details.componentSuccesses)
+        .map((c) => c.fileName)
+        .sort(),
+    ).toEqual([
       'classes/ExternalAppApiClient.cls',
       'classes/ExternalAppApiClientTest.cls',
       'externalCredentials/Acme_API.externalCredential',
@@ -292,7 +360,7 @@ return {
         stackTrace: 'Class.ExternalAppApiClientTest.testCallout: line 27, column 1',
       }),
     ]);
-    expect(tests?.successes.map((s) => s.methodName)).toEqual(['testTokenCache']);
+    expect(many(tests?.successes).map((s) => s.methodName)).toEqual(['testTokenCache']);
   });
 
   it('lowCoverage: tests pass, a class below 75% fails the deploy with a coverage warning', async () => {
@@ -322,7 +390,7 @@ return {
       coverage: [{ name: 'ExternalAppApiClient', numLocations: 40, numLocationsNotCovered: 2 }],
     });
     expect(out.polls).toEqual(['Pending', 'Succeeded']);
-    expect(out.result.details.runTestResult?.codeCoverage[0]).toMatchObject({
+    expect(many(out.result.details.runTestResult?.codeCoverage)[0]).toMatchObject({
       numLocations: 40,
       numLocationsNotCovered: 2,
     });
@@ -496,7 +564,7 @@ describe('fake Salesforce org (protocol-level fake): a refresh-token login renew
     await sf?.remove();
   });
 
-  it('@salesforce/core refreshes on 401, and a jsforce Connection wired to org.refreshAuth retries SOAP', async () => {
+  it('@salesforce/core renews the session on a REST 401 and on a SOAP INVALID_SESSION_ID fault', async () => {
     const grants = (): number =>
       fake.requests().filter((r) => r.path === '/services/oauth2/token').length;
     // The login itself was a refresh-token grant.
@@ -511,25 +579,15 @@ return { users };`,
     expect(out.users).toBe(1);
     expect(grants()).toBe(2);
 
-    // The wiring of src/deploy/org.ts: the jsforce package's own Connection with the core session,
-    // renewing through org.refreshAuth() when the Metadata API answers INVALID_SESSION_ID.
+    // The connection src/deploy uses (core's own, with core's refresh) on the Metadata API.
     fake.expireSession();
     fake.setScenario('success', { pollsToFinish: 0 });
     const soap = await inOrg<{ status: string }>(
       sf,
       `
-const jsforce = (await import(${JSON.stringify(JSFORCE_URL)})).default;
-const c = new jsforce.Connection({
-  instanceUrl: conn.instanceUrl,
-  accessToken: conn.accessToken,
-  version: conn.getApiVersion(),
-  refreshFn: (_c, callback) => {
-    org.refreshAuth().then(() => callback(null, conn.accessToken), (e) => callback(e));
-  },
-});
-const { id } = await c.metadata.deploy(Buffer.from(input.zip, 'base64'), {});
-return { status: (await c.metadata.checkDeployStatus(id)).status };`,
-      { zip: (await testZip()).toString('base64') },
+const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), {});
+return { status: (await conn.metadata.checkDeployStatus(id)).status };`,
+      { zip: testZip().toString('base64') },
     );
     expect(soap.status).toBe('Succeeded');
     expect(grants()).toBe(3);

@@ -19,9 +19,9 @@
 // was created, so changing the scenario never rewrites a deploy that is already being polled.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
-import JSZip from 'jszip';
 import { closer, listen, readBody, sendJson, sendText } from './util.ts';
 
 export type FakeOrgScenario =
@@ -65,6 +65,11 @@ export interface FakeScenarioOptions {
    * says Pending, the second InProgress, the third carries the final status.
    */
   pollsToFinish?: number;
+  /**
+   * Finish by time instead, as an org does: the first status check at least this many ms after
+   * the deploy request carries the final status (pollsToFinish is then ignored).
+   */
+  finishAfterMs?: number;
   /** Coverage per class; entries replace the defaults for the same name, others are added. */
   coverage?: FakeCoverage[];
   /** Test methods per test class (default: one method, `testCallout`). */
@@ -324,6 +329,8 @@ interface DeployState {
   pollErrorsLeft: number;
   cancelRequested: boolean;
   createdDate: string;
+  /** performance.now() when the deploy request arrived. */
+  createdAt: number;
   final?: XmlElement;
   finalStatus?: string;
 }
@@ -357,28 +364,107 @@ const ID_PREFIX: Record<string, string> = {
   PlatformCachePartition: '0Ev',
 };
 
-async function readZip(zip: Buffer): Promise<{
+/**
+ * The files of a zip archive (stored or deflated entries, as SDR and jszip write them), from its
+ * central directory: name -> content. Folder entries are left out. Throws on a malformed archive.
+ */
+export function unzip(zip: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  // End of central directory record: signature 0x06054b50, at most 64 KiB of comment after it.
+  let end = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a zip archive');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('bad central directory entry');
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    at += 46 + nameLength + extraLength + commentLength;
+    if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error('bad local file header');
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(dataStart, dataStart + compressedSize);
+    if (name.endsWith('/')) continue;
+    if (method === 0) files.set(name, Buffer.from(data));
+    else if (method === 8) files.set(name, inflateRawSync(data));
+    else throw new Error(`unsupported compression method ${method} for ${name}`);
+  }
+  return files;
+}
+
+/** A deflated zip archive of the given files (for tests that send their own deploy zip). */
+export function zipFiles(files: Record<string, string | Buffer>): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    const packed = deflateRawSync(data);
+    const fileName = Buffer.from(name);
+    const fields = (header: Buffer, at: number) => {
+      header.writeUInt16LE(20, at); // version needed
+      header.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+      header.writeUInt16LE(8, at + 4); // deflate
+      header.writeUInt32LE(0, at + 6); // time, date
+      header.writeUInt32LE(crc32(data), at + 10);
+      header.writeUInt32LE(packed.length, at + 14);
+      header.writeUInt32LE(data.length, at + 18);
+      header.writeUInt16LE(fileName.length, at + 22);
+    };
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    fields(local, 4);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4); // version made by
+    fields(entry, 6);
+    entry.writeUInt32LE(offset, 42);
+    locals.push(local, fileName, packed);
+    central.push(entry, fileName);
+    offset += local.length + fileName.length + packed.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+function readZip(zip: Buffer): {
   components: Component[];
   failures: FakeComponentFailure[];
   externalCredentials: Map<string, string[]>;
-}> {
+} {
   const components: Component[] = [];
   const failures: FakeComponentFailure[] = [];
   const externalCredentials = new Map<string, string[]>();
-  let archive: JSZip;
+  let archive: Map<string, Buffer>;
   try {
-    archive = await JSZip.loadAsync(zip);
+    archive = unzip(zip);
   } catch {
     failures.push(zipFailure('package.xml', 'The deploy zip file could not be read.'));
     return { components, failures, externalCredentials };
   }
-  const files = Object.values(archive.files).filter((f) => !f.dir);
-  const packageXml = files.find((f) => /^([^/]+\/)?package\.xml$/.test(f.name));
+  const names = [...archive.keys()];
+  const packageXml = names.find((name) => /^([^/]+\/)?package\.xml$/.test(name));
   if (!packageXml) failures.push(zipFailure('package.xml', 'No package.xml found'));
-  const root = packageXml ? packageXml.name.slice(0, -'package.xml'.length) : '';
-  for (const file of files) {
-    if (!file.name.startsWith(root)) continue;
-    const relative = file.name.slice(root.length);
+  const root = packageXml ? packageXml.slice(0, -'package.xml'.length) : '';
+  for (const name of names) {
+    if (!name.startsWith(root)) continue;
+    const relative = name.slice(root.length);
     if (relative === 'package.xml' || /^destructiveChanges(Pre|Post)?\.xml$/.test(relative)) {
       continue;
     }
@@ -395,11 +481,11 @@ async function readZip(zip: Buffer): Promise<{
     components.push({
       type,
       fullName,
-      fileName: file.name,
+      fileName: name,
       id: sfId(ID_PREFIX[type] ?? '000'),
     });
     if (type === 'ExternalCredential') {
-      externalCredentials.set(fullName, principalsOf(await file.async('string')));
+      externalCredentials.set(fullName, principalsOf(archive.get(name)!.toString('utf8')));
     }
   }
   return { components, failures, externalCredentials };
@@ -1000,7 +1086,12 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       return finalAnswer(state, includeDetails);
     }
     const pollsToFinish = Math.max(0, state.scenarioOptions.pollsToFinish ?? 2);
-    const finished = state.scenario !== 'neverFinishes' && state.polls > pollsToFinish;
+    const { finishAfterMs } = state.scenarioOptions;
+    const finished =
+      state.scenario !== 'neverFinishes' &&
+      (finishAfterMs === undefined
+        ? state.polls > pollsToFinish
+        : performance.now() - state.createdAt >= finishAfterMs);
     if (finished) {
       // Computed once; later polls repeat it (with details only when asked for).
       state.final = finalResult(state);
@@ -1082,7 +1173,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
 
     if (method === 'deploy') {
       const zip = Buffer.from((str(args.ZipFile) ?? '').replace(/\s+/g, ''), 'base64');
-      const { components, failures, externalCredentials: ecs } = await readZip(zip);
+      const { components, failures, externalCredentials: ecs } = readZip(zip);
       const state: DeployState = {
         id: sfId('0Af'),
         apiVersion: version,
@@ -1097,6 +1188,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         pollErrorsLeft: scenario === 'pollServerError' ? (scenarioOptions.pollErrors ?? 1) : 0,
         cancelRequested: false,
         createdDate: timestamp(),
+        createdAt: performance.now(),
       };
       deploys.set(state.id, state);
       sendSoap(

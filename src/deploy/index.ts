@@ -1,0 +1,28 @@
+/** Deploy to an org through the libraries sf itself uses: @salesforce/core and source-deploy-retrieve. */
+export { assignPermissionSet, setPrincipalCredentials } from './credentials.ts';
+export {
+  deployPackage,
+  followDeploy,
+  reportFrom,
+  systemClock,
+  type ClassCoverage,
+  type Clock,
+  type ComponentFailure,
+  type DeployHooks,
+  type DeployJob,
+  type DeployProgress,
+  type DeployReport,
+  type DeployRequest,
+  type TestFailure,
+  type TestLevel,
+} from './deploy.ts';
+export { preloadDeployLibraries, type DeployLibraries } from './libraries.ts';
+export { connectOrg, type OrgConnection } from './org.ts';
+export { buildDeployPackage, secretRecords, type DeployPackage } from './package.ts';
+export {
+  createScratchOrg,
+  DEFAULT_DEFINITION,
+  DEFAULT_DEFINITION_FILE,
+  definitionFile,
+  deleteScratchOrg,
+} from './scratch.ts';
