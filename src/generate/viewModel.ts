@@ -149,6 +149,11 @@ export interface TestFixtureVM {
   fields: Array<{ field: string; isNumber: boolean; isClientAuthStyle: boolean; value: string }>;
   /** For each cache key field, another value: the key must change with it. */
   cacheKeyChanges: Array<{ field: string; value: string }>;
+  /**
+   * The first two cache key fields: "ab" + "c" and "a" + "bc" in them must give different keys,
+   * so the separator between the hashed values is tested.
+   */
+  adjacentCacheKeyFields: { first: string; second: string };
   basicAuthorization: string;
   basicBody: string;
   /**
@@ -343,6 +348,8 @@ function testFixture(
   const authorization = basic.headers.find((h) => h.origin === 'basicAuthorization')?.value;
   const credential = `${prefix}_${serviceName}`;
   const ecMode = secretStorage === 'externalCredential';
+  const cacheKeyFields = apexCacheKeyFields(settings, secretStorage);
+  if (cacheKeyFields.length < 2) throw new Error('The Apex cache key needs at least two fields');
   const fields = storedSettings(settings, secretStorage).map((spec) => ({
     field: spec.field,
     isNumber: spec.type === 'Number',
@@ -354,10 +361,11 @@ function testFixture(
     tokenUrl: text('tokenUrl'),
     apiBaseUrl: text('apiBaseUrl'),
     fields,
-    cacheKeyChanges: apexCacheKeyFields(settings, secretStorage).map((field) => ({
+    cacheKeyChanges: cacheKeyFields.map((field) => ({
       field,
       value: `${fields.find((f) => f.field === field)?.value ?? ''}x`,
     })),
+    adjacentCacheKeyFields: { first: cacheKeyFields[0]!, second: cacheKeyFields[1]! },
     basicAuthorization: authorization instanceof Secret ? authorization.reveal() : '',
     basicBody: encodeForm(basic.form),
     bodyAuthBody: ecMode

@@ -11,8 +11,9 @@ import {
 
 /**
  * The full mutation run is `npm run mutation` (minutes: every mutant against every generated
- * test). Here: the tool itself, and a fixed sample of mutants, one per kind of fault, each of
- * which the generated tests must kill.
+ * test). Here: the tool itself, and a fixed sample of mutants, one or more per kind of fault and
+ * one per behaviour the tests gained from the mutation report, each of which the generated tests
+ * must kill.
  */
 const SAMPLE = [
   'TokenService.REFRESH_MARGIN_SECONDS/constant#1',
@@ -22,8 +23,8 @@ const SAMPLE = [
   'TokenService.cacheTtlSeconds/call-swap#1',
   'TokenService.requestToken/boolean-operator#1',
   'TokenService.requestToken/drop-statement#8',
-  'TokenService.requestToken/constant#16',
-  'TokenService.requestToken/swap-branches#1',
+  'TokenService.addClientCredentials/constant#5',
+  'TokenService.addClientCredentials/swap-branches#1',
   'TokenService.readTokenResponse/negate-condition#1',
   'TokenService.readTokenResponse/comparison#1',
   'TokenService.readTokenResponse/remove-not#1',
@@ -35,6 +36,13 @@ const SAMPLE = [
   'ApiClient.send/comparison#2',
   'ApiClient.send/drop-statement#3',
   'ApiClient.sendWithToken/constant#3',
+  // Behaviours the generated tests gained from the mutation report (docs/mutation.md).
+  'TokenService.PARTITION/constant#1',
+  'TokenService.getSettings/drop-statement#2',
+  'TokenService.OrgCacheStore.put/drop-statement#1',
+  'TokenService.cacheKey/constant#2',
+  'TokenService.readTokenResponse/constant#8',
+  'TokenService.expiresInSeconds/comparison#1',
 ];
 
 let reference: Reference;
