@@ -55,10 +55,11 @@ export function compilerLibDir(): string {
 function run(
   command: string,
   args: string[],
-  options: { timeoutMs?: number; input?: string } = {},
+  options: { timeoutMs?: number; input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     child.stdin?.end(options.input);
@@ -182,10 +183,13 @@ async function driverCommand(java: JavaInstall, cacheDir: string): Promise<strin
 /** Compiles every .cls under the directories; the diagnostics are the compiler's own messages. */
 export async function compileApex(
   dirs: string[],
-  options: { java: JavaInstall; cacheDir: string },
+  /** `cwd`: the folder diagnostics' file paths are relative to (the driver's working folder). */
+  options: { java: JavaInstall; cacheDir: string; cwd?: string },
 ): Promise<CompileResult> {
   const command = await driverCommand(options.java, options.cacheDir);
-  const result = await run(options.java.java, [...command, ...dirs]);
+  const result = await run(options.java.java, [...command, ...dirs], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   let parsed: DriverAnswer;
   try {
     parsed = JSON.parse(result.stdout) as DriverAnswer;

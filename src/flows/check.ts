@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { compileApex, findJava, formatDiagnostic, type CompileResult } from '../check/compile.ts';
 import { CalloutError } from '../errors/index.ts';
 import { locatePackage } from '../generate/project.ts';
@@ -48,9 +48,10 @@ export async function compileDirectories(
   reporter.info(`Compiling Apex offline with Salesforce's compiler (Java ${java.major})...`);
   const result = await compileApex(
     directories.map((d) => join(root, d)),
-    { java, cacheDir: defaultCacheDir(options.env) },
+    { java, cacheDir: defaultCacheDir(options.env), cwd: root },
   );
-  const display = (file: string) => (file.startsWith(root) ? relative(root, file) : file);
+  // The driver names files relative to its working folder, the project root.
+  const display = (file: string) => relative(root, resolve(root, file));
   const diagnostics = result.diagnostics.map((d) => ({ ...d, file: display(d.file) }));
   if (diagnostics.length > 0) {
     throw new CalloutError(

@@ -7,6 +7,7 @@ import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
 import { startFaultServer, type FaultServer } from '../servers/index.ts';
 import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
 import { BIN, parseJson, runCli } from '../helpers/cli.ts';
+import { preloadDeployLibraries } from '../../src/deploy/index.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 
 /**
@@ -27,6 +28,8 @@ beforeAll(async () => {
   // Deploys run in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads,
   // so HOME is the temporary sf home before any deploy (a vitest fork per file keeps it here).
   Object.assign(process.env, sf.env);
+  // Loaded once, up front: no test pays for loading core and source-deploy-retrieve.
+  await preloadDeployLibraries();
 });
 
 afterAll(async () => {

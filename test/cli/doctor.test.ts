@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOrg, type FakeOrg } from '../servers/fakeOrg.ts';
 import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
 import { parseJson, runCli } from '../helpers/cli.ts';
+import { preloadDeployLibraries } from '../../src/deploy/index.ts';
 import { CANARY_ENV, CANARY_SECRET, canaryForms, exampleConfig } from '../helpers/fixtures.ts';
 
 /** callout doctor against a protocol-level fake org (not Salesforce), through the real sf login lookup. */
@@ -21,6 +22,9 @@ beforeAll(async () => {
     { PermissionsAuthorApex: true, PermissionsCustomizeApplication: true },
   ]);
   sf = await createSfHome(org, { alias: 'fake' });
+  // doctor runs in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads.
+  Object.assign(process.env, sf.env);
+  await preloadDeployLibraries();
 });
 
 afterAll(async () => {
@@ -45,7 +49,7 @@ type Checks = Array<{ id: string; status: string; message: string; action?: stri
 async function doctor(dir: string, env: NodeJS.ProcessEnv) {
   const result = await runCli(['doctor', '--json'], {
     cwd: dir,
-    spawn: true,
+    spawn: env !== sf.env,
     env: { ...env, [CANARY_ENV]: CANARY_SECRET, XDG_CACHE_HOME: join(dir, '.cache') },
   });
   for (const form of canaryForms(CANARY_SECRET))
