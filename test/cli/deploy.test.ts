@@ -87,7 +87,9 @@ async function generateProject(mode: Mode): Promise<string> {
     join(dir, 'sfdx-project.json'),
     JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
   );
-  const result = await runCli(['generate', '--no-compile-check'], { cwd: dir });
+  const result = await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], {
+    cwd: dir,
+  });
   if (result.code !== 0) throw new Error(`generate failed:\n${result.stdout}\n${result.stderr}`);
   return dir;
 }

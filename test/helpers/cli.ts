@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { main } from '../../src/cli/main.ts';
+import { TEST_COMPILE_CACHE } from './sfAuth.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../dist/cli/bin.js');
 
@@ -57,7 +58,12 @@ export function spawnCli(args: string[], options: RunOptions): Promise<CliResult
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        NO_COLOR: '1',
+        NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

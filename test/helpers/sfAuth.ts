@@ -57,6 +57,9 @@ export function sfEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Node's compile cache for the child processes of the tests: each loads @salesforce/core. */
+export const TEST_COMPILE_CACHE = join(tmpdir(), 'callout-kit-test-compile-cache');
+
 export interface NodeResult {
   code: number | null;
   stdout: string;
@@ -74,7 +77,7 @@ export function runNodeModule(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, ...options.env },
+      env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: TEST_COMPILE_CACHE, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
