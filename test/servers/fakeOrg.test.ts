@@ -49,6 +49,7 @@ interface Failure {
  * JSON-encoded) in a child node with the sf HOME. `aliasOrUsername: null` uses the target-org.
  */
 async function inOrg<T>(sf: SfHome, body: string, input: Record<string, unknown> = {}): Promise<T> {
+  if (sf === inProcess) return inThisProcess<T>(body, { aliasOrUsername: 'fake-org', ...input });
   const source = `
 const { Org } = await import(${JSON.stringify(SF_CORE_URL)});
 let text = '';
@@ -77,6 +78,55 @@ process.stdout.write(JSON.stringify(out ?? null), () => process.exit(0));
     throw new Error(`child failed (${String(result.code)}):\n${result.stdout}\n${result.stderr}`);
   }
   return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * One sf home may serve this process itself: @salesforce/core fixes its ~/.sf from HOME when it
+ * first loads, so HOME points there before core loads (a vitest fork per file keeps it here).
+ * The same bodies then run here, without a child process each.
+ */
+let inProcess: SfHome | undefined;
+const savedEnv = { ...process.env };
+
+async function useInProcess(sf: SfHome): Promise<void> {
+  Object.assign(process.env, sf.env);
+  inProcess = sf;
+  await import(SF_CORE_URL);
+}
+
+function restoreEnv(): void {
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+}
+
+type Body = (
+  org: unknown,
+  conn: unknown,
+  input: Record<string, unknown>,
+  capture: (promise: Promise<unknown>) => Promise<unknown>,
+  Org: unknown,
+) => Promise<unknown>;
+
+async function inThisProcess<T>(body: string, input: Record<string, unknown>): Promise<T> {
+  const { Org } = (await import(SF_CORE_URL)) as typeof import('@salesforce/core');
+  const capture = async (promise: Promise<unknown>) => {
+    try {
+      return { value: await promise };
+    } catch (e) {
+      const error = e as Failure;
+      return { error: { name: error.name, errorCode: error.errorCode, message: error.message } };
+    }
+  };
+  const org = await Org.create(
+    input.aliasOrUsername ? { aliasOrUsername: String(input.aliasOrUsername) } : {},
+  );
+  const conn = org.getConnection();
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...args: string[]
+  ) => Body;
+  const run = new AsyncFunction('org', 'conn', 'input', 'capture', 'Org', body);
+  // Through JSON, as from a child: the same shapes either way.
+  return JSON.parse(JSON.stringify((await run(org, conn, input, capture, Org)) ?? null)) as T;
 }
 
 // Deploys input.zip with input.options, then polls checkDeployStatus(id, true) until done.
@@ -183,9 +233,11 @@ describe('fake Salesforce org (protocol-level fake) through the connection of @s
     fake = await startFakeOrg();
     sf = await createSfHome(fake, { alias: 'fake-org', setDefault: true });
     zip = testZip();
+    await useInProcess(sf);
   });
 
   afterAll(async () => {
+    restoreEnv();
     await fake?.close();
     await sf?.remove();
   });
