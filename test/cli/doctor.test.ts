@@ -65,6 +65,10 @@ describe('callout doctor', () => {
     const checks = (parseJson(result.stdout).result as { checks: Checks }).checks;
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId.node?.status).toBe('pass');
+    expect(byId['apex.runtime']).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('callout test and callout apex run work'),
+    });
     expect(byId['secret.ExternalAppStage']?.status).toBe('pass');
     expect(byId.generated).toMatchObject({ status: 'warn', action: 'Run `callout generate`.' });
     expect(byId['org.apiVersion']?.status).toBe('pass');
