@@ -1,11 +1,11 @@
 // `npm run bench:deploy`: callout deploy against `sf project deploy start` on the same source and
 // the same protocol-level fake org (test/servers/fakeOrg.ts; not Salesforce), run alternately.
 //
-// 1. The deploy alone: `callout deploy --skip-verify --skip-compile-check` vs sf, on the committed
-//    force-app (examples/externalapp). Target: median ratio <= 0.8.
+// 1. The deploy alone: `callout deploy --skip-verify --skip-compile-check --skip-apex-tests` vs sf,
+//    on the committed force-app (examples/externalapp). Target: median ratio <= 0.8.
 // 2. The full deploy: `callout deploy` (drift check, verify against a local token endpoint, the
-//    offline compile check when Java is there, deploy) vs sf, on a project generated for that
-//    endpoint. Target: median ratio <= 1.0.
+//    offline compile check when Java is there, the generated tests run locally, deploy) vs sf, on
+//    a project generated for that endpoint. Target: median ratio <= 1.0.
 //
 // The fake org finishes a deploy a fixed time after the request (BENCH_ORG_MS, default 1000 ms),
 // as an org does, so each client's polling pace counts as it would. sf (@salesforce/cli, pinned
@@ -211,12 +211,12 @@ try {
       `${process.version}; the fake org takes ${ORG_MS} ms per deploy; load average ${load()}\n`,
   );
   const deployOnly = await compare(
-    '1. deploy only: callout deploy --skip-verify --skip-compile-check (committed force-app)',
+    '1. deploy only: callout deploy --skip-verify --skip-compile-check --skip-apex-tests (committed force-app)',
     0.8,
     org,
     committed,
     env,
-    ['--skip-verify', '--skip-compile-check'],
+    ['--skip-verify', '--skip-compile-check', '--skip-apex-tests'],
   );
 
   // 2. The same config, its token endpoints and APIs on a local server, generated afresh.
@@ -230,14 +230,18 @@ try {
   }
   await writeFile(join(full, 'callout.config.json'), JSON.stringify(example, null, 2));
   await cp(join(REPO, 'sfdx-project.json'), join(full, 'sfdx-project.json'));
-  const generated = await exec(process.execPath, [BIN, 'generate', '--no-compile-check'], {
-    cwd: full,
-    env,
-  });
+  const generated = await exec(
+    process.execPath,
+    [BIN, 'generate', '--no-compile-check', '--skip-apex-tests'],
+    {
+      cwd: full,
+      env,
+    },
+  );
   if (generated.code !== 0) throw new Error(`generate failed:\n${generated.output}`);
   const java = await findJava();
   const fullDeploy = await compare(
-    `2. full: callout deploy (drift check, verify, compile check${java ? '' : ' [no Java: skipped]'}, deploy)`,
+    `2. full: callout deploy (drift check, verify, compile check${java ? '' : ' [no Java: skipped]'}, local Apex tests, deploy)`,
     1.0,
     org,
     full,
