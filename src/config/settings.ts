@@ -1,4 +1,5 @@
 import { encodeFormPairs } from '../util/formEncoding.ts';
+import { CalloutError } from '../errors/index.ts';
 
 /**
  * The settings registry: one entry per setting of a service, and everything callout-kit knows
@@ -206,7 +207,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 /** The registry entry of a config key; throws on a key the registry does not know. */
 export function setting(key: string, settings: readonly SettingSpec[] = SETTINGS): SettingSpec {
   const found = settings.find((s) => s.key === key);
-  if (!found) throw new Error(`No setting "${key}" in the settings registry`);
+  if (!found) throw new CalloutError('UNEXPECTED', `No setting "${key}" in the settings registry`);
   return found;
 }
 
@@ -222,7 +223,7 @@ export function settingText(value: unknown): string | undefined {
     const encoded = encodeFormPairs(value as Record<string, string>);
     return encoded === '' ? undefined : encoded;
   }
-  throw new Error(`A setting value of type ${typeof value} has no text form`);
+  throw new CalloutError('UNEXPECTED', `A setting value of type ${typeof value} has no text form`);
 }
 
 /** Form parameter names the exchange sets itself; `params` must not override them silently. */

@@ -1,4 +1,5 @@
 import type { Secret } from '../config/secret.ts';
+import { CalloutError } from '../errors/index.ts';
 import type { ExternalCredentialVM } from '../generate/viewModel.ts';
 import type { OrgConnection } from './org.ts';
 
@@ -53,8 +54,14 @@ export async function assignPermissionSet(
   const set = (await query(`SELECT Id FROM PermissionSet WHERE Name = '${permissionSet}'`))
     .records[0];
   if (!user || !set)
-    throw new Error(
-      `Cannot find ${user ? `permission set ${permissionSet}` : `user ${org.username}`} in the org.`,
+    throw new CalloutError(
+      'DEPLOY_FAILED',
+      `Cannot find ${user ? `permission set ${permissionSet}` : `user ${org.username}`} in the org to assign the permission set.`,
+      {
+        actions: [
+          `Assign it in Setup (Permission Sets, ${permissionSet}, Manage Assignments), then run callout deploy again.`,
+        ],
+      },
     );
   try {
     await org.request('POST', `/services/data/v${apiVersion}/sobjects/PermissionSetAssignment`, {

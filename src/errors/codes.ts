@@ -92,6 +92,13 @@ export const ERROR_CODES = {
     summary: 'generate --check found files that differ from what the config produces',
     actions: ['Run `callout generate` and commit the result.'],
   },
+  GENERATE_INVALID_VALUE: {
+    exitCode: EXIT.generate,
+    summary: 'a value cannot be written into the generated Apex or XML',
+    actions: [
+      'The config check should have refused this value: report it (run with --debug for where it failed).',
+    ],
+  },
   COMPILE_FAILED: {
     exitCode: EXIT.compile,
     summary: "Salesforce's Apex compiler (run offline) reported errors",

@@ -1,4 +1,5 @@
 import type { CalloutConfig, ServiceConfig } from '../config/schema.ts';
+import { CalloutError } from '../errors/index.ts';
 import { Secret } from '../config/secret.ts';
 import { setting, SETTINGS, settingText, type SettingSpec } from '../config/settings.ts';
 import { buildTokenRequest, encodeForm, type RequestPart } from '../exchange/tokenRequest.ts';
@@ -349,7 +350,8 @@ function testFixture(
   const credential = `${prefix}_${serviceName}`;
   const ecMode = secretStorage === 'externalCredential';
   const cacheKeyFields = apexCacheKeyFields(settings, secretStorage);
-  if (cacheKeyFields.length < 2) throw new Error('The Apex cache key needs at least two fields');
+  if (cacheKeyFields.length < 2)
+    throw new CalloutError('UNEXPECTED', 'The Apex cache key needs at least two fields');
   const fields = storedSettings(settings, secretStorage).map((spec) => ({
     field: spec.field,
     isNumber: spec.type === 'Number',
@@ -385,7 +387,10 @@ function clientCredentialFields(settings: readonly SettingSpec[]): ProjectVM['cl
   const id = credentials.find((s) => !s.secret);
   const secret = credentials.find((s) => s.secret);
   if (!id || !secret)
-    throw new Error('The settings registry needs a client id and a client secret');
+    throw new CalloutError(
+      'UNEXPECTED',
+      'The settings registry needs a client id and a client secret',
+    );
   return { idField: id.field, secretField: secret.field };
 }
 

@@ -1,3 +1,4 @@
+import { CalloutError } from '../errors/index.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -34,7 +35,10 @@ export function createTemplateEngine(dir = TEMPLATES_DIR): TemplateEngine {
     hb.registerHelper(name, (value: unknown) => {
       // strict mode does not reach helper arguments: a missing value would print "undefined".
       if (value === undefined || value === null)
-        throw new Error(`{{${name}}} was given a missing value (${String(value)})`);
+        throw new CalloutError(
+          'GENERATE_INVALID_VALUE',
+          `{{${name}}} was given a missing value (${String(value)}).`,
+        );
       return new hb.SafeString(helper(value));
     });
   }
