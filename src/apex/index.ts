@@ -52,3 +52,4 @@ export type {
 } from './platform/services.ts';
 export type * from './types.ts';
 export { formatHuman, formatJUnit } from './report/index.ts';
+export { startParserServer, type ParserServer } from './parse/server.ts';
