@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import {
   type ApexRuntime,
   type ParserServer,
 } from '../../src/apex/index.ts';
-import { parseApex } from '../../src/apex/parse/parser.ts';
+import { findSerializer, parseApex } from '../../src/apex/parse/parser.ts';
 import { parseCases, type ConformanceCase } from './conformance/format.ts';
 
 const dir = join(import.meta.dirname, 'conformance');
@@ -47,7 +48,26 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  const url = server?.url;
   await server?.stop();
+  // The JVM is gone once stop() returns.
+  if (url) await expect(fetch(`${url}/api/ast`, { method: 'POST', body: '{}' })).rejects.toThrow();
+});
+
+describe('the parser server', () => {
+  it('gives byte-for-byte the native serializer output, and shares one JVM', async () => {
+    const source = "Long big = 12345678901234567L; String s = 'a\\nb'; System.debug(s + big);";
+    const serializer = findSerializer();
+    const native = execFileSync(serializer.command, [...serializer.args, '-a'], {
+      input: source,
+      encoding: 'utf8',
+    });
+    expect(await server!.parse(source, true)).toBe(native);
+    const second = await startParserServer();
+    expect(second.url).toBe(server!.url);
+    await second.stop(); // the first handle keeps it running
+    await expect(parseApex('bad.apex', 'Integer x = ;', true)).rejects.toThrow(/bad\.apex:1/);
+  });
 });
 
 /** Runs one case; every path ends in expect(). */
