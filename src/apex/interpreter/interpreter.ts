@@ -597,6 +597,7 @@ export class Interpreter {
         return value instanceof ApexBlob;
       case 'date':
       case 'datetime':
+      case 'time':
         return value instanceof ApexDatetime && value.kind.toLowerCase() === name;
       case 'list':
         return value instanceof ApexList && this.typeArgFits(value.elementType, type.args[0]);
@@ -1866,6 +1867,9 @@ const ASSIGNMENT_OPS: Record<string, string> = {
 
 /** Implicit conversion on assignment to a declared type: Integer → Long → Double/Decimal. */
 export function coerce(value: Value, type: TypeName): Value {
+  // A Date assigned to a Datetime is midnight of that day (in the user's time zone: GMT here).
+  if (value instanceof ApexDatetime && value.kind === 'Date' && type.name === 'Datetime')
+    return new ApexDatetime(value.millis, 'Datetime');
   if (value === null || !isNumber(value)) return value;
   switch (type.name) {
     case 'Long':

@@ -24,6 +24,7 @@ export const T = {
   id: typeName('Id'),
   date: typeName('Date'),
   datetime: typeName('Datetime'),
+  time: typeName('Time'),
 };
 
 export function formatType(type: TypeName): string {
@@ -48,8 +49,9 @@ export class ApexBlob {
 /** Date (midnight GMT) and Datetime: epoch milliseconds. */
 export class ApexDatetime {
   readonly millis: number;
-  readonly kind: 'Date' | 'Datetime';
-  constructor(millis: number, kind: 'Date' | 'Datetime') {
+  /** A Time holds the milliseconds since midnight (0 to 86,399,999). */
+  readonly kind: 'Date' | 'Datetime' | 'Time';
+  constructor(millis: number, kind: 'Date' | 'Datetime' | 'Time') {
     this.millis = millis;
     this.kind = kind;
   }
@@ -201,6 +203,9 @@ function pad(value: number, length = 2): string {
 
 export function formatDate(value: ApexDatetime, withTime: boolean): string {
   const d = new Date(value.millis);
+  // String.valueOf(Time): HH:mm:ss.SSSZ, e.g. 18:30:02.020Z.
+  if (value.kind === 'Time')
+    return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}Z`;
   const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   return withTime
     ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
