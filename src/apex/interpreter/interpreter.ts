@@ -31,6 +31,8 @@ import {
   numericRank,
   runtimeTypeName,
   stringValueOf,
+  firstItems,
+  joinItems,
   toBigInt,
   toDecimal,
   toJsNumber,
@@ -334,6 +336,13 @@ export class Interpreter {
     throw new ApexThrow(this.newException(type, message));
   }
 
+  /** `coerce`, and a String that is not an Id given to an Id throws as in Apex. */
+  coerceChecked(value: Value, type: TypeName): Value {
+    if (type.name === 'Id' && typeof value === 'string' && !isIdText(value))
+      this.throwApex('System.StringException', `Invalid id: ${value}`);
+    return coerce(value, type);
+  }
+
   npe(): never {
     this.throwApex('System.NullPointerException', 'Attempt to de-reference a null object');
   }
@@ -404,7 +413,10 @@ export class Interpreter {
     );
     method.params.forEach((param, index) => {
       const type = this.resolveType(param.type, method.cls);
-      frame.declare(param.name.toLowerCase(), { type, value: coerce(args[index] ?? null, type) });
+      frame.declare(param.name.toLowerCase(), {
+        type,
+        value: this.coerceChecked(args[index] ?? null, type),
+      });
     });
     if (this.stack.length > 1000)
       this.throwApex('System.LimitException', 'Maximum stack depth reached: 1001');
@@ -412,7 +424,10 @@ export class Interpreter {
     try {
       const completion = await this.exec(body, frame);
       if (completion?.kind === 'return' && !method.returnsVoid) {
-        return coerce(completion.value, this.resolveType(method.decl.type.value, method.cls));
+        return this.coerceChecked(
+          completion.value,
+          this.resolveType(method.decl.type.value, method.cls),
+        );
       }
       return null;
     } finally {
@@ -438,7 +453,10 @@ export class Interpreter {
         frame.line = field.loc.line;
         frame.column = field.loc.column;
         const value = await this.eval(field.initializer, frame);
-        statics.set(field.name.toLowerCase(), coerce(value, this.resolveType(field.type, cls)));
+        statics.set(
+          field.name.toLowerCase(),
+          this.coerceChecked(value, this.resolveType(field.type, cls)),
+        );
       }
       for (const block of cls.staticBlocks) await this.exec(block, frame);
     } finally {
@@ -473,7 +491,7 @@ export class Interpreter {
         const value = await this.eval(field.initializer, frame);
         object.fields.set(
           field.name.toLowerCase(),
-          coerce(value, this.resolveType(field.type, cls)),
+          this.coerceChecked(value, this.resolveType(field.type, cls)),
         );
       }
       for (const block of cls.instanceBlocks) await this.exec(block, frame);
@@ -519,7 +537,10 @@ export class Interpreter {
     const frame = new Frame(cls, object, `Class.${cls.name}.<init>`, cls.file);
     ctor.params.forEach((param, index) => {
       const type = this.resolveType(param.type, cls);
-      frame.declare(param.name.toLowerCase(), { type, value: coerce(args[index] ?? null, type) });
+      frame.declare(param.name.toLowerCase(), {
+        type,
+        value: this.coerceChecked(args[index] ?? null, type),
+      });
     });
     this.stack.push(frame);
     try {
@@ -767,7 +788,7 @@ export class Interpreter {
     const type = this.resolveType(decls.type, frame.cls);
     for (const decl of decls.decls) {
       const init = decl.assignment.value;
-      const value = init ? coerce(await this.eval(init, frame), type) : null;
+      const value = init ? this.coerceChecked(await this.eval(init, frame), type) : null;
       frame.declare(identifierValue(decl.name).toLowerCase(), { type, value });
     }
   }
@@ -862,7 +883,7 @@ export class Interpreter {
           if (type)
             frame.declare(identifierValue(init.name[0]!).toLowerCase(), {
               type,
-              value: coerce(value, type),
+              value: this.coerceChecked(value, type),
             });
           else await (await this.reference(namesExpr(init.name), frame)).set(value);
         }
@@ -976,7 +997,7 @@ export class Interpreter {
         if (old === null) this.npe();
         const op = (node.op as { $: string }).$;
         await ref.set(
-          coerce(
+          this.coerceChecked(
             this.binary(op === 'INC' ? 'ADDITION' : 'SUBTRACTION', old, 1),
             ref.type ?? T.object,
           ),
@@ -1018,7 +1039,7 @@ export class Interpreter {
       if (name === 'long' && typeof value === 'number') return BigInt(value);
       if (name === 'decimal' || name === 'double') return coerce(value, type);
     }
-    if (name === 'id' && typeof value === 'string') return value;
+    if (name === 'id' && typeof value === 'string') return this.coerceChecked(value, type);
     this.throwApex(
       'System.TypeException',
       `Invalid conversion from runtime type ${runtimeTypeName(value)} to ${formatType(type)}`,
@@ -1087,19 +1108,20 @@ export class Interpreter {
       [...items].some((item) => item instanceof ApexObject);
     if (value instanceof ApexList && hasObjects(value.items)) {
       const parts: string[] = [];
-      for (const item of value.items) parts.push(await this.stringOf(item, debug));
-      return `(${parts.join(', ')})`;
+      for (const item of firstItems(value.items)) parts.push(await this.stringOf(item, debug));
+      return `(${joinItems(parts)})`;
     }
     if (value instanceof ApexSet && hasObjects(value.entries.values())) {
       const parts: string[] = [];
-      for (const item of value.entries.values()) parts.push(await this.stringOf(item, debug));
-      return `{${parts.join(', ')}}`;
+      for (const item of firstItems(value.entries.values()))
+        parts.push(await this.stringOf(item, debug));
+      return `{${joinItems(parts)}}`;
     }
     if (value instanceof ApexMap && hasObjects([...value.entries.values()].flat())) {
       const parts: string[] = [];
-      for (const [k, v] of value.entries.values())
+      for (const [k, v] of firstItems(value.entries.values()))
         parts.push(`${await this.stringOf(k, debug)}=${await this.stringOf(v, debug)}`);
-      return `{${parts.join(', ')}}`;
+      return `{${joinItems(parts)}}`;
     }
     return stringValueOf(value, debug);
   }
@@ -1229,7 +1251,7 @@ export class Interpreter {
       const ref = await this.reference(node.expr, frame);
       const old = await ref.get();
       if (old === null) this.npe();
-      const next = coerce(
+      const next = this.coerceChecked(
         this.binary(op === 'INC' ? 'ADDITION' : 'SUBTRACTION', old, 1),
         ref.type ?? T.object,
       );
@@ -1270,7 +1292,7 @@ export class Interpreter {
         throw unsupported(`the assignment operator ${op}`, this.exprPosition(node as never, frame));
       value = this.binary(binaryOp, await ref.get(), value);
     }
-    const coerced = coerce(value, ref.type ?? T.object);
+    const coerced = this.coerceChecked(value, ref.type ?? T.object);
     await ref.set(coerced);
     return coerced;
   }
@@ -1870,6 +1892,9 @@ export function coerce(value: Value, type: TypeName): Value {
   // A Date assigned to a Datetime is midnight of that day (in the user's time zone: GMT here).
   if (value instanceof ApexDatetime && value.kind === 'Date' && type.name === 'Datetime')
     return new ApexDatetime(value.millis, 'Datetime');
+  // A 15-character Id is stored in its 18-character form (the case-safe suffix added).
+  if (type.name === 'Id' && typeof value === 'string' && value.length === 15 && isIdText(value))
+    return to18(value);
   if (value === null || !isNumber(value)) return value;
   switch (type.name) {
     case 'Long':
@@ -1881,6 +1906,24 @@ export function coerce(value: Value, type: TypeName): Value {
     default:
       return value;
   }
+}
+
+function isIdText(value: string): boolean {
+  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value);
+}
+
+/** The 18-character Id: for each 5-character block, the upper-case letters as bits, as a letter. */
+export function to18(id: string): string {
+  let suffix = '';
+  for (let block = 0; block < 3; block++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id[block * 5 + i]!;
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    suffix += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'[bits];
+  }
+  return id + suffix;
 }
 
 function constantRef(value: Value): Reference {

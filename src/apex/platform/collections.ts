@@ -4,6 +4,7 @@ import {
   ApexMap,
   ApexObject,
   ApexSet,
+  MapKeyView,
   T,
   apexEquals,
   compareNumbers,
@@ -189,11 +190,7 @@ const mapMethods: Record<string, PlatformFn<ApexMap>> = {
     map.entries.delete(key);
     return previous ? previous[1] : null;
   },
-  keyset: (_c, _a, map) => {
-    const set = new ApexSet(map.keyType);
-    for (const [key, [value]] of map.entries) set.entries.set(key, value);
-    return set;
-  },
+  keyset: (_c, _a, map) => new ApexSet(map.keyType, new MapKeyView(map.entries)),
   values: (_c, _a, map) =>
     new ApexList(
       map.valueType,

@@ -133,7 +133,8 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   isalphaspace: (_c, _a, s) => /^[\p{L} ]*$/u.test(s),
   isalphanumeric: (_c, _a, s) => s.length > 0 && /^[\p{L}\p{Nd}]+$/u.test(s),
   isalphanumericspace: (_c, _a, s) => /^[\p{L}\p{Nd} ]*$/u.test(s),
-  iswhitespace: (_c, _a, s) => s.length > 0 && [...s].every(isWhitespace),
+  // "only white space characters or is empty"
+  iswhitespace: (_c, _a, s) => [...s].every(isWhitespace),
   isalllowercase: (_c, _a, s) => s.length > 0 && /^\p{Ll}+$/u.test(s),
   isalluppercase: (_c, _a, s) => s.length > 0 && /^\p{Lu}+$/u.test(s),
   repeat: (ctx, args, s) => {
@@ -274,7 +275,8 @@ const stringStatics: Record<string, PlatformFn<undefined>> = {
         : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
     return items.map((item) => stringValueOf(item)).join(str(ctx, args, 1));
   },
-  escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/'/g, "\\'"),
+  // A backslash is added before each single quote and each backslash.
+  escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/['\\]/g, '\\$&'),
   format: (ctx, args) => messageFormat(str(ctx, args, 0), args[1] ?? null),
   fromchararray: (_c, args) => String.fromCharCode(...((args[0] as ApexList).items as number[])),
   isblankorempty: (_c, args) =>
@@ -348,7 +350,8 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
     try {
       return d.withScale(
         int(ctx, args, 0),
-        args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_UP',
+        // setScale(scale) rounds half-even ("using half-even rounding, if necessary").
+        args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_EVEN',
       );
     } catch {
       return ctx.throwApex('System.MathException', 'Rounding necessary');
@@ -364,9 +367,12 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
       args.length > 2 ? roundingArg(args[2] ?? null) : 'HALF_UP',
     );
   },
-  round: (_c, args, d) => {
-    const rounded = d.withScale(0, args.length ? roundingArg(args[0] ?? null) : 'HALF_EVEN');
-    return rounded.toBigInt();
+  round: (ctx, args, d) => {
+    try {
+      return d.withScale(0, args.length ? roundingArg(args[0] ?? null) : 'HALF_EVEN').toBigInt();
+    } catch {
+      return ctx.throwApex('System.MathException', 'Rounding necessary');
+    }
   },
   striptrailingzeros: (_c, _a, d) => d.stripTo(-Infinity),
   toplainstring: (_c, _a, d) => d.toString(),
@@ -438,6 +444,7 @@ function minMax(pick: 1 | -1): PlatformFn<undefined> {
 }
 
 const mathStatics: Record<string, PlatformFn<undefined>> = {
+  cbrt: mathOf(Math.cbrt),
   max: minMax(1),
   min: minMax(-1),
   abs: (ctx, args) => {
@@ -590,7 +597,11 @@ export const langTypes: PlatformType[] = [
       },
     },
   },
-  { name: 'Math', statics: mathStatics },
+  {
+    name: 'Math',
+    statics: mathStatics,
+    staticProps: { pi: () => new ApexDouble(Math.PI), e: () => new ApexDouble(Math.E) },
+  },
   {
     name: 'LoggingLevel',
     staticProps: Object.fromEntries(

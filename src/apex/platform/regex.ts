@@ -14,6 +14,10 @@ export function javaRegex(ctx: PlatformContext, pattern: string, global = true):
     source = source.slice(inline[0].length);
     for (const flag of inline[1]!) if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
   }
+  // \Q…\E (Pattern.quote): everything between is literal.
+  source = source.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, text: string) =>
+    text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  );
   if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(source))
     return ctx.unsupported(`the Java regular expression ${pattern}`);
   source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
