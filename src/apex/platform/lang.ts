@@ -22,6 +22,7 @@ import {
 } from '../interpreter/values.ts';
 import { type PlatformContext, type PlatformFn, type PlatformType } from './registry.ts';
 import { javaRegex, javaReplacement, javaSplit } from './regex.ts';
+import { commonsStringMethods, commonsStringStatics } from './strings.ts';
 import { txState } from './services.ts';
 
 type Num = number | bigint | ApexDouble | ApexDecimal;
@@ -524,7 +525,11 @@ const exceptionMethods: Record<string, PlatformFn<ApexObject>> = {
 };
 
 export const langTypes: PlatformType[] = [
-  { name: 'String', statics: stringStatics, methods: stringMethods },
+  {
+    name: 'String',
+    statics: { ...stringStatics, ...commonsStringStatics },
+    methods: { ...stringMethods, ...commonsStringMethods },
+  },
   {
     name: 'Integer',
     statics: { valueof: valueOfNumber('Integer') },
