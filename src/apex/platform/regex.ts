@@ -136,6 +136,14 @@ export const regexTypes: PlatformType[] = [
   },
   {
     name: 'Matcher',
+    statics: {
+      // A replacement string that stands for itself: `\` and `$` are escaped.
+      quotereplacement: (ctx, args) => {
+        const value = args[0] ?? null;
+        if (value === null) return ctx.interp.npe();
+        return String(value).replace(/[\\$]/g, '\\$&');
+      },
+    },
     methods: {
       find: (_ctx, args, self: NativeObject<MatcherState>) => {
         const state = self.state;
