@@ -371,6 +371,9 @@ export class Interpreter {
     anonymousClass: ClassInfo,
   ): Promise<void> {
     const frame = new Frame(anonymousClass, undefined, 'AnonymousBlock', file);
+    // Until its first statement runs, the block is at line 1 (`AnonymousBlock: line 1, column 1`).
+    frame.line = 1;
+    frame.column = 1;
     this.stack.push(frame);
     try {
       for (const member of unit.members) {
@@ -380,7 +383,10 @@ export class Interpreter {
           stmnt?: J.Stmnt;
         };
         if (node['@class'] === `${AST}BlockMember$FieldMember` && node.variableDecls) {
-          this.markStatement(node.variableDecls as unknown as J.Stmnt, frame);
+          this.markStatement(
+            (findLoc(node.variableDecls) ? node.variableDecls : member) as unknown as J.Stmnt,
+            frame,
+          );
           await this.declareVariables(node.variableDecls, frame);
         } else if (node['@class'] === `${AST}BlockMember$StmntBlockMember` && node.stmnt) {
           const completion = await this.exec(node.stmnt, frame);
@@ -665,7 +671,8 @@ export class Interpreter {
 
   private markStatement(statement: J.Stmnt | { loc?: J.Location }, frame: Frame): void {
     const line = statementLine(statement);
-    frame.line = line;
+    // A node without a location keeps the frame's last known line rather than showing line 0.
+    if (line > 0) frame.line = line;
     frame.column = 1;
     this.host.coverageHit(frame.file, line);
   }
