@@ -41,7 +41,11 @@ let server: ParserServer | undefined;
 beforeAll(async () => {
   // ~600 parses: one JVM running the parser's HTTP mode (a few ms a parse) instead of one
   // serializer process per case (~45 ms of CPU each). Same parser, same output.
-  server = await startParserServer();
+  // Without Java, the cases still run, one serializer process each (slowly).
+  server = await startParserServer().catch((error: unknown) => {
+    console.warn(`Parser server unavailable, parsing one process per case: ${String(error)}`);
+    return undefined;
+  });
   shared = await loadApexProject(ORG);
   // Parse every anonymous block up front: the parser memoises them, so each case then runs
   // without waiting for a parse.
@@ -70,16 +74,18 @@ afterAll(async () => {
 });
 
 describe('the parser server', () => {
-  it('gives byte-for-byte the native serializer output, and shares one JVM', async () => {
+  it('gives byte-for-byte the native serializer output, and shares one JVM', async (context) => {
+    // eslint-disable-next-line vitest/no-disabled-tests -- only where Java is missing
+    if (!server) return context.skip('no Java: the parser server did not start');
     const source = "Long big = 12345678901234567L; String s = 'a\\nb'; System.debug(s + big);";
     const serializer = findSerializer();
     const native = execFileSync(serializer.command, [...serializer.args, '-a'], {
       input: source,
       encoding: 'utf8',
     });
-    expect(await server!.parse(source, true)).toBe(native);
+    expect(await server.parse(source, true)).toBe(native);
     const second = await startParserServer();
-    expect(second.url).toBe(server!.url);
+    expect(second.url).toBe(server.url);
     await second.stop(); // the first handle keeps it running
     await expect(parseApex('bad.apex', 'Integer x = ;', true)).rejects.toThrow(/bad\.apex:1/);
   });
