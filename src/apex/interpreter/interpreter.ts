@@ -32,6 +32,7 @@ import {
   runtimeTypeName,
   stringValueOf,
   firstItems,
+  identity,
   joinItems,
   toBigInt,
   toDecimal,
@@ -1133,6 +1134,49 @@ export class Interpreter {
     return stringValueOf(value, debug);
   }
 
+  /** Equality classes of user objects that define equals and hashCode: hash -> representatives. */
+  private readonly userKeyBuckets = new Map<string, ApexObject[]>();
+
+  /** The user's own `equals(Object)` and `hashCode()`, when its class declares both. */
+  private userKeyMethods(value: Value): [MethodInfo, MethodInfo] | undefined {
+    if (!(value instanceof ApexObject) || value.exception) return undefined;
+    const equals = value.cls
+      .findMethods('equals')
+      .find((m) => m.params.length === 1 && !m.isStatic);
+    const hashCode = value.cls
+      .findMethods('hashcode')
+      .find((m) => m.params.length === 0 && !m.isStatic);
+    return equals && hashCode ? [equals, hashCode] : undefined;
+  }
+
+  /** Whether `collectionKey` must call user code for this value. */
+  needsUserKey(value: Value): boolean {
+    return this.userKeyMethods(value) !== undefined;
+  }
+
+  /**
+   * The key of a value in a Set or Map. A user object whose class defines `equals` and `hashCode`
+   * is keyed by them ("Using Custom Types in Map Keys and Sets"): objects with the same hash code
+   * that are equal share a key. Others: `keyOf` (identity for objects).
+   */
+  async collectionKey(value: Value): Promise<string> {
+    const methods = this.userKeyMethods(value);
+    if (!methods) return keyOf(value);
+    const object = value as ApexObject;
+    const [equals, hashCode] = methods;
+    const hash = keyOf(await this.invoke(hashCode, object, []));
+    const bucket = this.userKeyBuckets.get(hash) ?? [];
+    this.userKeyBuckets.set(hash, bucket);
+    for (const representative of bucket)
+      if (
+        representative === object ||
+        (await this.invoke(equals, object, [representative])) === true
+      )
+        return `u:${identity(representative)}`;
+    bucket.push(object);
+    return `u:${identity(object)}`;
+  }
+
   /** `==`: a user class's own `equals(Object)` decides when it has one; otherwise Apex equality. */
   private async looseEquals(left: Value, right: Value): Promise<boolean> {
     if (left instanceof ApexObject && !left.exception && right !== null) {
@@ -1336,10 +1380,11 @@ export class Interpreter {
         };
       }
       if (target instanceof ApexMap) {
+        const hash = await this.collectionKey(index);
         return {
           type: target.valueType,
-          get: () => target.entries.get(keyOf(index))?.[1] ?? null,
-          set: (value) => void target.entries.set(keyOf(index), [index, value]),
+          get: () => target.entries.get(hash)?.[1] ?? null,
+          set: (value) => void target.entries.set(hash, [index, value]),
         };
       }
       throw unsupported(
@@ -1789,7 +1834,7 @@ export class Interpreter {
         const set = new ApexSet(types?.[0] ?? T.object);
         for (const value of creator.values as J.Expr[]) {
           const item = coerce(await this.eval(value, frame), set.elementType);
-          set.entries.set(keyOf(item), item);
+          set.entries.set(await this.collectionKey(item), item);
         }
         return set;
       }
@@ -1798,7 +1843,7 @@ export class Interpreter {
         for (const pair of creator.pairs as J.MapLiteralKeyValue[]) {
           const key = coerce(await this.eval(pair.key, frame), map.keyType);
           const value = coerce(await this.eval(pair.value, frame), map.valueType);
-          map.entries.set(keyOf(key), [key, value]);
+          map.entries.set(await this.collectionKey(key), [key, value]);
         }
         return map;
       }

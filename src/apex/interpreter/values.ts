@@ -317,7 +317,7 @@ export function stringValueOf(value: Value, debug = false): string {
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
-function identity(value: object): number {
+export function identity(value: object): number {
   let id = identities.get(value);
   if (id === undefined) identities.set(value, (id = nextIdentity++));
   return id;
