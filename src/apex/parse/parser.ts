@@ -84,7 +84,13 @@ function parseSerializerJson(json: string): SerializerOutput {
  */
 function runSerializer(source: string, anonymous: boolean): Promise<string> {
   const server = activeParserServer();
-  if (server) return server.parse(source, anonymous);
+  // Should the server fail (it never reports parse errors as failures), the native path decides.
+  if (server)
+    return server.parse(source, anonymous).catch(() => spawnSerializer(source, anonymous));
+  return spawnSerializer(source, anonymous);
+}
+
+function spawnSerializer(source: string, anonymous: boolean): Promise<string> {
   const serializer = findSerializer();
   const args = [...serializer.args, ...(anonymous ? ['-a'] : [])];
   return new Promise((resolve, reject) => {
