@@ -1675,6 +1675,14 @@ export class Interpreter {
     const head = await this.tryValueHead(path, frame);
     if (head) {
       let receiver = head.value;
+      // Ids are Strings at run time: a local declared as Id reaches the Id members first.
+      if (path.length === 1 && typeof receiver === 'string') {
+        const idMethod =
+          frame.lookup(path[0]!.toLowerCase())?.type.name === 'Id'
+            ? this.platform.find('Id')?.methods?.[methodName.toLowerCase()]
+            : undefined;
+        if (idMethod) return idMethod(this.platformContext(node), await args(), receiver);
+      }
       for (const name of path.slice(head.consumed)) {
         if (receiver === null) {
           if (node.isSafeNav) return null;

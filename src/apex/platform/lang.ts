@@ -803,6 +803,11 @@ export const langTypes: PlatformType[] = [
     },
   },
   {
+    // Members of a local declared as Id (the value is its 18-character String).
+    name: 'Id',
+    methods: { to15: (_c, _a, self: string) => self.slice(0, 15) },
+  },
+  {
     name: 'Time',
     statics: {
       newinstance: (ctx, args) => {
