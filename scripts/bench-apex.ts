@@ -1,7 +1,9 @@
 // Figures for the local Apex runtime (not a test; nothing fails):
 //   1. The reference output's generated tests, cold: a new Node process that loads force-app,
 //      parses every class and runs all @IsTest methods (the `callout test` path). Median of N runs.
-//   2. Callouts per ExternalAppApiClient.send over 100 transactions sharing one org cache, with a
+//   2. Many parses: N anonymous blocks through one serializer process each (the CLI's default)
+//      and through the parser server (`startParserServer`, the conformance suite's path).
+//   3. Callouts per ExternalAppApiClient.send over 100 transactions sharing one org cache, with a
 //      1 MB partition (one token callout in total: 1.01) and with a 0 MB partition (2.0).
 // Usage: node scripts/bench-apex.ts [--runs N] [--json]
 import { spawn } from 'node:child_process';
@@ -9,7 +11,8 @@ import { rm } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadApexProject } from '../src/apex/index.ts';
+import { loadApexProject, startParserServer } from '../src/apex/index.ts';
+import { parseApex } from '../src/apex/parse/parser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FORCE_APP = resolve(ROOT, 'force-app');
@@ -79,6 +82,32 @@ async function calloutsPerCall(capacityMb: number): Promise<number> {
   return runtime.callouts.length / 100;
 }
 
+/** N distinct anonymous blocks, two parses at a time (the conformance runner's pattern). */
+async function parseMany(n: number, tag: string): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      await parseApex(
+        `bench-${tag}-${i}`,
+        `Integer v${i} = ${i};\nSystem.debug('${tag}' + v${i});`,
+        true,
+      );
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return performance.now() - started;
+}
+
+const PARSES = 200;
+const nativeParsesMs = await parseMany(PARSES, 'native');
+const serverStarted = performance.now();
+const server = await startParserServer();
+const serverStartMs = performance.now() - serverStarted;
+const serverParsesMs = await parseMany(PARSES, 'server');
+await server.stop();
+
 const cold: number[] = [];
 for (let i = 0; i < RUNS; i++) cold.push(await coldRun());
 await rm(CACHE, { recursive: true, force: true });
@@ -90,6 +119,9 @@ const figures = {
   coldTestRunMs: { median: Math.round(median(cold)), runs: cold.map(Math.round) },
   coldTestRunNodeCpuMs: median(cpuTimes),
   coldTestRunWithParseCacheMs: { median: Math.round(median(cached)), runs: cached.map(Math.round) },
+  anonymousParsesNativeMs: Math.round(nativeParsesMs),
+  anonymousParsesServerMs: Math.round(serverParsesMs),
+  parserServerStartMs: Math.round(serverStartMs),
   calloutsPerApiCallWithOrgCache: await calloutsPerCall(1),
   calloutsPerApiCallWithZeroMbCache: await calloutsPerCall(0),
 };
@@ -100,6 +132,7 @@ else
       `callout test, reference output, cold (new process, parsing included): median ${figures.coldTestRunMs.median} ms over ${RUNS} runs (${figures.coldTestRunMs.runs.join(', ')})`,
       `  CPU time of that Node process (median): ${figures.coldTestRunNodeCpuMs} ms; machine load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
       `the same, new process with a warm parse cache (parseCacheDir): median ${figures.coldTestRunWithParseCacheMs.median} ms (${figures.coldTestRunWithParseCacheMs.runs.join(', ')})`,
+      `${PARSES} anonymous blocks parsed, 2 at a time: one serializer process each ${figures.anonymousParsesNativeMs} ms; parser server (startParserServer) ${figures.anonymousParsesServerMs} ms after a ${figures.parserServerStartMs} ms JVM start`,
       `callouts per ApiClient.send over 100 transactions, 1 MB org cache: ${figures.calloutsPerApiCallWithOrgCache}`,
       `callouts per ApiClient.send over 100 transactions, 0 MB org cache: ${figures.calloutsPerApiCallWithZeroMbCache}`,
       '',

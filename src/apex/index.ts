@@ -40,7 +40,7 @@ export async function loadApexProject(options: LoadApexProjectOptions = {}): Pro
 
 export { ApexRuntime } from './runtime.ts';
 export { parserAvailable } from './parse/parser.ts';
-export { readPackageDir } from './loader.ts';
+export { parseCustomMetadataRecord, readPackageDir } from './loader.ts';
 export { OrgCache, type OrgCachePartitionConfig } from './platform/orgCache.ts';
 export type {
   CustomMetadataRecord,
@@ -52,3 +52,4 @@ export type {
 } from './platform/services.ts';
 export type * from './types.ts';
 export { formatHuman, formatJUnit } from './report/index.ts';
+export { startParserServer, type ParserServer } from './parse/server.ts';

@@ -2,6 +2,16 @@ import { CalloutError } from '../errors/index.ts';
 import { CoverageRecorder, executableLines } from './coverage.ts';
 import { ClassInfo, declareClass, declareMembers, type MethodInfo } from './interpreter/classes.ts';
 import { ApexThrow } from './interpreter/errors.ts';
+import {
+  ApexDouble,
+  ApexList,
+  ApexMap,
+  ApexObject,
+  ApexSet,
+  stringValueOf,
+  type Value,
+} from './interpreter/values.ts';
+import { ApexDecimal } from './decimal.ts';
 import { Interpreter, Transaction } from './interpreter/interpreter.ts';
 import { parseApex, parseApexFiles, type ParsedUnit } from './parse/parser.ts';
 import type * as J from './parse/jorje.ts';
@@ -15,6 +25,7 @@ import type {
   TestRunResult,
   TestResult,
   ClassCoverage,
+  PlainValue,
 } from './types.ts';
 
 /** The default transport for real callouts: Node's fetch, with the request's timeout. */
@@ -41,12 +52,42 @@ async function fetchTransport(request: {
 
 function exceptionOf(error: ApexThrow): ApexException {
   const state = error.exception.exception;
+  const fields: Record<string, PlainValue> = {};
+  for (const [key, value] of error.exception.fields)
+    fields[error.exception.cls.fieldDisplayName(key)] = plainValue(value);
   return {
     type: error.exception.cls.name,
     message: state?.message ?? null,
     stackTrace: state?.stackTrace ?? '',
     line: state?.line ?? 0,
+    fields,
   };
+}
+
+/** An Apex value as plain data (JSON-compatible) for callers of the runtime. */
+function plainValue(value: Value, depth = 0): PlainValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value;
+  if (depth > 20) return stringValueOf(value);
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof ApexDouble) return value.value;
+  if (value instanceof ApexDecimal) {
+    const text = value.toString();
+    return String(Number(text)) === text ? Number(text) : text;
+  }
+  if (value instanceof ApexList) return value.items.map((v) => plainValue(v, depth + 1));
+  if (value instanceof ApexSet)
+    return [...value.entries.values()].map((v) => plainValue(v, depth + 1));
+  if (value instanceof ApexMap)
+    return Object.fromEntries(
+      [...value.entries.values()].map(([k, v]) => [stringValueOf(k), plainValue(v, depth + 1)]),
+    );
+  if (value instanceof ApexObject && !value.exception)
+    return Object.fromEntries(
+      [...value.fields].map(([k, v]) => [value.cls.fieldDisplayName(k), plainValue(v, depth + 1)]),
+    );
+  return stringValueOf(value);
 }
 
 const percent = (covered: number, total: number): number =>

@@ -55,7 +55,17 @@ export interface ApexException {
   /** Innermost frame first: `Class.Foo.bar: line 3, column 1`. */
   stackTrace: string;
   line: number;
+  /**
+   * A user exception's own fields and automatic properties with their values, as plain data
+   * (e.g. `{ statusCode: 401, oauthError: 'invalid_client' }`); empty for platform exceptions.
+   * Long beyond 2^53 and Decimals that a number cannot hold exactly are strings.
+   */
+  fields: Record<string, PlainValue>;
 }
+
+/** An Apex value as plain data. */
+export type PlainValue =
+  string | number | boolean | null | PlainValue[] | { [key: string]: PlainValue };
 
 export interface AnonymousResult {
   /** Each System.debug message, as a USER_DEBUG line shows it (the message only). */

@@ -117,6 +117,7 @@ describe('transactions and limits', () => {
     expect(result.callouts).toEqual([
       {
         method: 'POST',
+        endpoint: 'https://api.test/items',
         url: 'https://api.test/items',
         headers: { 'Content-Type': 'text/plain' },
         body: 'hi',

@@ -136,6 +136,7 @@ describe('exact Apex semantics', () => {
       message: 'boom',
       line: 4,
       stackTrace: 'Class.Thrower.fail: line 4, column 1\nAnonymousBlock: line 1, column 1',
+      fields: {},
     });
   });
 

@@ -31,6 +31,9 @@ import {
   numericRank,
   runtimeTypeName,
   stringValueOf,
+  firstItems,
+  identity,
+  joinItems,
   toBigInt,
   toDecimal,
   toJsNumber,
@@ -334,6 +337,13 @@ export class Interpreter {
     throw new ApexThrow(this.newException(type, message));
   }
 
+  /** `coerce`, and a String that is not an Id given to an Id throws as in Apex. */
+  coerceChecked(value: Value, type: TypeName): Value {
+    if (type.name === 'Id' && typeof value === 'string' && !isIdText(value))
+      this.throwApex('System.StringException', `Invalid id: ${value}`);
+    return coerce(value, type);
+  }
+
   npe(): never {
     this.throwApex('System.NullPointerException', 'Attempt to de-reference a null object');
   }
@@ -362,6 +372,9 @@ export class Interpreter {
     anonymousClass: ClassInfo,
   ): Promise<void> {
     const frame = new Frame(anonymousClass, undefined, 'AnonymousBlock', file);
+    // Until its first statement runs, the block is at line 1 (`AnonymousBlock: line 1, column 1`).
+    frame.line = 1;
+    frame.column = 1;
     this.stack.push(frame);
     try {
       for (const member of unit.members) {
@@ -371,7 +384,10 @@ export class Interpreter {
           stmnt?: J.Stmnt;
         };
         if (node['@class'] === `${AST}BlockMember$FieldMember` && node.variableDecls) {
-          this.markStatement(node.variableDecls as unknown as J.Stmnt, frame);
+          this.markStatement(
+            (findLoc(node.variableDecls) ? node.variableDecls : member) as unknown as J.Stmnt,
+            frame,
+          );
           await this.declareVariables(node.variableDecls, frame);
         } else if (node['@class'] === `${AST}BlockMember$StmntBlockMember` && node.stmnt) {
           const completion = await this.exec(node.stmnt, frame);
@@ -404,7 +420,10 @@ export class Interpreter {
     );
     method.params.forEach((param, index) => {
       const type = this.resolveType(param.type, method.cls);
-      frame.declare(param.name.toLowerCase(), { type, value: coerce(args[index] ?? null, type) });
+      frame.declare(param.name.toLowerCase(), {
+        type,
+        value: this.coerceChecked(args[index] ?? null, type),
+      });
     });
     if (this.stack.length > 1000)
       this.throwApex('System.LimitException', 'Maximum stack depth reached: 1001');
@@ -412,7 +431,10 @@ export class Interpreter {
     try {
       const completion = await this.exec(body, frame);
       if (completion?.kind === 'return' && !method.returnsVoid) {
-        return coerce(completion.value, this.resolveType(method.decl.type.value, method.cls));
+        return this.coerceChecked(
+          completion.value,
+          this.resolveType(method.decl.type.value, method.cls),
+        );
       }
       return null;
     } finally {
@@ -438,7 +460,10 @@ export class Interpreter {
         frame.line = field.loc.line;
         frame.column = field.loc.column;
         const value = await this.eval(field.initializer, frame);
-        statics.set(field.name.toLowerCase(), coerce(value, this.resolveType(field.type, cls)));
+        statics.set(
+          field.name.toLowerCase(),
+          this.coerceChecked(value, this.resolveType(field.type, cls)),
+        );
       }
       for (const block of cls.staticBlocks) await this.exec(block, frame);
     } finally {
@@ -473,7 +498,7 @@ export class Interpreter {
         const value = await this.eval(field.initializer, frame);
         object.fields.set(
           field.name.toLowerCase(),
-          coerce(value, this.resolveType(field.type, cls)),
+          this.coerceChecked(value, this.resolveType(field.type, cls)),
         );
       }
       for (const block of cls.instanceBlocks) await this.exec(block, frame);
@@ -519,7 +544,10 @@ export class Interpreter {
     const frame = new Frame(cls, object, `Class.${cls.name}.<init>`, cls.file);
     ctor.params.forEach((param, index) => {
       const type = this.resolveType(param.type, cls);
-      frame.declare(param.name.toLowerCase(), { type, value: coerce(args[index] ?? null, type) });
+      frame.declare(param.name.toLowerCase(), {
+        type,
+        value: this.coerceChecked(args[index] ?? null, type),
+      });
     });
     this.stack.push(frame);
     try {
@@ -597,6 +625,7 @@ export class Interpreter {
         return value instanceof ApexBlob;
       case 'date':
       case 'datetime':
+      case 'time':
         return value instanceof ApexDatetime && value.kind.toLowerCase() === name;
       case 'list':
         return value instanceof ApexList && this.typeArgFits(value.elementType, type.args[0]);
@@ -643,7 +672,8 @@ export class Interpreter {
 
   private markStatement(statement: J.Stmnt | { loc?: J.Location }, frame: Frame): void {
     const line = statementLine(statement);
-    frame.line = line;
+    // A node without a location keeps the frame's last known line rather than showing line 0.
+    if (line > 0) frame.line = line;
     frame.column = 1;
     this.host.coverageHit(frame.file, line);
   }
@@ -766,7 +796,7 @@ export class Interpreter {
     const type = this.resolveType(decls.type, frame.cls);
     for (const decl of decls.decls) {
       const init = decl.assignment.value;
-      const value = init ? coerce(await this.eval(init, frame), type) : null;
+      const value = init ? this.coerceChecked(await this.eval(init, frame), type) : null;
       frame.declare(identifierValue(decl.name).toLowerCase(), { type, value });
     }
   }
@@ -861,7 +891,7 @@ export class Interpreter {
           if (type)
             frame.declare(identifierValue(init.name[0]!).toLowerCase(), {
               type,
-              value: coerce(value, type),
+              value: this.coerceChecked(value, type),
             });
           else await (await this.reference(namesExpr(init.name), frame)).set(value);
         }
@@ -975,7 +1005,7 @@ export class Interpreter {
         if (old === null) this.npe();
         const op = (node.op as { $: string }).$;
         await ref.set(
-          coerce(
+          this.coerceChecked(
             this.binary(op === 'INC' ? 'ADDITION' : 'SUBTRACTION', old, 1),
             ref.type ?? T.object,
           ),
@@ -1017,7 +1047,7 @@ export class Interpreter {
       if (name === 'long' && typeof value === 'number') return BigInt(value);
       if (name === 'decimal' || name === 'double') return coerce(value, type);
     }
-    if (name === 'id' && typeof value === 'string') return value;
+    if (name === 'id' && typeof value === 'string') return this.coerceChecked(value, type);
     this.throwApex(
       'System.TypeException',
       `Invalid conversion from runtime type ${runtimeTypeName(value)} to ${formatType(type)}`,
@@ -1086,21 +1116,65 @@ export class Interpreter {
       [...items].some((item) => item instanceof ApexObject);
     if (value instanceof ApexList && hasObjects(value.items)) {
       const parts: string[] = [];
-      for (const item of value.items) parts.push(await this.stringOf(item, debug));
-      return `(${parts.join(', ')})`;
+      for (const item of firstItems(value.items)) parts.push(await this.stringOf(item, debug));
+      return `(${joinItems(parts)})`;
     }
     if (value instanceof ApexSet && hasObjects(value.entries.values())) {
       const parts: string[] = [];
-      for (const item of value.entries.values()) parts.push(await this.stringOf(item, debug));
-      return `{${parts.join(', ')}}`;
+      for (const item of firstItems(value.entries.values()))
+        parts.push(await this.stringOf(item, debug));
+      return `{${joinItems(parts)}}`;
     }
     if (value instanceof ApexMap && hasObjects([...value.entries.values()].flat())) {
       const parts: string[] = [];
-      for (const [k, v] of value.entries.values())
+      for (const [k, v] of firstItems(value.entries.values()))
         parts.push(`${await this.stringOf(k, debug)}=${await this.stringOf(v, debug)}`);
-      return `{${parts.join(', ')}}`;
+      return `{${joinItems(parts)}}`;
     }
     return stringValueOf(value, debug);
+  }
+
+  /** Equality classes of user objects that define equals and hashCode: hash -> representatives. */
+  private readonly userKeyBuckets = new Map<string, ApexObject[]>();
+
+  /** The user's own `equals(Object)` and `hashCode()`, when its class declares both. */
+  private userKeyMethods(value: Value): [MethodInfo, MethodInfo] | undefined {
+    if (!(value instanceof ApexObject) || value.exception) return undefined;
+    const equals = value.cls
+      .findMethods('equals')
+      .find((m) => m.params.length === 1 && !m.isStatic);
+    const hashCode = value.cls
+      .findMethods('hashcode')
+      .find((m) => m.params.length === 0 && !m.isStatic);
+    return equals && hashCode ? [equals, hashCode] : undefined;
+  }
+
+  /** Whether `collectionKey` must call user code for this value. */
+  needsUserKey(value: Value): boolean {
+    return this.userKeyMethods(value) !== undefined;
+  }
+
+  /**
+   * The key of a value in a Set or Map. A user object whose class defines `equals` and `hashCode`
+   * is keyed by them ("Using Custom Types in Map Keys and Sets"): objects with the same hash code
+   * that are equal share a key. Others: `keyOf` (identity for objects).
+   */
+  async collectionKey(value: Value): Promise<string> {
+    const methods = this.userKeyMethods(value);
+    if (!methods) return keyOf(value);
+    const object = value as ApexObject;
+    const [equals, hashCode] = methods;
+    const hash = keyOf(await this.invoke(hashCode, object, []));
+    const bucket = this.userKeyBuckets.get(hash) ?? [];
+    this.userKeyBuckets.set(hash, bucket);
+    for (const representative of bucket)
+      if (
+        representative === object ||
+        (await this.invoke(equals, object, [representative])) === true
+      )
+        return `u:${identity(representative)}`;
+    bucket.push(object);
+    return `u:${identity(object)}`;
   }
 
   /** `==`: a user class's own `equals(Object)` decides when it has one; otherwise Apex equality. */
@@ -1228,7 +1302,7 @@ export class Interpreter {
       const ref = await this.reference(node.expr, frame);
       const old = await ref.get();
       if (old === null) this.npe();
-      const next = coerce(
+      const next = this.coerceChecked(
         this.binary(op === 'INC' ? 'ADDITION' : 'SUBTRACTION', old, 1),
         ref.type ?? T.object,
       );
@@ -1269,7 +1343,7 @@ export class Interpreter {
         throw unsupported(`the assignment operator ${op}`, this.exprPosition(node as never, frame));
       value = this.binary(binaryOp, await ref.get(), value);
     }
-    const coerced = coerce(value, ref.type ?? T.object);
+    const coerced = this.coerceChecked(value, ref.type ?? T.object);
     await ref.set(coerced);
     return coerced;
   }
@@ -1306,10 +1380,11 @@ export class Interpreter {
         };
       }
       if (target instanceof ApexMap) {
+        const hash = await this.collectionKey(index);
         return {
           type: target.valueType,
-          get: () => target.entries.get(keyOf(index))?.[1] ?? null,
-          set: (value) => void target.entries.set(keyOf(index), [index, value]),
+          get: () => target.entries.get(hash)?.[1] ?? null,
+          set: (value) => void target.entries.set(hash, [index, value]),
         };
       }
       throw unsupported(
@@ -1600,6 +1675,14 @@ export class Interpreter {
     const head = await this.tryValueHead(path, frame);
     if (head) {
       let receiver = head.value;
+      // Ids are Strings at run time: a local declared as Id reaches the Id members first.
+      if (path.length === 1 && typeof receiver === 'string') {
+        const idMethod =
+          frame.lookup(path[0]!.toLowerCase())?.type.name === 'Id'
+            ? this.platform.find('Id')?.methods?.[methodName.toLowerCase()]
+            : undefined;
+        if (idMethod) return idMethod(this.platformContext(node), await args(), receiver);
+      }
       for (const name of path.slice(head.consumed)) {
         if (receiver === null) {
           if (node.isSafeNav) return null;
@@ -1759,7 +1842,7 @@ export class Interpreter {
         const set = new ApexSet(types?.[0] ?? T.object);
         for (const value of creator.values as J.Expr[]) {
           const item = coerce(await this.eval(value, frame), set.elementType);
-          set.entries.set(keyOf(item), item);
+          set.entries.set(await this.collectionKey(item), item);
         }
         return set;
       }
@@ -1768,7 +1851,7 @@ export class Interpreter {
         for (const pair of creator.pairs as J.MapLiteralKeyValue[]) {
           const key = coerce(await this.eval(pair.key, frame), map.keyType);
           const value = coerce(await this.eval(pair.value, frame), map.valueType);
-          map.entries.set(keyOf(key), [key, value]);
+          map.entries.set(await this.collectionKey(key), [key, value]);
         }
         return map;
       }
@@ -1866,6 +1949,12 @@ const ASSIGNMENT_OPS: Record<string, string> = {
 
 /** Implicit conversion on assignment to a declared type: Integer → Long → Double/Decimal. */
 export function coerce(value: Value, type: TypeName): Value {
+  // A Date assigned to a Datetime is midnight of that day (in the user's time zone: GMT here).
+  if (value instanceof ApexDatetime && value.kind === 'Date' && type.name === 'Datetime')
+    return new ApexDatetime(value.millis, 'Datetime');
+  // A 15-character Id is stored in its 18-character form (the case-safe suffix added).
+  if (type.name === 'Id' && typeof value === 'string' && value.length === 15 && isIdText(value))
+    return to18(value);
   if (value === null || !isNumber(value)) return value;
   switch (type.name) {
     case 'Long':
@@ -1877,6 +1966,24 @@ export function coerce(value: Value, type: TypeName): Value {
     default:
       return value;
   }
+}
+
+function isIdText(value: string): boolean {
+  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(value);
+}
+
+/** The 18-character Id: for each 5-character block, the upper-case letters as bits, as a letter. */
+export function to18(id: string): string {
+  let suffix = '';
+  for (let block = 0; block < 3; block++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id[block * 5 + i]!;
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    suffix += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'[bits];
+  }
+  return id + suffix;
 }
 
 function constantRef(value: Value): Reference {

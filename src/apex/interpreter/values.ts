@@ -1,4 +1,5 @@
 import { ApexDecimal } from '../decimal.ts';
+import { CalloutError } from '../../errors/index.ts';
 import type { ClassInfo } from './classes.ts';
 
 /** A type as the runtime knows it: a canonical name (`String`, `List`, `Outer.Inner`) and type arguments. */
@@ -24,6 +25,7 @@ export const T = {
   id: typeName('Id'),
   date: typeName('Date'),
   datetime: typeName('Datetime'),
+  time: typeName('Time'),
 };
 
 export function formatType(type: TypeName): string {
@@ -48,8 +50,9 @@ export class ApexBlob {
 /** Date (midnight GMT) and Datetime: epoch milliseconds. */
 export class ApexDatetime {
   readonly millis: number;
-  readonly kind: 'Date' | 'Datetime';
-  constructor(millis: number, kind: 'Date' | 'Datetime') {
+  /** A Time holds the milliseconds since midnight (0 to 86,399,999). */
+  readonly kind: 'Date' | 'Datetime' | 'Time';
+  constructor(millis: number, kind: 'Date' | 'Datetime' | 'Time') {
     this.millis = millis;
     this.kind = kind;
   }
@@ -65,10 +68,56 @@ export class ApexList {
 }
 
 export class ApexSet {
-  readonly entries = new Map<string, Value>();
+  readonly entries: Map<string, Value>;
   readonly elementType: TypeName;
-  constructor(elementType: TypeName) {
+  constructor(elementType: TypeName, entries?: Map<string, Value>) {
     this.elementType = elementType;
+    this.entries = entries ?? new Map<string, Value>();
+  }
+}
+
+/**
+ * Map.keySet(): a view of the map's keys, so that the set follows later puts and removes, and
+ * removing from the set removes from the map. Adding to it is not supported.
+ */
+export class MapKeyView extends Map<string, Value> {
+  private readonly source: Map<string, [Value, Value]>;
+  constructor(source: Map<string, [Value, Value]>) {
+    super();
+    this.source = source;
+  }
+  override get size(): number {
+    return this.source.size;
+  }
+  override get(key: string): Value | undefined {
+    return this.source.get(key)?.[0];
+  }
+  override has(key: string): boolean {
+    return this.source.has(key);
+  }
+  override delete(key: string): boolean {
+    return this.source.delete(key);
+  }
+  override clear(): void {
+    this.source.clear();
+  }
+  override set(): this {
+    throw new CalloutError('APEX_UNSUPPORTED', "Adding to a Map's keySet() is not supported.");
+  }
+  override keys(): MapIterator<string> {
+    return this.source.keys();
+  }
+  override *values(): MapIterator<Value> {
+    for (const [key] of this.source.values()) yield key;
+  }
+  override *entries(): MapIterator<[string, Value]> {
+    for (const [hash, [key]] of this.source) yield [hash, key];
+  }
+  override [Symbol.iterator](): MapIterator<[string, Value]> {
+    return this.entries();
+  }
+  override forEach(callback: (value: Value, key: string, map: Map<string, Value>) => void): void {
+    for (const [hash, [key]] of this.source) callback(key, hash, this);
   }
 }
 
@@ -201,6 +250,9 @@ function pad(value: number, length = 2): string {
 
 export function formatDate(value: ApexDatetime, withTime: boolean): string {
   const d = new Date(value.millis);
+  // String.valueOf(Time): HH:mm:ss.SSSZ, e.g. 18:30:02.020Z.
+  if (value.kind === 'Time')
+    return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}Z`;
   const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   return withTime
     ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
@@ -210,6 +262,20 @@ export function formatDate(value: ApexDatetime, withTime: boolean): string {
 /** What System.debug prints: String.valueOf, except that a Date shows its (midnight) time too. */
 export function debugString(value: Value): string {
   return stringValueOf(value, true);
+}
+
+/** The first 11 items: enough to tell whether a collection's string form is truncated. */
+export function* firstItems<V>(items: Iterable<V>): Generator<V> {
+  let count = 0;
+  for (const item of items) {
+    if (count++ > 10) return;
+    yield item;
+  }
+}
+
+/** "Up to 10 items per collection are included in the output, followed by an ellipsis." */
+export function joinItems(parts: string[]): string {
+  return parts.length > 10 ? `${parts.slice(0, 10).join(', ')}, ...` : parts.join(', ');
 }
 
 /** String.valueOf(x). */
@@ -223,10 +289,11 @@ export function stringValueOf(value: Value, debug = false): string {
   if (value instanceof ApexBlob) return `Blob[${value.bytes.length}]`;
   if (value instanceof ApexDatetime) return formatDate(value, debug || value.kind === 'Datetime');
   const render = (item: Value): string => stringValueOf(item, debug);
-  if (value instanceof ApexList) return `(${value.items.map(render).join(', ')})`;
-  if (value instanceof ApexSet) return `{${[...value.entries.values()].map(render).join(', ')}}`;
+  if (value instanceof ApexList) return `(${joinItems(value.items.slice(0, 11).map(render))})`;
+  if (value instanceof ApexSet)
+    return `{${joinItems([...firstItems(value.entries.values())].map(render))}}`;
   if (value instanceof ApexMap)
-    return `{${[...value.entries.values()].map(([k, v]) => `${render(k)}=${render(v)}`).join(', ')}}`;
+    return `{${joinItems([...firstItems(value.entries.values())].map(([k, v]) => `${render(k)}=${render(v)}`))}}`;
   if (value instanceof ApexObject) {
     if (value.exception) {
       const message = value.exception.message;
@@ -250,7 +317,7 @@ export function stringValueOf(value: Value, debug = false): string {
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
-function identity(value: object): number {
+export function identity(value: object): number {
   let id = identities.get(value);
   if (id === undefined) identities.set(value, (id = nextIdentity++));
   return id;

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CalloutError } from '../../errors/index.ts';
 import type * as J from './jorje.ts';
+import { activeParserServer, vendorScript } from './server.ts';
 
 /** One parsed Apex source: its compilation unit and where it came from. */
 export interface ParsedUnit {
@@ -46,17 +47,8 @@ export function findSerializer(): Serializer {
   } catch {
     // No native build for this platform: fall back to the jar below.
   }
-  const pluginMain = require.resolve('prettier-plugin-apex');
-  let root = dirname(pluginMain);
-  while (!existsSync(join(root, 'vendor')) && dirname(root) !== root) root = dirname(root);
-  const script = join(
-    root,
-    'vendor',
-    'apex-ast-serializer',
-    'bin',
-    process.platform === 'win32' ? 'apex-ast-serializer.bat' : 'apex-ast-serializer',
-  );
-  if (!existsSync(script)) {
+  const script = vendorScript('apex-ast-serializer');
+  if (!script) {
     throw new CalloutError(
       'APEX_UNSUPPORTED',
       `No Apex parser is installed for ${process.platform}-${process.arch}.`,
@@ -86,7 +78,19 @@ function parseSerializerJson(json: string): SerializerOutput {
   ) as SerializerOutput;
 }
 
+/**
+ * The serializer's JSON for one source: from the parser server while one runs
+ * (`startParserServer`), else from one native serializer process.
+ */
 function runSerializer(source: string, anonymous: boolean): Promise<string> {
+  const server = activeParserServer();
+  // Should the server fail (it never reports parse errors as failures), the native path decides.
+  if (server)
+    return server.parse(source, anonymous).catch(() => spawnSerializer(source, anonymous));
+  return spawnSerializer(source, anonymous);
+}
+
+function spawnSerializer(source: string, anonymous: boolean): Promise<string> {
   const serializer = findSerializer();
   const args = [...serializer.args, ...(anonymous ? ['-a'] : [])];
   return new Promise((resolve, reject) => {

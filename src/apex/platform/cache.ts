@@ -1,5 +1,6 @@
 import {
   ApexEnumValue,
+  ApexMap,
   ApexSet,
   ApexDouble,
   NativeObject,
@@ -118,6 +119,22 @@ function operations(services: PlatformServices) {
   return { get, put, contains, remove };
 }
 
+/** contains(Set<String>): each key with whether it is cached; at most 10 keys a call. */
+function bulkContains(
+  ctx: PlatformContext,
+  keys: ApexSet,
+  contains: (key: Value) => boolean,
+): ApexMap {
+  if (keys.entries.size > 10)
+    return ctx.throwApex(
+      'Cache.BulkApiKeysLimitExceededException',
+      `A bulk call accepts at most 10 keys; ${keys.entries.size} were given.`,
+    );
+  const result = new ApexMap(T.string, T.boolean);
+  for (const [hash, key] of keys.entries) result.entries.set(hash, [key, contains(key)]);
+  return result;
+}
+
 /** `local.Partition.key` → partition and key; an unqualified key needs a default partition. */
 function splitQualified(
   ctx: PlatformContext,
@@ -164,6 +181,11 @@ export function cacheTypes(services: PlatformServices): PlatformType[] {
           return ops.put(ctx, partition, [key, ...args.slice(1)]);
         },
         contains: (ctx, args) => {
+          if (args[0] instanceof ApexSet)
+            return bulkContains(ctx, args[0], (key) => {
+              const [partition, local] = splitQualified(ctx, services.orgCache, key);
+              return ops.contains(ctx, partition, local);
+            });
           const [partition, key] = splitQualified(ctx, services.orgCache, args[0] ?? null);
           return ops.contains(ctx, partition, key);
         },
@@ -184,7 +206,9 @@ export function cacheTypes(services: PlatformServices): PlatformType[] {
         put: (ctx, args, self: NativeObject<PartitionState>) =>
           ops.put(ctx, self.state.partition, args),
         contains: (ctx, args, self: NativeObject<PartitionState>) =>
-          ops.contains(ctx, self.state.partition, args[0] ?? null),
+          args[0] instanceof ApexSet
+            ? bulkContains(ctx, args[0], (key) => ops.contains(ctx, self.state.partition, key))
+            : ops.contains(ctx, self.state.partition, args[0] ?? null),
         remove: (ctx, args, self: NativeObject<PartitionState>) =>
           ops.remove(ctx, self.state.partition, args[0] ?? null),
         isavailable: () => true,

@@ -4,6 +4,7 @@ import {
   ApexMap,
   ApexObject,
   ApexSet,
+  MapKeyView,
   T,
   apexEquals,
   compareNumbers,
@@ -126,31 +127,44 @@ const listMethods: Record<string, PlatformFn<ApexList>> = {
   tostring: (_c, _a, list) => stringValueOf(list),
 };
 
+/** The Set/Map key of a value: user `equals`/`hashCode` where a class defines them. */
+function keyFor(ctx: PlatformContext, value: Value): string | Promise<string> {
+  return ctx.interp.needsUserKey(value) ? ctx.interp.collectionKey(value) : keyOf(value);
+}
+
+async function keysOf(ctx: PlatformContext, values: readonly Value[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const value of values) keys.push(await keyFor(ctx, value));
+  return keys;
+}
+
 const setMethods: Record<string, PlatformFn<ApexSet>> = {
-  add: (_c, args, set) => {
+  add: async (ctx, args, set) => {
     const value = coerce(args[0] ?? null, set.elementType);
-    const key = keyOf(value);
+    const key = await keyFor(ctx, value);
     if (set.entries.has(key)) return false;
     set.entries.set(key, value);
     return true;
   },
-  addall: (ctx, args, set) => {
+  addall: async (ctx, args, set) => {
     const before = set.entries.size;
-    for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
+    const values = itemsOf(ctx, args[0] ?? null);
+    const keys = await keysOf(ctx, values);
+    values.forEach((value, i) => set.entries.set(keys[i]!, value));
     return set.entries.size !== before;
   },
-  contains: (_c, args, set) => set.entries.has(keyOf(args[0] ?? null)),
-  containsall: (ctx, args, set) =>
-    itemsOf(ctx, args[0] ?? null).every((v) => set.entries.has(keyOf(v))),
-  remove: (_c, args, set) => set.entries.delete(keyOf(args[0] ?? null)),
-  removeall: (ctx, args, set) => {
+  contains: async (ctx, args, set) => set.entries.has(await keyFor(ctx, args[0] ?? null)),
+  containsall: async (ctx, args, set) =>
+    (await keysOf(ctx, itemsOf(ctx, args[0] ?? null))).every((k) => set.entries.has(k)),
+  remove: async (ctx, args, set) => set.entries.delete(await keyFor(ctx, args[0] ?? null)),
+  removeall: async (ctx, args, set) => {
     let changed = false;
-    for (const value of itemsOf(ctx, args[0] ?? null))
-      changed = set.entries.delete(keyOf(value)) || changed;
+    for (const key of await keysOf(ctx, itemsOf(ctx, args[0] ?? null)))
+      changed = set.entries.delete(key) || changed;
     return changed;
   },
-  retainall: (ctx, args, set) => {
-    const keep = new Set(itemsOf(ctx, args[0] ?? null).map(keyOf));
+  retainall: async (ctx, args, set) => {
+    const keep = new Set(await keysOf(ctx, itemsOf(ctx, args[0] ?? null)));
     let changed = false;
     for (const key of [...set.entries.keys()])
       if (!keep.has(key)) changed = set.entries.delete(key) || changed;
@@ -172,28 +186,22 @@ const setMethods: Record<string, PlatformFn<ApexSet>> = {
 };
 
 const mapMethods: Record<string, PlatformFn<ApexMap>> = {
-  put: (_c, args, map) => {
+  put: async (ctx, args, map) => {
     const key = coerce(args[0] ?? null, map.keyType);
-    const previous = map.entries.get(keyOf(key));
-    map.entries.set(keyOf(key), [
-      previous ? previous[0] : key,
-      coerce(args[1] ?? null, map.valueType),
-    ]);
+    const hash = await keyFor(ctx, key);
+    const previous = map.entries.get(hash);
+    map.entries.set(hash, [previous ? previous[0] : key, coerce(args[1] ?? null, map.valueType)]);
     return previous ? previous[1] : null;
   },
-  get: (_c, args, map) => map.entries.get(keyOf(args[0] ?? null))?.[1] ?? null,
-  containskey: (_c, args, map) => map.entries.has(keyOf(args[0] ?? null)),
-  remove: (_c, args, map) => {
-    const key = keyOf(args[0] ?? null);
+  get: async (ctx, args, map) => map.entries.get(await keyFor(ctx, args[0] ?? null))?.[1] ?? null,
+  containskey: async (ctx, args, map) => map.entries.has(await keyFor(ctx, args[0] ?? null)),
+  remove: async (ctx, args, map) => {
+    const key = await keyFor(ctx, args[0] ?? null);
     const previous = map.entries.get(key);
     map.entries.delete(key);
     return previous ? previous[1] : null;
   },
-  keyset: (_c, _a, map) => {
-    const set = new ApexSet(map.keyType);
-    for (const [key, [value]] of map.entries) set.entries.set(key, value);
-    return set;
-  },
+  keyset: (_c, _a, map) => new ApexSet(map.keyType, new MapKeyView(map.entries)),
   values: (_c, _a, map) =>
     new ApexList(
       map.valueType,
@@ -240,10 +248,13 @@ export const collectionTypes: PlatformType[] = [
   },
   {
     name: 'Set',
-    construct: (ctx, args, type) => {
+    construct: async (ctx, args, type) => {
       const set = new ApexSet(elementType(type));
-      if (args.length === 1)
-        for (const value of itemsOf(ctx, args[0] ?? null)) set.entries.set(keyOf(value), value);
+      if (args.length === 1) {
+        const values = itemsOf(ctx, args[0] ?? null);
+        const keys = await keysOf(ctx, values);
+        values.forEach((value, i) => set.entries.set(keys[i]!, value));
+      }
       return set;
     },
     methods: setMethods,

@@ -42,6 +42,8 @@ const DIGESTS: Record<string, string> = {
   'sha-512': 'sha512',
   sha3_256: 'sha3-256',
   'sha3-256': 'sha3-256',
+  'sha3-384': 'sha3-384',
+  'sha3-512': 'sha3-512',
 };
 
 const SIGNATURES: Record<string, string> = {

@@ -149,6 +149,7 @@ async function send(
       response instanceof NativeObject ? (response as HttpResponseObject).state.statusCode : 0;
     services.callouts.push({
       method: req.method,
+      endpoint: req.endpoint,
       url: req.endpoint,
       headers: req.headers.toRecord(),
       body,
@@ -191,6 +192,7 @@ async function send(
     const message = transportFailure(error);
     services.callouts.push({
       method: req.method,
+      endpoint: req.endpoint,
       url,
       headers,
       body: sentBody,
@@ -203,6 +205,7 @@ async function send(
   }
   services.callouts.push({
     method: req.method,
+    endpoint: req.endpoint,
     url,
     headers,
     body: sentBody,

@@ -168,7 +168,12 @@ function numberValue(text: string): Value {
 }
 
 /** JSON.deserialize(json, Type): the raw value shaped by the target type. */
-async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Value> {
+async function typed(
+  ctx: PlatformContext,
+  raw: Raw,
+  type: TypeName,
+  strict = false,
+): Promise<Value> {
   if (raw === null) return null;
   const name = type.name.toLowerCase();
   const mismatch = (): never =>
@@ -207,12 +212,30 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
       const whole = decimal.toBigInt();
       return name === 'long' ? BigInt.asIntN(64, whole) : Number(BigInt.asIntN(32, whole));
     }
+    case 'datetime': {
+      // ISO 8601 with a zone, as JSON.serialize writes it: 2011-03-22T08:15:18.000Z.
+      if (typeof raw !== 'string') return mismatch();
+      if (
+        !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})$/.test(raw)
+      )
+        return mismatch();
+      const millis = Date.parse(raw);
+      return Number.isNaN(millis) ? mismatch() : new ApexDatetime(millis, 'Datetime');
+    }
+    case 'date': {
+      const match = typeof raw === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw) : null;
+      if (!match) return mismatch();
+      return new ApexDatetime(
+        Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])),
+        'Date',
+      );
+    }
     case 'list':
     case 'set': {
       if (!Array.isArray(raw)) return mismatch();
       const element = type.args[0] ?? T.object;
       const items: Value[] = [];
-      for (const item of raw) items.push(await typed(ctx, item, element));
+      for (const item of raw) items.push(await typed(ctx, item, element, strict));
       if (name === 'list') return new ApexList(element, items);
       const set = new ApexSet(element);
       for (const item of items) set.entries.set(keyOf(item), item);
@@ -222,8 +245,8 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
       if (!(raw instanceof Map)) return mismatch();
       const map = new ApexMap(type.args[0] ?? T.string, type.args[1] ?? T.object);
       for (const [k, v] of raw) {
-        const key = await typed(ctx, k, map.keyType);
-        map.entries.set(keyOf(key), [key, await typed(ctx, v, map.valueType)]);
+        const key = await typed(ctx, k, map.keyType, strict);
+        map.entries.set(keyOf(key), [key, await typed(ctx, v, map.valueType, strict)]);
       }
       return map;
     }
@@ -242,11 +265,16 @@ async function typed(ctx: PlatformContext, raw: Raw, type: TypeName): Promise<Va
     const object = await ctx.interp.construct(cls, [], {});
     for (const [key, value] of raw) {
       const field = cls.findField(key.toLowerCase());
-      if (!field || field.isStatic) continue;
+      if (!field || field.isStatic) {
+        // deserializeStrict: "All attributes in the JSON string must be present in the type."
+        if (strict)
+          return ctx.throwApex('System.JSONException', `Unknown field: ${cls.name}.${key}`);
+        continue;
+      }
       const fieldType = ctx.interp.resolveType(field.type, field.cls);
       object.fields.set(
         field.name.toLowerCase(),
-        coerce(await typed(ctx, value, fieldType), fieldType),
+        coerce(await typed(ctx, value, fieldType, strict), fieldType),
       );
     }
     return object;
@@ -273,7 +301,7 @@ function serialize(ctx: PlatformContext, value: Value, suppressNulls: boolean): 
   if (value instanceof ApexDecimal) return { raw: value.toString() };
   if (value instanceof ApexBlob) return value.bytes.toString('base64');
   if (value instanceof ApexDatetime)
-    return value.kind === 'Date' ? stringValueOf(value) : new Date(value.millis).toISOString();
+    return value.kind === 'Datetime' ? new Date(value.millis).toISOString() : stringValueOf(value);
   if (value instanceof ApexEnumValue) return value.name;
   if (value instanceof ApexList) return value.items.map((v) => serialize(ctx, v, suppressNulls));
   if (value instanceof ApexSet)
@@ -350,7 +378,7 @@ export const jsonTypes: PlatformType[] = [
       deserializestrict: async (ctx, args) => {
         const type = args[1] ?? null;
         if (!(type instanceof ApexType)) return ctx.interp.npe();
-        return typed(ctx, readJson(ctx, args[0] ?? null), type.type);
+        return typed(ctx, readJson(ctx, args[0] ?? null), type.type, true);
       },
     },
   },

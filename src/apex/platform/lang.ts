@@ -22,6 +22,7 @@ import {
 } from '../interpreter/values.ts';
 import { type PlatformContext, type PlatformFn, type PlatformType } from './registry.ts';
 import { javaRegex, javaReplacement, javaSplit } from './regex.ts';
+import { commonsStringMethods, commonsStringStatics } from './strings.ts';
 import { txState } from './services.ts';
 
 type Num = number | bigint | ApexDouble | ApexDecimal;
@@ -133,7 +134,8 @@ const stringMethods: Record<string, PlatformFn<string>> = {
   isalphaspace: (_c, _a, s) => /^[\p{L} ]*$/u.test(s),
   isalphanumeric: (_c, _a, s) => s.length > 0 && /^[\p{L}\p{Nd}]+$/u.test(s),
   isalphanumericspace: (_c, _a, s) => /^[\p{L}\p{Nd} ]*$/u.test(s),
-  iswhitespace: (_c, _a, s) => s.length > 0 && [...s].every(isWhitespace),
+  // "only white space characters or is empty"
+  iswhitespace: (_c, _a, s) => [...s].every(isWhitespace),
   isalllowercase: (_c, _a, s) => s.length > 0 && /^\p{Ll}+$/u.test(s),
   isalluppercase: (_c, _a, s) => s.length > 0 && /^\p{Lu}+$/u.test(s),
   repeat: (ctx, args, s) => {
@@ -274,7 +276,8 @@ const stringStatics: Record<string, PlatformFn<undefined>> = {
         : [...((list as { entries?: Map<string, Value> }).entries?.values() ?? [])];
     return items.map((item) => stringValueOf(item)).join(str(ctx, args, 1));
   },
-  escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/'/g, "\\'"),
+  // A backslash is added before each single quote and each backslash.
+  escapesinglequotes: (ctx, args) => str(ctx, args, 0).replace(/['\\]/g, '\\$&'),
   format: (ctx, args) => messageFormat(str(ctx, args, 0), args[1] ?? null),
   fromchararray: (_c, args) => String.fromCharCode(...((args[0] as ApexList).items as number[])),
   isblankorempty: (_c, args) =>
@@ -348,7 +351,8 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
     try {
       return d.withScale(
         int(ctx, args, 0),
-        args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_UP',
+        // setScale(scale) rounds half-even ("using half-even rounding, if necessary").
+        args.length > 1 ? roundingArg(args[1] ?? null) : 'HALF_EVEN',
       );
     } catch {
       return ctx.throwApex('System.MathException', 'Rounding necessary');
@@ -364,9 +368,12 @@ const decimalMethods: Record<string, PlatformFn<ApexDecimal>> = {
       args.length > 2 ? roundingArg(args[2] ?? null) : 'HALF_UP',
     );
   },
-  round: (_c, args, d) => {
-    const rounded = d.withScale(0, args.length ? roundingArg(args[0] ?? null) : 'HALF_EVEN');
-    return rounded.toBigInt();
+  round: (ctx, args, d) => {
+    try {
+      return d.withScale(0, args.length ? roundingArg(args[0] ?? null) : 'HALF_EVEN').toBigInt();
+    } catch {
+      return ctx.throwApex('System.MathException', 'Rounding necessary');
+    }
   },
   striptrailingzeros: (_c, _a, d) => d.stripTo(-Infinity),
   toplainstring: (_c, _a, d) => d.toString(),
@@ -438,6 +445,7 @@ function minMax(pick: 1 | -1): PlatformFn<undefined> {
 }
 
 const mathStatics: Record<string, PlatformFn<undefined>> = {
+  cbrt: mathOf(Math.cbrt),
   max: minMax(1),
   min: minMax(-1),
   abs: (ctx, args) => {
@@ -517,7 +525,11 @@ const exceptionMethods: Record<string, PlatformFn<ApexObject>> = {
 };
 
 export const langTypes: PlatformType[] = [
-  { name: 'String', statics: stringStatics, methods: stringMethods },
+  {
+    name: 'String',
+    statics: { ...stringStatics, ...commonsStringStatics },
+    methods: { ...stringMethods, ...commonsStringMethods },
+  },
   {
     name: 'Integer',
     statics: { valueof: valueOfNumber('Integer') },
@@ -590,7 +602,11 @@ export const langTypes: PlatformType[] = [
       },
     },
   },
-  { name: 'Math', statics: mathStatics },
+  {
+    name: 'Math',
+    statics: mathStatics,
+    staticProps: { pi: () => new ApexDouble(Math.PI), e: () => new ApexDouble(Math.E) },
+  },
   {
     name: 'LoggingLevel',
     staticProps: Object.fromEntries(
@@ -678,12 +694,17 @@ export const langTypes: PlatformType[] = [
           return new ApexDatetime(Number(toBigInt(args[0] as Num)), 'Datetime');
         const [y, mo, d, h = 0, mi = 0, s = 0] = args.map((a) => Number(toBigInt(a as Num)));
         // Datetime.newInstance(y, m, d, …) is in the user's time zone; the runtime's user is in GMT.
+        if (args.length === 2) return dateAndTime(ctx, args);
         return new ApexDatetime(Date.UTC(y!, mo! - 1, d!, h, mi, s), 'Datetime');
       },
       newinstancegmt: (ctx, args) => {
+        if (args.length === 2) return dateAndTime(ctx, args);
         const [y, mo, d, h = 0, mi = 0, s = 0] = args.map((a) => Number(toBigInt(a as Num)));
         return new ApexDatetime(Date.UTC(y!, mo! - 1, d!, h, mi, s), 'Datetime');
       },
+      // The runtime's user is in GMT, so valueOf and valueOfGmt read the same instant.
+      valueof: (ctx, args) => datetimeOf(ctx, str(ctx, args, 0)),
+      valueofgmt: (ctx, args) => datetimeOf(ctx, str(ctx, args, 0)),
     },
     methods: {
       gettime: (_c, _a, self: ApexDatetime) => BigInt(self.millis),
@@ -700,6 +721,28 @@ export const langTypes: PlatformType[] = [
       day: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCDate(),
       date: (_c, _a, self: ApexDatetime) =>
         new ApexDatetime(Math.floor(self.millis / 86_400_000) * 86_400_000, 'Date'),
+      hour: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCHours(),
+      minute: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMinutes(),
+      second: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCSeconds(),
+      millisecond: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMilliseconds(),
+      time: (_c, _a, self: ApexDatetime) => new ApexDatetime(timeOfDay(self.millis), 'Time'),
+      yeargmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCFullYear(),
+      monthgmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMonth() + 1,
+      daygmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCDate(),
+      hourgmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCHours(),
+      minutegmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMinutes(),
+      secondgmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCSeconds(),
+      millisecondgmt: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMilliseconds(),
+      dategmt: (_c, _a, self: ApexDatetime) =>
+        new ApexDatetime(Math.floor(self.millis / 86_400_000) * 86_400_000, 'Date'),
+      timegmt: (_c, _a, self: ApexDatetime) => new ApexDatetime(timeOfDay(self.millis), 'Time'),
+      addmonths: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(addMonths(self.millis, int(ctx, args, 0)), 'Datetime'),
+      addyears: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(addMonths(self.millis, 12 * int(ctx, args, 0)), 'Datetime'),
+      issameday: (_c, args, self: ApexDatetime) =>
+        Math.floor(self.millis / 86_400_000) ===
+        Math.floor((args[0] as ApexDatetime).millis / 86_400_000),
       formatgmt: (ctx, args, self: ApexDatetime) =>
         formatJavaDate(ctx, self.millis, str(ctx, args, 0)),
       format: (ctx, args, self: ApexDatetime) =>
@@ -717,6 +760,8 @@ export const langTypes: PlatformType[] = [
         const [y, m, d] = args.map((a) => int(ctx, [a], 0));
         return new ApexDatetime(Date.UTC(y!, m! - 1, d!), 'Date');
       },
+      daysinmonth: (ctx, args) => daysInMonth(int(ctx, args, 0), int(ctx, args, 1)),
+      isleapyear: (ctx, args) => daysInMonth(int(ctx, args, 0), 2) === 29,
       valueof: (ctx, args) => {
         const text = str(ctx, args, 0);
         const match = /^(\d{4})-(\d{1,2})-(\d{1,2})/.exec(text);
@@ -735,10 +780,98 @@ export const langTypes: PlatformType[] = [
         new ApexDatetime(self.millis + int(ctx, args, 0) * 86_400_000, 'Date'),
       daysbetween: (_c, args, self: ApexDatetime) =>
         Math.round(((args[0] as ApexDatetime).millis - self.millis) / 86_400_000),
+      addmonths: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(addMonths(self.millis, int(ctx, args, 0)), 'Date'),
+      addyears: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(addMonths(self.millis, 12 * int(ctx, args, 0)), 'Date'),
+      // "ignoring the difference in days"
+      monthsbetween: (_c, args, self: ApexDatetime) => {
+        const a = new Date(self.millis);
+        const b = new Date((args[0] as ApexDatetime).millis);
+        return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth());
+      },
+      dayofyear: (_c, _a, self: ApexDatetime) => {
+        const d = new Date(self.millis);
+        return Math.round((self.millis - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
+      },
+      tostartofmonth: (_c, _a, self: ApexDatetime) => {
+        const d = new Date(self.millis);
+        return new ApexDatetime(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), 'Date');
+      },
+      issameday: (_c, args, self: ApexDatetime) => self.millis === (args[0] as ApexDatetime).millis,
+      equals: (_c, args, self: ApexDatetime) => apexEquals(self, args[0] ?? null, false),
+    },
+  },
+  {
+    // Members of a local declared as Id (the value is its 18-character String).
+    name: 'Id',
+    methods: { to15: (_c, _a, self: string) => self.slice(0, 15) },
+  },
+  {
+    name: 'Time',
+    statics: {
+      newinstance: (ctx, args) => {
+        const [h, m, s, ms] = [0, 1, 2, 3].map((i) => int(ctx, args, i));
+        return new ApexDatetime(timeOfDay(((h! * 60 + m!) * 60 + s!) * 1000 + ms!), 'Time');
+      },
+    },
+    methods: {
+      hour: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCHours(),
+      minute: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMinutes(),
+      second: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCSeconds(),
+      millisecond: (_c, _a, self: ApexDatetime) => new Date(self.millis).getUTCMilliseconds(),
+      // Time arithmetic wraps around midnight.
+      addhours: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(timeOfDay(self.millis + int(ctx, args, 0) * 3_600_000), 'Time'),
+      addminutes: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(timeOfDay(self.millis + int(ctx, args, 0) * 60_000), 'Time'),
+      addseconds: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(timeOfDay(self.millis + int(ctx, args, 0) * 1000), 'Time'),
+      addmilliseconds: (ctx, args, self: ApexDatetime) =>
+        new ApexDatetime(timeOfDay(self.millis + int(ctx, args, 0)), 'Time'),
       equals: (_c, args, self: ApexDatetime) => apexEquals(self, args[0] ?? null, false),
     },
   },
 ];
+
+function timeOfDay(millis: number): number {
+  return ((millis % 86_400_000) + 86_400_000) % 86_400_000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Adds months; a day past the end of the new month becomes its last day (Jan 31 + 1 = Feb 29). */
+function addMonths(millis: number, months: number): number {
+  const d = new Date(millis);
+  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const day = Math.min(d.getUTCDate(), daysInMonth(year, month + 1));
+  return Date.UTC(year, month, day) + timeOfDay(millis);
+}
+
+/** Datetime.newInstance(Date, Time) and newInstanceGmt(Date, Time). */
+function dateAndTime(ctx: PlatformContext, args: Value[]): ApexDatetime {
+  const [date, time] = args as [ApexDatetime | null, ApexDatetime | null];
+  if (!date || !time)
+    return ctx.throwApex('System.NullPointerException', 'Attempt to de-reference a null object');
+  return new ApexDatetime(date.millis + time.millis, 'Datetime');
+}
+
+/** Datetime.valueOf(String) / valueOfGmt: `yyyy-MM-dd HH:mm:ss`. */
+function datetimeOf(ctx: PlatformContext, text: string): ApexDatetime {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2}):(\d{1,2}))?$/.exec(
+    text.trim(),
+  );
+  if (!match) return ctx.throwApex('System.TypeException', `Invalid date/time: ${text}`);
+  const [y, mo, d, h = '0', mi = '0', se = '0'] = match.slice(1);
+  return new ApexDatetime(
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)),
+    'Datetime',
+  );
+}
 
 /** The few java.text.SimpleDateFormat letters callout code uses (GMT). */
 function formatJavaDate(ctx: PlatformContext, millis: number, pattern: string): string {

@@ -14,6 +14,10 @@ export function javaRegex(ctx: PlatformContext, pattern: string, global = true):
     source = source.slice(inline[0].length);
     for (const flag of inline[1]!) if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
   }
+  // \Q…\E (Pattern.quote): everything between is literal.
+  source = source.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, text: string) =>
+    text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  );
   if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(source))
     return ctx.unsupported(`the Java regular expression ${pattern}`);
   source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
@@ -132,6 +136,14 @@ export const regexTypes: PlatformType[] = [
   },
   {
     name: 'Matcher',
+    statics: {
+      // A replacement string that stands for itself: `\` and `$` are escaped.
+      quotereplacement: (ctx, args) => {
+        const value = args[0] ?? null;
+        if (value === null) return ctx.interp.npe();
+        return String(value).replace(/[\\$]/g, '\\$&');
+      },
+    },
     methods: {
       find: (_ctx, args, self: NativeObject<MatcherState>) => {
         const state = self.state;

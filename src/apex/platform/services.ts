@@ -31,6 +31,9 @@ export type NamedCredentialResolver = (
 /** One callout the Apex made, as a caller may show or compare it (never logged by the runtime). */
 export interface RecordedCallout {
   method: string;
+  /** The endpoint as the Apex set it, e.g. `callout:Name/path`. */
+  endpoint: string;
+  /** The URL the request went to (a `callout:` endpoint resolved through its Named Credential). */
   url: string;
   headers: Record<string, string>;
   body: string;
