@@ -104,7 +104,10 @@ export async function deployProject(
     const secrets = new Map<string, Secret>();
     for (const { name, service } of services)
       secrets.set(name, await project.secret(name, service));
-    if (!options.skipVerify) {
+    // Verify, the compile check and the local test run are independent: they run together, and
+    // the first failure in that order is the one reported.
+    const verify = async () => {
+      if (options.skipVerify) return;
       for (const { name, service } of services) {
         reporter.info(`Verifying ${name} (${service.tokenUrl})...`);
         const report = await verifyService(
@@ -123,23 +126,28 @@ export async function deployProject(
           });
         }
       }
-    }
-    if (!options.skipCompileCheck) {
+    };
+    const compile = async () => {
+      if (options.skipCompileCheck) return;
       await compileDirectories(
         location.root,
         [location.packageDir],
         { env: project.env, required: false },
         reporter,
       );
-    }
-    if (!options.skipApexTests) {
+    };
+    const apexTests = async () => {
+      if (options.skipApexTests) return;
       const run = await runGeneratedTests(
         project.cwd,
         [vm.classes.tokenServiceTest, vm.classes.apiClientTest],
         reporter,
       );
       if (run.error) throw run.error;
-    }
+    };
+    const checks = await Promise.allSettled([verify(), compile(), apexTests()]);
+    const failed = checks.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
     // 3. The org (a new scratch org with --scratch) and the package.
     let targetOrg = options.targetOrg;
     if (options.scratch) {
