@@ -17,7 +17,8 @@ describe('offline compile check from the CLI', () => {
     });
   });
 
-  it('a hand-edited class with an error is reported by check and by generate', async () => {
+  /** A generated project whose API client was changed by hand into a call that does not exist. */
+  async function handEdited(): Promise<{ dir: string; line: number }> {
     const dir = await project('basic');
     await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], { cwd: dir });
     const file = join(dir, 'force-app/main/default/classes/AcmeApiClient.cls');
@@ -28,14 +29,21 @@ describe('offline compile check from the CLI', () => {
     );
     const line =
       source.split('\n').findIndex((l) => l.includes('return new Http().send(request);')) + 1;
+    return { dir, line };
+  }
 
+  it('check reports a hand-edited class with an error, with file, line and message', async () => {
+    const { dir, line } = await handEdited();
     const check = await runCli(['check'], { cwd: dir });
     expect(check.code).toBe(6);
     expect(check.stderr).toContain(`force-app/main/default/classes/AcmeApiClient.cls:${line}:`);
     expect(check.stderr).toContain(
       'Method does not exist or incorrect signature: void sendd(System.HttpRequest) from the type System.Http',
     );
+  });
 
+  it('generate reports the error in a hand-edited class it refused to overwrite', async () => {
+    const { dir, line } = await handEdited();
     const generate = await runCli(['generate', '--json'], { cwd: dir });
     expect(generate.code).toBe(6);
     expect(parseJson(generate.stdout)).toMatchObject({
