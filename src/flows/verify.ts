@@ -35,6 +35,13 @@ export async function verifyServices(
     for (const check of report.apexFit)
       if (check.status === 'warn') reporter.warn(`${name}: ${check.message}`, { shown: true });
   }
+  return verifyResult(reports);
+}
+
+/** The services' reports, and the first failure (named after its service when there are several). */
+export function verifyResult<R extends { service: string; ok: boolean; error?: CalloutError }>(
+  reports: R[],
+): { services: R[]; error?: CalloutError } {
   const failed = reports.find((r) => !r.ok && r.error);
   return {
     services: reports,

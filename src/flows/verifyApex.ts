@@ -27,6 +27,7 @@ import { apexStringBody } from '../render/escape.ts';
 import { httpTransport } from './apex.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
+import { verifyResult } from './verify.ts';
 
 /**
  * `callout verify --apex`: the generated token service and API client themselves, run in the
@@ -559,18 +560,7 @@ export async function verifyApexServices(
       }),
     );
   }
-  const failed = reports.find((r) => !r.ok && r.error);
-  return {
-    services: reports,
-    ...(failed?.error
-      ? {
-          error:
-            reports.length > 1
-              ? failed.error.extend({ prefix: `${failed.service}: ` })
-              : failed.error,
-        }
-      : {}),
-  };
+  return verifyResult(reports);
 }
 
 async function verifyOne(

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { hostile } from '../helpers/hostile.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApexProject, type NamedCredentialResolver } from '../../src/apex/index.ts';
 import { parseCustomMetadataRecord } from '../../src/apex/loader.ts';
@@ -76,58 +77,6 @@ afterAll(async () => {
   await client.close();
   await new Promise((resolve) => server?.close(resolve));
 });
-
-// The hostile pieces of test/generate/hostile.property.test.ts (kept in step with it by hand).
-const PIECES = [
-  "'",
-  '"',
-  '\\',
-  '\n',
-  '\r',
-  '\t',
-  '{{',
-  '}}',
-  '{{{',
-  '*/',
-  '/*',
-  '</',
-  ']]>',
-  '<![CDATA[',
-  '&',
-  '&amp;',
-  '<',
-  '>',
-  'é',
-  '€',
-  '😀',
-  '\u0000',
-  '\u001f',
-  '\u2028',
-  '\ud800',
-  '\ufffe',
-  '{!$Credential.X.Y}',
-  '%',
-  '+',
-  '=',
-  ' ',
-  'a',
-  'Z',
-  '9',
-  '_',
-  '__',
-  '-',
-  '.',
-  ':',
-  '/',
-  '?',
-  '#',
-];
-const hostile = fc
-  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 3 })), {
-    minLength: 1,
-    maxLength: 12,
-  })
-  .map((parts) => parts.join(''));
 
 /** The config values that reach the token request (names only reach identifiers and the cache key). */
 type Target =

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { hostile } from '../helpers/hostile.ts';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
@@ -22,57 +23,6 @@ const parser = new XMLParser({
   processEntities: true,
   htmlEntities: false,
 });
-
-const PIECES = [
-  "'",
-  '"',
-  '\\',
-  '\n',
-  '\r',
-  '\t',
-  '{{',
-  '}}',
-  '{{{',
-  '*/',
-  '/*',
-  '</',
-  ']]>',
-  '<![CDATA[',
-  '&',
-  '&amp;',
-  '<',
-  '>',
-  'é',
-  '€',
-  '😀',
-  '\u0000',
-  '\u001f',
-  '\u2028',
-  '\ud800',
-  '\ufffe',
-  '{!$Credential.X.Y}',
-  '%',
-  '+',
-  '=',
-  ' ',
-  'a',
-  'Z',
-  '9',
-  '_',
-  '__',
-  '-',
-  '.',
-  ':',
-  '/',
-  '?',
-  '#',
-];
-const hostile = fc
-  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 3 })), {
-    minLength: 1,
-    maxLength: 12,
-  })
-  .map((parts) => parts.join(''));
 
 type Target =
   | 'clientId'
