@@ -89,7 +89,7 @@ export async function deployProject(
     const services = selectServices(config, []);
     project.requireSingleServiceForStdin(services.length);
     // 1. The generated source must be what the config produces (deploy what was reviewed).
-    const generation = await planGeneration(project.loaded, project.cwd);
+    const generation = await planGeneration(project.loaded, project.cwd, { env: project.env });
     const { location, project: vm } = generation;
     const stale = driftOf(generation);
     if (stale.length > 0) {

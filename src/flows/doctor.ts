@@ -72,7 +72,7 @@ async function localChecks(
     );
   }
   try {
-    const generation = await planGeneration(loaded, context.cwd);
+    const generation = await planGeneration(loaded, context.cwd, { env: context.env });
     const { location } = generation;
     // Every difference counts here, files generate would remove included.
     const drift = generation.plan.files.filter((f) => f.state !== 'unchanged');

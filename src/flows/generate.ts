@@ -2,7 +2,9 @@ import type { LoadedConfig } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { locatePackage, type PackageLocation } from '../generate/project.ts';
+import { useFormatCache } from '../generate/formatApex.ts';
 import { renderArtifacts } from '../generate/renderArtifacts.ts';
+import { defaultCacheDir } from '../harness/tokenCache.ts';
 import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
 import { applyWrite, planWrite, type FileState, type PlannedFile } from '../generate/writer.ts';
 import { runGeneratedTests } from './apex.ts';
@@ -24,10 +26,12 @@ export interface GenerationPlan {
 export async function planGeneration(
   loaded: LoadedConfig,
   cwd: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<GenerationPlan> {
+  const { env } = options;
   const location = await locatePackage(cwd, loaded.root);
   const project = buildProjectVM(loaded.config);
+  useFormatCache(env ? defaultCacheDir(env) : undefined);
   const rendered = await renderArtifacts(project);
   const plan = await planWrite(
     location.root,
@@ -80,7 +84,10 @@ export async function generateProject(
     cwd: options.cwd,
     ...(options.configPath ? { configPath: options.configPath } : {}),
   });
-  const generation = await planGeneration(loaded, options.cwd, { force: options.force });
+  const generation = await planGeneration(loaded, options.cwd, {
+    force: options.force,
+    env: options.env,
+  });
   const { location, project, plan } = generation;
   reporter.info(
     `Rendering ${project.services.length} service(s) (${loaded.config.secretStorage}) into ${location.packageDir}...`,

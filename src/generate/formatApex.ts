@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
 
 export type ApexFormatter = (source: string, path: string) => Promise<string>;
@@ -10,11 +13,43 @@ export type ApexFormatter = (source: string, path: string) => Promise<string>;
  */
 const formatted = new Map<string, Promise<string>>();
 
+/**
+ * Where formatted classes are kept between runs (the user's callout-kit cache folder): deploy's
+ * drift check and doctor then render without starting prettier at all. Keyed by the raw text and
+ * the formatter's version; a missing or unreadable entry is formatted again.
+ */
+let diskCache: string | undefined;
+const FORMATTER = 'prettier-plugin-apex@2.3.0 printWidth=100 tabWidth=4';
+
+/** The cache entry's name for a raw source. */
+export function formatCacheKey(source: string): string {
+  return createHash('sha256').update(FORMATTER).update('\0').update(source).digest('hex');
+}
+
+export function useFormatCache(dir: string | undefined): void {
+  diskCache = dir ? join(dir, 'formatted-apex') : undefined;
+}
+
+async function cachedFormat(source: string, path: string): Promise<string> {
+  if (!diskCache) return format(source, path);
+  const file = join(diskCache, `${formatCacheKey(source)}.cls`);
+  const hit = await readFile(file, 'utf8').catch(() => undefined);
+  if (hit !== undefined) return hit;
+  const result = await format(source, path);
+  // Written whole or not at all: a rename is atomic, so a reader never sees half a file.
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await mkdir(diskCache, { recursive: true })
+    .then(() => writeFile(temp, result))
+    .then(() => rename(temp, file))
+    .catch(() => undefined);
+  return result;
+}
+
 /** prettier with prettier-plugin-apex, its native parser (Salesforce's jorje parser, ~15 ms a class). */
 export function prettierApex(source: string, path: string): Promise<string> {
   let result = formatted.get(source);
   if (!result) {
-    result = format(source, path);
+    result = cachedFormat(source, path);
     formatted.set(source, result);
     // A failure is not remembered: the error names the path of the call that hit it.
     result.catch(() => formatted.delete(source));

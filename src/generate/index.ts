@@ -1,6 +1,6 @@
 export { ARTIFACTS, type ArtifactSpec } from './registry.ts';
 export { locatePackage, type PackageLocation } from './project.ts';
-export { prettierApex, type ApexFormatter } from './formatApex.ts';
+export { prettierApex, useFormatCache, type ApexFormatter } from './formatApex.ts';
 export { renderArtifacts, type RenderedFile } from './renderArtifacts.ts';
 export { buildProjectVM, type ProjectVM } from './viewModel.ts';
 export {
