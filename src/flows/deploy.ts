@@ -17,7 +17,6 @@ import {
 import { CalloutError } from '../errors/index.ts';
 import { verifyService } from '../harness/verify.ts';
 import { join } from 'node:path';
-import { runGeneratedTests } from './apex.ts';
 import { compileDirectories } from './check.ts';
 import { driftOf, planGeneration } from './generate.ts';
 import type { Project } from './project.ts';
@@ -138,6 +137,8 @@ export async function deployProject(
     };
     const apexTests = async () => {
       if (options.skipApexTests) return;
+      // The runtime loads only when the tests run: a deploy that skips them starts sooner.
+      const { runGeneratedTests } = await import('./apex.ts');
       const run = await runGeneratedTests(
         project.cwd,
         [vm.classes.tokenServiceTest, vm.classes.apiClientTest],

@@ -7,7 +7,6 @@ import { renderArtifacts } from '../generate/renderArtifacts.ts';
 import { defaultCacheDir } from '../harness/tokenCache.ts';
 import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
 import { applyWrite, planWrite, type FileState, type PlannedFile } from '../generate/writer.ts';
-import { runGeneratedTests } from './apex.ts';
 import { compileDirectories, type CheckOutcome } from './check.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -142,6 +141,8 @@ export async function generateProject(
   }
   // Then run the generated tests locally: what would fail in the org fails here, in seconds.
   if (options.mode === 'write' && options.apexTests && !refused) {
+    // The runtime loads only when the tests run: a deploy that skips them starts sooner.
+    const { runGeneratedTests } = await import('./apex.ts');
     const run = await runGeneratedTests(
       options.cwd,
       [project.classes.tokenServiceTest, project.classes.apiClientTest],
