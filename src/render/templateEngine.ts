@@ -1,11 +1,12 @@
 import { CalloutError } from '../errors/index.ts';
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { apexIdentifier, apexStringBody, numberText, xmlText } from './escape.ts';
 
 /** templates/ at the package root, next to dist/ and src/. */
-export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url).pathname;
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 const HELPERS = {
   /** `'{{apexString x}}'`: the value inside an Apex string literal. */
