@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { unescapeXml } from '../util/xml.ts';
 import { basename, join } from 'node:path';
 import type { OrgCachePartitionConfig } from './platform/orgCache.ts';
 import type { CustomMetadataRecord } from './platform/services.ts';
@@ -22,15 +23,6 @@ async function list(dir: string): Promise<string[]> {
 
 function tag(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]?.trim();
-}
-
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
 }
 
 /** A record file `Type.Name.md-meta.xml`: typed values (`xsd:double`, `xsd:boolean`) and nils. */

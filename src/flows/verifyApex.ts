@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { unescapeXml } from '../util/xml.ts';
 import { basename, join } from 'node:path';
 import {
   loadApexProject,
@@ -225,19 +226,10 @@ export function compareCallout(
 // Named and External Credentials, resolved from the generated metadata with the secret in memory
 // ---------------------------------------------------------------------------------------------
 
-function xmlUnescape(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-}
-
 /** Text content as written: not trimmed, since a value may end in a character trim() removes. */
 function tag(xml: string, name: string): string | undefined {
   const found = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
-  return found === undefined ? undefined : xmlUnescape(found);
+  return found === undefined ? undefined : unescapeXml(found);
 }
 
 function blocks(xml: string, name: string): string[] {

@@ -1502,23 +1502,8 @@ export class Interpreter {
     };
     // Inside its own accessors a property's name is its backing field.
     if ((!getter && !setter) || frame?.accessorOf === field) return raw;
-    const runAccessor = async (body: J.Stmnt, incoming?: Value): Promise<Value> => {
-      const accessor = new Frame(
-        field.cls,
-        undefined,
-        `Class.${field.cls.name}.__sfdc_${field.name}`,
-        field.cls.file,
-      );
-      accessor.accessorOf = field;
-      if (incoming !== undefined) accessor.declare('value', { type, value: incoming });
-      this.stack.push(accessor);
-      try {
-        const completion = await this.exec(body, accessor);
-        return completion?.kind === 'return' ? completion.value : null;
-      } finally {
-        this.stack.pop();
-      }
-    };
+    const runAccessor = (body: J.Stmnt, incoming?: Value) =>
+      this.runAccessor(field, undefined, type, body, incoming);
     return {
       type,
       get: () => (getter ? runAccessor(getter) : raw.get()),
@@ -1529,29 +1514,38 @@ export class Interpreter {
     };
   }
 
+  /** A property accessor with a body runs as a small method; `value` is a setter's incoming value. */
+  private async runAccessor(
+    field: FieldInfo,
+    self: ApexObject | undefined,
+    type: ReturnType<Interpreter['resolveType']>,
+    body: J.Stmnt,
+    incoming?: Value,
+  ): Promise<Value> {
+    const frame = new Frame(
+      field.cls,
+      self,
+      `Class.${field.cls.name}.__sfdc_${field.name}`,
+      field.cls.file,
+    );
+    frame.accessorOf = field;
+    if (incoming !== undefined) frame.declare('value', { type, value: incoming });
+    this.stack.push(frame);
+    try {
+      const completion = await this.exec(body, frame);
+      return completion?.kind === 'return' ? completion.value : null;
+    } finally {
+      this.stack.pop();
+    }
+  }
+
   private instanceFieldRef(self: ApexObject, field: FieldInfo): Reference {
     const key = field.name.toLowerCase();
     const type = this.resolveType(field.type, field.cls);
     const getter = field.property?.getter.value?.stmnt.value;
     const setter = field.property?.setter.value?.stmnt.value;
-    // Accessors with bodies run as small methods; `value` is the incoming value in a setter.
-    const runAccessor = async (body: J.Stmnt, incoming?: Value): Promise<Value> => {
-      const frame = new Frame(
-        field.cls,
-        self,
-        `Class.${field.cls.name}.__sfdc_${field.name}`,
-        field.cls.file,
-      );
-      frame.accessorOf = field;
-      if (incoming !== undefined) frame.declare('value', { type, value: incoming });
-      this.stack.push(frame);
-      try {
-        const completion = await this.exec(body, frame);
-        return completion?.kind === 'return' ? completion.value : null;
-      } finally {
-        this.stack.pop();
-      }
-    };
+    const runAccessor = (body: J.Stmnt, incoming?: Value) =>
+      this.runAccessor(field, self, type, body, incoming);
     return {
       type,
       get: () => (getter ? runAccessor(getter) : (self.fields.get(key) ?? null)),
