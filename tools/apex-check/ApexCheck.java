@@ -3,7 +3,8 @@
  * from the apex-jorje-lsp.jar that prettier-plugin-apex ships, and prints the compiler's errors
  * as one JSON document. See README.md next to this file.
  *
- *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java DIR [DIR...]
+ *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java [--schema FILE] DIR [DIR...]
+ *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java [--schema FILE] --batch
  *
  * Everything used from jorje is internal and undocumented; it was read with javap from
  * prettier-plugin-apex 2.3.0 (apex-jorje-lsp.jar). Re-run tools/apex-check/test/run-clean.sh and
@@ -278,7 +279,7 @@ public final class ApexCheck {
         static int run(String[] args, StandardSchema schema, List<Diagnostic> diagnostics) throws Exception {
             if (args.length == 0) {
                 throw new DriverException(
-                    "usage: ApexCheck DIR [DIR...] (Salesforce source-format package directories)");
+                    "usage: ApexCheck [--schema FILE] DIR [DIR...] (Salesforce source-format package directories)");
             }
             Path cwd = Paths.get("").toAbsolutePath();
             // Display path (relative to the current directory) of every .cls file, by absolute path.
@@ -570,7 +571,7 @@ public final class ApexCheck {
 
         // ---------------------------------------------------------------------------------------
         // The symbol provider: platform types from the stub .cls files in the jar, exceptions as
-        // proper exception types, custom metadata types from the project's objects/ folders.
+        // proper exception types, standard objects from the schema file, the project's objects/.
 
         static ZipFile openStubJar() throws IOException, DriverException {
             java.security.CodeSource source = ApexCompiler.class.getProtectionDomain().getCodeSource();

@@ -18,7 +18,7 @@ export const run: CommandRun<typeof checkFlags> = async (context, output) => {
   output.result(
     `No Apex compile errors in the ${generated} generated classes under ${outcome.directories.join(', ')}` +
       (user > 0
-        ? `; ${user} of your own compiled with them${warned > 0 ? ` (${warned} warning(s) above, which do not fail the check)` : ''}.`
+        ? `; ${user} of your own compiled with them${warned > 0 ? ` (${warned} problem(s) in them, shown above as a warning: they do not fail the check)` : ''}.`
         : '.'),
   );
   output.success({
