@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CalloutError } from '../errors/index.ts';
+import { standardSchemaFile } from './standardSchema.ts';
 
 /**
  * The offline compile check: Salesforce's own Apex compiler (jorje), which prettier-plugin-apex
@@ -23,6 +24,8 @@ export interface CompileResult {
   files: number;
   diagnostics: Diagnostic[];
   elapsedMs: number;
+  /** Whether the compiler knew the standard objects' fields (jsforce's schema, see standardSchema.ts). */
+  standardSchema: boolean;
 }
 
 export interface JavaInstall {
@@ -151,13 +154,20 @@ function driverFailure(message: string, stderr: string): CalloutError {
   });
 }
 
-function toResult(answer: DriverAnswer, stderr: string): CompileResult {
+function toResult(answer: DriverAnswer, stderr: string, standardSchema: boolean): CompileResult {
   if (answer.error) throw driverFailure(`The Apex check driver failed: ${answer.error}.`, stderr);
   return {
     files: answer.files ?? 0,
     diagnostics: answer.diagnostics ?? [],
     elapsedMs: answer.elapsedMs ?? 0,
+    standardSchema,
   };
+}
+
+/** The driver's --schema option: the standard objects' fields, when jsforce is installed. */
+async function schemaArgs(cacheDir: string): Promise<string[]> {
+  const file = await standardSchemaFile(cacheDir);
+  return file ? ['--schema', file] : [];
 }
 
 async function driverCommand(java: JavaInstall, cacheDir: string): Promise<string[]> {
@@ -187,7 +197,8 @@ export async function compileApex(
   options: { java: JavaInstall; cacheDir: string; cwd?: string },
 ): Promise<CompileResult> {
   const command = await driverCommand(options.java, options.cacheDir);
-  const result = await run(options.java.java, [...command, ...dirs], {
+  const schema = await schemaArgs(options.cacheDir);
+  const result = await run(options.java.java, [...command, ...schema, ...dirs], {
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let parsed: DriverAnswer;
@@ -200,7 +211,7 @@ export async function compileApex(
     );
   }
   if (result.code === 2 && !parsed.error) parsed.error = 'unknown error';
-  return toResult(parsed, result.stderr);
+  return toResult(parsed, result.stderr, schema.length > 0);
 }
 
 /**
@@ -212,7 +223,8 @@ export async function compileApexBatch(
   options: { java: JavaInstall; cacheDir: string },
 ): Promise<CompileResult[]> {
   const command = await driverCommand(options.java, options.cacheDir);
-  const result = await run(options.java.java, [...command, '--batch'], {
+  const schema = await schemaArgs(options.cacheDir);
+  const result = await run(options.java.java, [...command, ...schema, '--batch'], {
     input: jobs.map((dirs) => `${dirs.join('\t')}\n`).join(''),
     timeoutMs: 120_000 + jobs.length * 20_000,
   });
@@ -223,7 +235,9 @@ export async function compileApexBatch(
       result.stderr,
     );
   }
-  return lines.map((line) => toResult(JSON.parse(line) as DriverAnswer, result.stderr));
+  return lines.map((line) =>
+    toResult(JSON.parse(line) as DriverAnswer, result.stderr, schema.length > 0),
+  );
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

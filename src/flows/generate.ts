@@ -57,7 +57,13 @@ export interface GenerateResult {
   mode: GenerateMode;
   files: PlannedFile[];
   counts: Record<FileState, number>;
-  compileCheck: { skipped: boolean; files: number };
+  /** `files` compiled, of which `generated` are callout-kit's; the user's classes' errors as data. */
+  compileCheck: {
+    skipped: boolean;
+    files: number;
+    generated: number;
+    userDiagnostics: CheckOutcome['userDiagnostics'];
+  };
   apexTests: { skipped: boolean; ran: number; failing: number; coverage?: string };
   /** Set when the run failed after producing its report: drift under --check, refused files. */
   error?: CalloutError;
@@ -101,7 +107,7 @@ export async function generateProject(
     mode: options.mode,
     files: plan.files,
     counts,
-    compileCheck: { skipped: true, files: 0 },
+    compileCheck: { skipped: true, files: 0, generated: 0, userDiagnostics: [] },
     apexTests: { skipped: true, ran: 0, failing: 0 },
   };
   if (options.mode === 'check') {
@@ -137,7 +143,12 @@ export async function generateProject(
       }
       throw error;
     }
-    result.compileCheck = { skipped: outcome.skipped, files: outcome.result?.files ?? 0 };
+    result.compileCheck = {
+      skipped: outcome.skipped,
+      files: outcome.result?.files ?? 0,
+      generated: outcome.classes.generated,
+      userDiagnostics: outcome.userDiagnostics,
+    };
   }
   // Then run the generated tests locally: what would fail in the org fails here, in seconds.
   if (options.mode === 'write' && options.apexTests && !refused) {

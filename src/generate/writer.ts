@@ -22,7 +22,7 @@ export interface PlannedFile {
   reason?: string;
 }
 
-interface Manifest {
+export interface Manifest {
   format: 'callout-kit/generated@1';
   files: Record<string, string>;
 }
@@ -46,7 +46,8 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-async function readManifest(root: string): Promise<Manifest> {
+/** What callout-kit generated in the project at `root`; empty when it generated nothing yet. */
+export async function readManifest(root: string): Promise<Manifest> {
   const text = await readText(join(root, MANIFEST_PATH));
   try {
     const parsed = JSON.parse(text ?? '') as Manifest;
