@@ -125,8 +125,8 @@ async function localChecks(
       : check(
           'java',
           'warn',
-          'No Java 11+: the offline Apex compile check will be skipped.',
-          'Install a JDK (e.g. apt-get install openjdk-17-jdk-headless).',
+          'No Java 17+: the offline Apex compile check will be skipped.',
+          'Install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless), or set JAVA_HOME to one.',
         ),
   );
   return checks;
