@@ -70,13 +70,12 @@ if (await upToDate()) {
         classes,
         DRIVER_SOURCE,
       ]);
-      const jar = join(temp, 'apex-check.jar');
+      // Written next to its final name and renamed: a reader never sees half a jar.
+      const jar = `${DRIVER_JAR}.${process.pid}.tmp`;
       run(jarTool, ['--create', '--file', jar, '-C', classes, '.']);
       // The stamp last: a jar without a matching stamp is never used.
       await rm(DRIVER_STAMP, { force: true });
-      await rename(jar, DRIVER_JAR).catch(async () => {
-        await writeFile(DRIVER_JAR, await readFile(jar));
-      });
+      await rename(jar, DRIVER_JAR);
       await writeFile(
         DRIVER_STAMP,
         `${JSON.stringify({ ...stamp, release: MIN_JAVA }, null, 2)}\n`,

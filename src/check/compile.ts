@@ -96,6 +96,8 @@ async function executable(path: string): Promise<boolean> {
   }
 }
 
+const EXE = process.platform === 'win32' ? '.exe' : '';
+
 /**
  * java from JAVA_HOME, else from PATH, with javac when it sits next to it (a JDK); undefined when
  * missing or older than 17. A runtime is enough where the prebuilt driver jar matches.
@@ -107,14 +109,14 @@ export async function findJava(
   if (env.JAVA_HOME) candidates.push(join(env.JAVA_HOME, 'bin'));
   candidates.push(...(env.PATH ?? '').split(delimiter).filter(Boolean));
   for (const dir of candidates) {
-    const java = join(dir, 'java');
+    const java = join(dir, `java${EXE}`);
     if (!(await executable(java))) continue;
     try {
       const { stderr, stdout } = await run(java, ['-version'], { timeoutMs: 20_000 });
       const match = /version "(\d+)(?:\.(\d+))?/.exec(stderr + stdout);
       const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : 0;
       if (major < MIN_JAVA) continue;
-      const javac = join(dir, 'javac');
+      const javac = join(dir, `javac${EXE}`);
       return (await executable(javac)) ? { java, javac, major } : { java, major };
     } catch {
       // Not runnable: try the next one.
@@ -151,6 +153,15 @@ async function prebuiltDriver(expected: DriverStamp): Promise<string | undefined
   } catch {
     return undefined;
   }
+}
+
+/** How the driver would run with this Java: prebuilt, compiled with javac, or not at all. */
+export async function driverAvailability(
+  java: JavaInstall,
+): Promise<'prebuilt' | 'javac' | undefined> {
+  const stamp = await driverStamp().catch(() => undefined);
+  if (stamp && (await prebuiltDriver(stamp))) return 'prebuilt';
+  return java.javac ? 'javac' : undefined;
 }
 
 /** The driver's classpath entry: the prebuilt jar, else classes compiled once with javac. */
