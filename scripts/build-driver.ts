@@ -5,7 +5,8 @@
 // `npm run build:driver`. Does nothing when the jar is up to date.
 //
 // Without a JDK 17 it warns and leaves the package without the jar (users would then need javac),
-// unless --strict (build:driver, prepublishOnly), which fails instead.
+// unless --strict (build:driver, prepublishOnly), which fails instead. Everything it says goes to
+// stderr: `npm pack --json` prints its JSON on the same stdout as the prepack script.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -45,7 +46,7 @@ function run(command: string, args: string[]): void {
 }
 
 if (await upToDate()) {
-  console.log(`build-driver: ${DRIVER_JAR} is up to date`);
+  console.error(`build-driver: ${DRIVER_JAR} is up to date`);
 } else {
   const java = await findJava();
   const jarTool = java?.javac ? join(dirname(java.javac), 'jar') : undefined;
@@ -80,7 +81,7 @@ if (await upToDate()) {
         DRIVER_STAMP,
         `${JSON.stringify({ ...stamp, release: MIN_JAVA }, null, 2)}\n`,
       );
-      console.log(`build-driver: built ${DRIVER_JAR} with ${java.javac} (Java ${java.major})`);
+      console.error(`build-driver: built ${DRIVER_JAR} with ${java.javac} (Java ${java.major})`);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
