@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,10 @@ import { standardSchemaFile } from './standardSchema.ts';
 
 /**
  * The offline compile check: Salesforce's own Apex compiler (jorje), which prettier-plugin-apex
- * ships, driven by tools/apex-check/ApexCheck.java. The driver is compiled once per version into
- * the cache folder, so a check costs one JVM start (see tools/apex-check/README.md).
+ * ships, driven by tools/apex-check/ApexCheck.java. The published package carries the driver
+ * prebuilt (tools/apex-check/apex-check.jar, by scripts/build-driver.ts at pack time), so users
+ * need only a Java 17 runtime; a checkout without it compiles the driver once with javac into the
+ * cache folder. Either way a check costs one JVM start (see tools/apex-check/README.md).
  */
 export interface Diagnostic {
   file: string;
@@ -30,14 +32,20 @@ export interface CompileResult {
 
 export interface JavaInstall {
   java: string;
-  javac: string;
+  /** javac next to java (a JDK): compiles the driver where no prebuilt jar matches. */
+  javac?: string;
   major: number;
 }
 
 const require = createRequire(import.meta.url);
 /** The package's own files: tools/ sits next to dist/ and src/. */
-const DRIVER = fileURLToPath(new URL('../../tools/apex-check/ApexCheck.java', import.meta.url));
-export const MIN_JAVA = 11;
+const DRIVER_DIR = fileURLToPath(new URL('../../tools/apex-check/', import.meta.url));
+export const DRIVER_SOURCE = join(DRIVER_DIR, 'ApexCheck.java');
+/** The driver prebuilt at pack time, and the stamp of what it was built from (git-ignored). */
+export const DRIVER_JAR = join(DRIVER_DIR, 'apex-check.jar');
+export const DRIVER_STAMP = join(DRIVER_DIR, 'apex-check.json');
+/** The compiler jar is Java 17 bytecode (and the driver uses Java 16+ language features). */
+export const MIN_JAVA = 17;
 
 /** The jorje jar and its runtime classpath, inside prettier-plugin-apex (its exports hide package.json). */
 export function compilerLibDir(): string {
@@ -91,7 +99,12 @@ async function executable(path: string): Promise<boolean> {
   }
 }
 
-/** java and javac from JAVA_HOME, else from PATH; undefined when missing or older than 11. */
+const EXE = process.platform === 'win32' ? '.exe' : '';
+
+/**
+ * java from JAVA_HOME, else from PATH, with javac when it sits next to it (a JDK); undefined when
+ * missing or older than 17. A runtime is enough where the prebuilt driver jar matches.
+ */
 export async function findJava(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<JavaInstall | undefined> {
@@ -99,14 +112,15 @@ export async function findJava(
   if (env.JAVA_HOME) candidates.push(join(env.JAVA_HOME, 'bin'));
   candidates.push(...(env.PATH ?? '').split(delimiter).filter(Boolean));
   for (const dir of candidates) {
-    const java = join(dir, 'java');
-    const javac = join(dir, 'javac');
-    if (!(await executable(java)) || !(await executable(javac))) continue;
+    const java = join(dir, `java${EXE}`);
+    if (!(await executable(java))) continue;
     try {
       const { stderr, stdout } = await run(java, ['-version'], { timeoutMs: 20_000 });
       const match = /version "(\d+)(?:\.(\d+))?/.exec(stderr + stdout);
       const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : 0;
-      if (major >= MIN_JAVA) return { java, javac, major };
+      if (major < MIN_JAVA) continue;
+      const javac = join(dir, `javac${EXE}`);
+      return (await executable(javac)) ? { java, javac, major } : { java, major };
     } catch {
       // Not runnable: try the next one.
     }
@@ -114,19 +128,72 @@ export async function findJava(
   return undefined;
 }
 
-async function driverClasses(javac: string, cacheDir: string, lib: string): Promise<string> {
-  const source = await readFile(DRIVER);
-  const jar = await stat(join(lib, 'apex-jorje-lsp.jar'));
+/** What a driver build depends on: its source and the compiler jar it was compiled against. */
+export interface DriverStamp {
+  source: string;
+  compiler: string;
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The stamp the driver built now would carry (scripts/build-driver.ts writes it next to the jar). */
+export async function driverStamp(lib: string = compilerLibDir()): Promise<DriverStamp> {
+  const [source, compiler] = await Promise.all([
+    readFile(DRIVER_SOURCE),
+    readFile(join(lib, 'apex-jorje-lsp.jar')),
+  ]);
+  return { source: sha256(source), compiler: sha256(compiler) };
+}
+
+/** The prebuilt jar, when present and built from this source against this compiler jar. */
+async function prebuiltDriver(expected: DriverStamp): Promise<string | undefined> {
+  if (!(await executable(DRIVER_JAR))) return undefined;
+  try {
+    const stamp = JSON.parse(await readFile(DRIVER_STAMP, 'utf8')) as Partial<DriverStamp>;
+    return stamp.source === expected.source && stamp.compiler === expected.compiler
+      ? DRIVER_JAR
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How the driver would run with this Java: prebuilt, compiled with javac, or not at all. */
+export async function driverAvailability(
+  java: JavaInstall,
+): Promise<'prebuilt' | 'javac' | undefined> {
+  const stamp = await driverStamp().catch(() => undefined);
+  if (stamp && (await prebuiltDriver(stamp))) return 'prebuilt';
+  return java.javac ? 'javac' : undefined;
+}
+
+/** The driver's classpath entry: the prebuilt jar, else classes compiled once with javac. */
+async function driverClasses(java: JavaInstall, cacheDir: string, lib: string): Promise<string> {
+  const stamp = await driverStamp(lib);
+  const prebuilt = await prebuiltDriver(stamp);
+  if (prebuilt) return prebuilt;
+  const javac = java.javac;
+  if (!javac) {
+    throw new CalloutError(
+      'CHECK_UNAVAILABLE',
+      `The Apex check driver is not prebuilt for this copy of callout-kit (${DRIVER_JAR} is missing or was built for another compiler), and ${java.java} has no javac next to it to compile it.`,
+      {
+        actions: [
+          'Reinstall callout-kit from its published package (npm install callout-kit): it carries the driver prebuilt and needs only a Java 17 runtime.',
+          'In a checkout of callout-kit, build the driver with a JDK 17: npm run build:driver (or set JAVA_HOME to a JDK).',
+        ],
+      },
+    );
+  }
   const key = createHash('sha256')
-    .update(source)
-    .update(`${jar.size}:${jar.mtimeMs}`)
+    .update(`${stamp.source}:${stamp.compiler}`)
     .digest('hex')
     .slice(0, 16);
   const out = join(cacheDir, 'apex-check', key);
   if (await executable(join(out, 'ApexCheck.class'))) return out;
   const temp = `${out}.${process.pid}.tmp`;
   await mkdir(temp, { recursive: true });
-  const compiled = await run(javac, ['-nowarn', '-cp', join(lib, '*'), '-d', temp, DRIVER]);
+  const compiled = await run(javac, ['-nowarn', '-cp', join(lib, '*'), '-d', temp, DRIVER_SOURCE]);
   if (compiled.code !== 0) {
     await rm(temp, { recursive: true, force: true });
     throw new CalloutError(
@@ -179,7 +246,7 @@ async function driverCommand(java: JavaInstall, cacheDir: string): Promise<strin
       ],
     });
   }
-  const classes = await driverClasses(java.javac, cacheDir, lib);
+  const classes = await driverClasses(java, cacheDir, lib);
   return [
     '-Xshare:auto',
     '-XX:TieredStopAtLevel=1',

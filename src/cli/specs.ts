@@ -131,7 +131,7 @@ export const generateFlags = {
   'compile-check': Flags.boolean({
     default: true,
     description:
-      "Compile what was written with Salesforce's Apex compiler, offline, when Java 11+ is found (default; --no-compile-check skips it).",
+      "Compile what was written with Salesforce's Apex compiler, offline, when Java 17+ is found (default; --no-compile-check skips it).",
   }),
   'skip-apex-tests': Flags.boolean({
     description: 'Do not run the generated Apex tests locally after writing them.',

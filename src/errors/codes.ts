@@ -108,9 +108,9 @@ export const ERROR_CODES = {
   },
   CHECK_UNAVAILABLE: {
     exitCode: EXIT.checkUnavailable,
-    summary: 'the offline Apex compile check could not run (no Java 11+, or the compiler failed)',
+    summary: 'the offline Apex compile check could not run (no Java 17+, or the compiler failed)',
     actions: [
-      'Install a JDK 11 or later (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless), or set JAVA_HOME.',
+      'Install a Java 17 runtime or later (Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or set JAVA_HOME to one.',
     ],
   },
   DEPLOY_FAILED: {

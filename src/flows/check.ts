@@ -64,18 +64,29 @@ export async function compileDirectories(
   const java = await findJava(options.env);
   if (!java) {
     const message =
-      'The offline Apex compile check was skipped: no Java 11 or later (java and javac) on PATH or in JAVA_HOME.';
+      'The offline Apex compile check was skipped: no Java 17 or later on PATH or in JAVA_HOME.';
     if (options.required) throw new CalloutError('CHECK_UNAVAILABLE', message);
     reporter.warn(
-      `${message} Install a JDK (e.g. apt-get install openjdk-17-jdk-headless) to enable it, or pass --no-compile-check.`,
+      `${message} Install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless) to enable it, or pass --no-compile-check.`,
     );
     return { skipped: true, directories, classes: { generated: 0, user: 0 }, userDiagnostics: [] };
   }
   reporter.info(`Compiling Apex offline with Salesforce's compiler (Java ${java.major})...`);
-  const result = await compileApex(
-    directories.map((d) => join(root, d)),
-    { java, cacheDir: defaultCacheDir(options.env), cwd: root },
-  );
+  let result: CompileResult;
+  try {
+    result = await compileApex(
+      directories.map((d) => join(root, d)),
+      { java, cacheDir: defaultCacheDir(options.env), cwd: root },
+    );
+  } catch (error) {
+    // The driver could not start or load: only `callout check` needs the check to run.
+    if (options.required || !(error instanceof CalloutError) || error.name !== 'CHECK_UNAVAILABLE')
+      throw error;
+    reporter.warn(
+      `The offline Apex compile check was skipped: ${error.message} ${error.actions[0] ?? ''}`.trim(),
+    );
+    return { skipped: true, directories, classes: { generated: 0, user: 0 }, userDiagnostics: [] };
+  }
   // The driver names files relative to its working folder, the project root; so does the manifest.
   const display = (file: string) => relative(root, resolve(root, file)).split('\\').join('/');
   const diagnostics = result.diagnostics.map((d) => ({ ...d, file: display(d.file) }));

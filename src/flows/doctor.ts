@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parserAvailable } from '../apex/index.ts';
-import { findJava } from '../check/compile.ts';
+import { driverAvailability, findJava } from '../check/compile.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { connectOrg, type OrgConnection } from '../deploy/index.ts';
 import { CalloutError } from '../errors/index.ts';
@@ -114,22 +114,34 @@ async function localChecks(
           'Reinstall dependencies (npm ci): prettier-plugin-apex ships the parser, natively or as a jar for Java.',
         ),
   );
-  const java = await findJava(context.env);
-  checks.push(
-    java
-      ? check(
-          'java',
-          'pass',
-          `Java ${java.major} found: the offline Apex compile check is available.`,
-        )
-      : check(
-          'java',
-          'warn',
-          'No Java 11+: the offline Apex compile check will be skipped.',
-          'Install a JDK (e.g. apt-get install openjdk-17-jdk-headless).',
-        ),
-  );
+  checks.push(await javaCheck(context.env));
   return checks;
+}
+
+/** Java for the compile check: a 17+ runtime, and the driver prebuilt or javac to compile it. */
+async function javaCheck(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const java = await findJava(env);
+  if (!java) {
+    return check(
+      'java',
+      'warn',
+      'No Java 17+: the offline Apex compile check will be skipped.',
+      'Install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless), or set JAVA_HOME to one.',
+    );
+  }
+  if (!(await driverAvailability(java))) {
+    return check(
+      'java',
+      'warn',
+      `Java ${java.major} found, but the compile check's driver is not prebuilt for this copy of callout-kit and there is no javac to compile it: the check will be skipped.`,
+      'Reinstall callout-kit from its published package (it carries the driver prebuilt), or in a checkout run npm run build:driver with a JDK 17.',
+    );
+  }
+  return check(
+    'java',
+    'pass',
+    `Java ${java.major} found: the offline Apex compile check is available.`,
+  );
 }
 
 interface QueryResult<T> {

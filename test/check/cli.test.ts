@@ -129,14 +129,14 @@ describe('offline compile check from the CLI', () => {
     const generate = await runCli(['generate'], { cwd: dir, env: noJava });
     expect(generate.code).toBe(0);
     expect(generate.stderr).toContain(
-      'The offline Apex compile check was skipped: no Java 11 or later',
+      'The offline Apex compile check was skipped: no Java 17 or later',
     );
     expect(generate.stderr).toContain('--no-compile-check');
     const check = await runCli(['check', '--json'], { cwd: dir, env: noJava });
     expect(check.code).toBe(7);
     expect(parseJson(check.stdout)).toMatchObject({
       name: 'CHECK_UNAVAILABLE',
-      actions: [expect.stringContaining('openjdk-17-jdk-headless')],
+      actions: [expect.stringContaining('openjdk-17-jre-headless')],
     });
   });
 });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const found = await findJava();
   if (!found)
     throw new Error(
-      'Java 11+ (java and javac) is required for these tests; .ci/run installs openjdk-17-jdk-headless',
+      'Java 17+ is required for these tests (a JDK where the driver is not prebuilt); .ci/run installs openjdk-17-jdk-headless',
     );
   java = found;
   cacheDir = await mkdtemp(join(tmpdir(), 'callout-check-cache-'));

@@ -139,7 +139,7 @@ async function launch(startTimeoutMs: number): Promise<ParserServer> {
         new CalloutError(
           'APEX_PARSE',
           `The Apex parser server ${why}: ${log.slice(-500) || '(no output)'}`,
-          { actions: ['Check that Java 11 or later is installed (java -version).'] },
+          { actions: ['Check that Java 17 or later is installed (java -version).'] },
         ),
       );
     }
