@@ -40,8 +40,16 @@ const EXAMPLES: Record<string, string> = {
   path: '"path": "/loans"',
 };
 
-/** Keys come from the file: shown escaped and cut, so a pasted secret or an escape sequence is not echoed. */
-const shownKey = (key: PropertyKey) => printable(String(key), 40);
+/**
+ * Keys come from the file: shown escaped, so an escape sequence cannot rewrite the terminal, and a
+ * long one only by its start, so a secret pasted as a key is not echoed (setting names are short).
+ */
+function shownKey(key: PropertyKey): string {
+  const text = String(key);
+  return text.length <= 24
+    ? printable(text, 24)
+    : `${printable(text, 8)} (${text.length} characters)`;
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';

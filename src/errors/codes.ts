@@ -64,7 +64,8 @@ export const ERROR_CODES = {
   },
   PATH_OUTSIDE_PROJECT: {
     exitCode: EXIT.config,
-    summary: 'a path in a project file (manifest, sfdx-project.json) or a link leads outside the project',
+    summary:
+      'a path in a project file (manifest, sfdx-project.json) or a link leads outside the project',
     actions: [
       'Keep every path relative to the project root and inside it; replace a symbolic link that leads out of the project with a real folder.',
     ],
@@ -88,7 +89,8 @@ export const ERROR_CODES = {
   },
   SECRET_REFUSED: {
     exitCode: EXIT.secret,
-    summary: 'the secret source is not a one-line secret (a pipe, device, folder, large or multi-line file, white space at its ends, or shorter than 8 characters)',
+    summary:
+      'the secret source is not a one-line secret (a pipe, device, folder, large or multi-line file, white space at its ends, or shorter than 8 characters)',
     actions: [
       'Put the client secret alone on one line in a regular file (chmod 600), set it in the environment variable named in clientSecret.env, or pipe it in with --secret-stdin.',
     ],

@@ -1,5 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import { compileApex, findJava, formatDiagnostic, type CompileResult } from '../check/compile.ts';
+import { loadConfig } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { locatePackage } from '../generate/project.ts';
 import { defaultCacheDir } from '../harness/tokenCache.ts';
@@ -21,6 +22,9 @@ export async function checkProject(
   options: { cwd: string; env: NodeJS.ProcessEnv; directories?: string[]; required: boolean },
   reporter: Reporter,
 ): Promise<CheckOutcome> {
+  // check needs no config, but reading one (when there is) names its secret variables, which the
+  // Java child must not inherit.
+  await loadConfig({ cwd: options.cwd }).catch(() => undefined);
   const location = await locatePackage(options.cwd, options.cwd);
   const directories =
     options.directories && options.directories.length > 0
