@@ -81,7 +81,7 @@ export async function resolveInside(
   if (isAbsolute(path) && !options.allowAbsolute)
     throw outside(absoluteRoot, path, options, 'is an absolute path where a relative one belongs');
   if (!isAbsolute(path) && path.split(/[\\/]/).includes('..'))
-    throw outside(absoluteRoot, path, options, 'climbs out of its folder with ".."');
+    throw outside(absoluteRoot, path, options, 'climbs out with ".."');
   const full = resolve(absoluteRoot, path);
   if (!isWithin(absoluteRoot, full)) throw outside(absoluteRoot, path, options, 'is outside it');
   const realRoot = await realLocation(absoluteRoot);
