@@ -7,6 +7,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CalloutError } from '../errors/index.ts';
 import { standardSchemaFile } from './standardSchema.ts';
+import { childEnv } from '../util/childEnv.ts';
 
 /**
  * The offline compile check: Salesforce's own Apex compiler (jorje), which prettier-plugin-apex
@@ -71,6 +72,8 @@ function run(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       ...(options.cwd ? { cwd: options.cwd } : {}),
+      // The JVM never needs the client secret, nor any other secret of this shell.
+      env: childEnv(),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     child.stdin?.end(options.input);

@@ -62,6 +62,14 @@ export const ERROR_CODES = {
     summary: 'init would overwrite an existing config',
     actions: ['Pass --force to replace it, or edit callout.config.json by hand.'],
   },
+  PATH_OUTSIDE_PROJECT: {
+    exitCode: EXIT.config,
+    summary:
+      'a path in a project file (manifest, sfdx-project.json) or a link leads outside the project',
+    actions: [
+      'Keep every path relative to the project root and inside it; replace a symbolic link that leads out of the project with a real folder.',
+    ],
+  },
   SERVICE_UNKNOWN: {
     exitCode: EXIT.usage,
     summary: 'the named service is not in the config',
@@ -77,6 +85,14 @@ export const ERROR_CODES = {
     summary: 'the client secret could not be read from its source',
     actions: [
       'Set the environment variable named in clientSecret.env, point clientSecret.file at a readable file, or pass --secret-stdin.',
+    ],
+  },
+  SECRET_REFUSED: {
+    exitCode: EXIT.secret,
+    summary:
+      'the secret source is not a one-line secret (a pipe, device, folder, large or multi-line file, white space at its ends, or shorter than 8 characters)',
+    actions: [
+      'Put the client secret alone on one line in a regular file (chmod 600), set it in the environment variable named in clientSecret.env, or pipe it in with --secret-stdin.',
     ],
   },
   GENERATE_REFUSED: {

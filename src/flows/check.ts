@@ -7,10 +7,12 @@ import {
   type CompileResult,
   type Diagnostic,
 } from '../check/compile.ts';
+import { loadConfig } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { locatePackage } from '../generate/project.ts';
 import { MANIFEST_PATH, readManifest } from '../generate/writer.ts';
 import { defaultCacheDir } from '../harness/tokenCache.ts';
+import { resolveInside } from '../util/paths.ts';
 import type { Reporter } from './reporter.ts';
 
 export interface CheckOutcome {
@@ -32,12 +34,32 @@ export async function checkProject(
   options: { cwd: string; env: NodeJS.ProcessEnv; directories?: string[]; required: boolean },
   reporter: Reporter,
 ): Promise<CheckOutcome> {
+  // check needs no config, but reading one (when there is) names its secret variables, which the
+  // Java child must not inherit.
+  await loadConfig({ cwd: options.cwd }).catch(() => undefined);
   const location = await locatePackage(options.cwd, options.cwd);
   const directories =
     options.directories && options.directories.length > 0
-      ? options.directories
+      ? await Promise.all(
+          options.directories.map((d) => projectRelative(location.root, options.cwd, d)),
+        )
       : location.packageDirectories;
   return compileDirectories(location.root, directories, options, reporter);
+}
+
+/**
+ * A folder named on the command line, as the shell means it (relative to the current folder, or
+ * absolute), as a path relative to the project root; a folder outside the project is refused.
+ */
+async function projectRelative(root: string, cwd: string, directory: string): Promise<string> {
+  const full = await resolveInside(root, resolve(cwd, directory), {
+    what: 'The folder',
+    allowAbsolute: true,
+    actions: [
+      `Name a folder inside the project ${root}, or run check from the project that holds it.`,
+    ],
+  });
+  return relative(root, full) || '.';
 }
 
 /** What the offline compiler cannot know, for the warning on the user's classes. */
