@@ -10,7 +10,8 @@ import type { Reporter } from './reporter.ts';
 export interface TokenResult {
   service: string;
   accessToken: string;
-  expiresAt: string;
+  /** ISO time; null when the server's expires_in was not a usable number of seconds. */
+  expiresAt: string | null;
   fromCache: boolean;
 }
 
@@ -23,14 +24,19 @@ export async function getToken(
   const { name, service } = selectService(project.config, options.service);
   const token = await project.tokenSource(name, service).token({ fresh: options.fresh });
   const now = options.now ?? Date.now;
-  const minutes = Math.round((token.expiresAt - now()) / 60_000);
-  reporter.info(
-    `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`,
-  );
+  const expiresAt = token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString();
+  if (token.useOnce !== undefined) {
+    reporter.warn(`${name}: ${token.useOnce}`);
+  } else {
+    const minutes = Math.round(((token.expiresAt ?? 0) - now()) / 60_000);
+    reporter.info(
+      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${expiresAt}).`,
+    );
+  }
   return {
     service: name,
     accessToken: token.accessToken.reveal(),
-    expiresAt: new Date(token.expiresAt).toISOString(),
+    expiresAt,
     fromCache: token.fromCache,
   };
 }
@@ -101,6 +107,7 @@ export async function callApi(
     };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['Content-Type'] = 'application/json';
+    if (token.useOnce !== undefined) reporter.warn(`${name}: ${token.useOnce}`);
     reporter.info(`${request.method} ${url} (${token.fromCache ? 'cached' : 'new'} token)`);
     return project.client.send(
       {
