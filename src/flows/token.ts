@@ -4,8 +4,12 @@ import { selectService } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { header } from '../exchange/tokenResponse.ts';
 import type { TimedAnswer } from '../harness/http.ts';
+import { parseBoundedJson } from '../util/boundedJson.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
+
+/** An API body larger than this is given to --json as text, not parsed. */
+const MAX_PARSED_API_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface TokenResult {
   service: string;
@@ -79,11 +83,9 @@ async function readData(cwd: string, data: string | undefined): Promise<string |
 
 function bodyForJson(answer: TimedAnswer): unknown {
   if (/json/i.test(header(answer, 'content-type') ?? '')) {
-    try {
-      return JSON.parse(answer.body);
-    } catch {
-      return answer.body;
-    }
+    // Bounded: --json prints the parsed body with JSON.stringify, which recurses.
+    const parsed = parseBoundedJson(answer.body, { maxBytes: MAX_PARSED_API_BODY_BYTES });
+    return parsed.ok ? parsed.value : answer.body;
   }
   return answer.body;
 }

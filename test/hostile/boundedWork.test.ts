@@ -123,6 +123,39 @@ describe('JSON token responses', () => {
   });
 });
 
+describe('API bodies of `callout request --json`', () => {
+  it('nested 100,000 levels deep are given as text, and stdout holds one document', async () => {
+    const path = `/bounded-api-${++caseNumber}`;
+    server.answer(`${path}/token`, {
+      json: { access_token: 'api-token', token_type: 'Bearer', expires_in: 3600 },
+    });
+    const body = `{"error":${nested(100_000)}}`;
+    server.answer(`${path}/api/deep`, {
+      status: 500,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    const ws = await workspace(
+      exampleConfig({
+        tokenUrl: server.url(`${path}/token`),
+        apiBaseUrl: server.url(`${path}/api`),
+        probe: undefined,
+      }),
+      { [CANARY_ENV]: CANARY_SECRET },
+    );
+    const result = await runCli(['request', 'GET', '/deep', '--json'], {
+      cwd: ws.dir,
+      env: ws.env,
+    });
+    expect(result.code).toBe(17);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'API_ERROR',
+      data: { httpStatus: 500, body },
+    });
+    expectNoCanary(result.stdout, result.stderr);
+  });
+});
+
 describe('JWT access tokens', () => {
   it('with claims nested 10,000 levels deep are not decoded, and verify --json prints', async () => {
     const header = base64url(JSON.stringify({ alg: 'none' }));
