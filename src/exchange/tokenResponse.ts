@@ -249,7 +249,9 @@ function readExpiresIn(
         expiresIn: whole,
         expiresInSource: source,
         useOnce:
-          whole === 0 ? 'expires_in is 0: the token is used once and not cached.' : undefined,
+          whole > 0
+            ? undefined
+            : `expires_in is ${seconds === 0 ? '0' : `${seconds}, under a second`}: the token is used once and not cached.`,
       };
     }
   }
