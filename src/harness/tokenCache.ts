@@ -112,7 +112,10 @@ function errorCode(error: unknown): string | undefined {
  * here on the next token use.)
  */
 async function secureFolder(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    // A file in the way is reported below.
+    if (errorCode(error) !== 'EEXIST' && errorCode(error) !== 'ENOTDIR') throw error;
+  });
   const info = await stat(dir);
   if (!info.isDirectory()) {
     throw new CalloutError('CACHE_UNSAFE', `The token cache path ${dir} is not a folder.`, {

@@ -133,6 +133,19 @@ describe('the cache folder', () => {
     await expectCanaryNowhere(ws, first.stdout, first.stderr, second.stdout, second.stderr);
   });
 
+  it('is refused when a file stands where it should be', async () => {
+    const { ws, root, path } = await cacheCase();
+    await mkdir(join(root, '..'), { recursive: true });
+    await writeFile(root, 'not a folder');
+    const result = await runCli(['token', 'Service1', '--json'], { cwd: ws.dir, env: ws.env });
+    expect(result.code).toBe(3);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'CACHE_UNSAFE',
+      message: `The token cache path ${root} is not a folder.`,
+    });
+    expect(server.count(path)).toBe(0);
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'is refused when it belongs to another user and others can write it',
     async () => {

@@ -283,6 +283,28 @@ describe('a 401 from the token endpoint', () => {
   });
 });
 
+describe('a WWW-Authenticate challenge that echoes the credentials', () => {
+  const basic = Buffer.from(
+    `${exampleConfig().services.ExternalAppStage!.clientId}:${CANARY_SECRET}`,
+  ).toString('base64');
+  it.each([
+    ['the Basic credential', `Basic realm="Basic ${basic}"`],
+    ['the secret', `Basic realm="${CANARY_SECRET}"`],
+  ])('(%s) is shown with the secret masked', async (_label, challenge) => {
+    const hostile = await hostileCase({
+      status: 401,
+      headers: { 'www-authenticate': challenge },
+      json: { error: 'invalid_client' },
+    });
+    const verify = await hostile.run(['verify', '--no-probe']);
+    expect(verify.code).toBe(10);
+    expect(verify.stdout).toContain('WWW-Authenticate: Basic realm="');
+    await hostile.run(['verify', '--no-probe', '--json']);
+    await hostile.run(['token', '--json', '--debug']);
+    expectNoCanary(...(await hostile.everything()));
+  });
+});
+
 describe('an access token a header cannot carry', () => {
   it.each([
     ['CR/LF', 'abc\r\nX-Injected: 1', 'a carriage return (CR) at position 4'],
