@@ -44,7 +44,7 @@ export function displayServiceReport(
     lines.push(`  token_type: ${response.tokenType ?? '(none)'}`);
     lines.push(
       response.useOnce !== undefined
-        ? `  expires_in: ${response.useOnce}`
+        ? `  ${response.useOnce}`
         : `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
     );
     const { scope } = response;
