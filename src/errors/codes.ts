@@ -70,6 +70,13 @@ export const ERROR_CODES = {
       'Keep every path relative to the project root and inside it; replace a symbolic link that leads out of the project with a real folder.',
     ],
   },
+  CACHE_UNSAFE: {
+    exitCode: EXIT.config,
+    summary: 'the local token cache folder can be written by other users',
+    actions: [
+      "Point XDG_CACHE_HOME at a folder only you can write, or have the folder's owner run chmod 700 on it.",
+    ],
+  },
   SERVICE_UNKNOWN: {
     exitCode: EXIT.usage,
     summary: 'the named service is not in the config',
@@ -264,6 +271,22 @@ export const ERROR_CODES = {
     exitCode: EXIT.tokenResponse,
     summary: 'the token response has no access_token string',
     actions: ['Check "tokenUrl" and the grant with the provider; the response fields are shown.'],
+  },
+  TOKEN_NOT_BEARER: {
+    exitCode: EXIT.tokenResponse,
+    summary: 'the token response has a token_type other than Bearer',
+    actions: [
+      'Ask the API provider for a Bearer token (RFC 6750): the generated Apex sends "Authorization: Bearer <token>".',
+    ],
+  },
+  TOKEN_MALFORMED: {
+    exitCode: EXIT.tokenResponse,
+    summary:
+      'the access token has characters a header cannot carry, or the response is over 1 MiB or nested too deep',
+    actions: [
+      'Check "tokenUrl": it must be the OAuth token endpoint, whose answer is a small JSON object.',
+      'Report it to the API provider: an access token is printable ASCII without spaces (RFC 6750 section 2.1).',
+    ],
   },
   PROBE_UNAUTHORIZED: {
     exitCode: EXIT.probe,

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { ServiceConfig } from '../config/schema.ts';
+import type { TokenResponse } from '../exchange/tokenResponse.ts';
 
 /** Platform Cache limits for org cache (Salesforce "Platform Cache Limits"). */
 export const CACHE_MIN_TTL_SECONDS = 300;
@@ -104,7 +105,8 @@ export function endpointFit(
 
 export interface TokenFacts {
   expiresIn: number;
-  expiresInSource: 'number' | 'string' | 'default';
+  expiresInSource: TokenResponse['expiresInSource'];
+  useOnce: string | undefined;
   tokenBytes: number;
   latencyMs: number;
 }
@@ -116,7 +118,13 @@ export function tokenFit(
 ): FitCheck[] {
   const checks: FitCheck[] = [];
   const { expiresIn } = facts;
-  if (facts.expiresInSource === 'default') {
+  if (facts.useOnce !== undefined) {
+    checks.push({
+      id: 'token.expiresIn',
+      status: 'warn',
+      message: `${facts.useOnce} Ask the API provider how long its tokens are valid.`,
+    });
+  } else if (facts.expiresInSource === 'default') {
     checks.push({
       id: 'token.expiresIn',
       status: 'warn',
@@ -135,7 +143,7 @@ export function tokenFit(
       message: `expires_in ${expiresIn} s fits the Platform Cache TTL range (300 s to 48 h).`,
     });
   }
-  if (expiresIn <= refreshMarginSeconds) {
+  if (facts.useOnce === undefined && expiresIn <= refreshMarginSeconds) {
     checks.push({
       id: 'token.refreshMargin',
       status: 'warn',

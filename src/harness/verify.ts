@@ -10,7 +10,7 @@ import {
   maskedHeaders,
   toCurl,
 } from '../exchange/tokenRequest.ts';
-import { header, missingScopes } from '../exchange/tokenResponse.ts';
+import { header, missingScopes, type TokenResponse } from '../exchange/tokenResponse.ts';
 import { endpointFit, tlsChecksOff, tokenFit, type FitCheck } from './apexFit.ts';
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
 import type { HttpClient } from './http.ts';
@@ -40,7 +40,9 @@ export interface ResponseReport {
   latencyMs: number;
   tokenType: string | undefined;
   expiresIn: number;
-  expiresInSource: 'number' | 'string' | 'default';
+  expiresInSource: TokenResponse['expiresInSource'];
+  /** Why this token would be used once and never cached by `callout token` (see TokenResponse). */
+  useOnce: string | undefined;
   scope: { requested: string | undefined; granted: string | undefined; missing: string[] };
   extraFields: Record<string, unknown>;
   tokenBytes: number;
@@ -124,6 +126,7 @@ function describeResponse(service: ServiceConfig, result: ExchangeResult): Respo
     tokenType: token.tokenType,
     expiresIn: token.expiresIn,
     expiresInSource: token.expiresInSource,
+    useOnce: token.useOnce,
     scope: { requested: service.scope, granted, missing: missingScopes(service.scope, granted) },
     extraFields: token.extraFields,
     tokenBytes: token.tokenBytes,
@@ -281,6 +284,7 @@ export async function verifyService(
       {
         expiresIn: result.token.expiresIn,
         expiresInSource: result.token.expiresInSource,
+        useOnce: result.token.useOnce,
         tokenBytes: result.token.tokenBytes,
         latencyMs: result.answer.latencyMs,
       },

@@ -1,13 +1,16 @@
+import { jwtDate } from '../../harness/jwt.ts';
 import type { ServiceReport } from '../../harness/verify.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
 
 function formatClaim(key: string, value: unknown, now: number): string {
-  if ((key === 'exp' || key === 'iat' || key === 'nbf') && typeof value === 'number') {
-    const minutes = Math.round((value * 1000 - now) / 60_000);
+  if (key === 'exp' || key === 'iat' || key === 'nbf') {
+    const date = jwtDate(value);
+    if (!date) return `${key}=${JSON.stringify(value)} (not a valid date)`;
+    const minutes = Math.round((date.getTime() - now) / 60_000);
     const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
-    return `${key}=${new Date(value * 1000).toISOString()} (${relative})`;
+    return `${key}=${date.toISOString()} (${relative})`;
   }
   return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
@@ -40,7 +43,9 @@ export function displayServiceReport(
     lines.push(`  HTTP ${response.httpStatus} in ${response.latencyMs} ms`);
     lines.push(`  token_type: ${response.tokenType ?? '(none)'}`);
     lines.push(
-      `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
+      response.useOnce !== undefined
+        ? `  ${response.useOnce}`
+        : `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
     );
     const { scope } = response;
     const missing =
