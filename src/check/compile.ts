@@ -195,7 +195,7 @@ async function driverClasses(java: JavaInstall, cacheDir: string, lib: string): 
   const out = join(cacheDir, 'apex-check', key);
   if (await executable(join(out, 'ApexCheck.class'))) return out;
   const temp = `${out}.${process.pid}.tmp`;
-  await mkdir(temp, { recursive: true });
+  await mkdir(temp, { recursive: true, mode: 0o700 });
   const compiled = await run(javac, ['-nowarn', '-cp', join(lib, '*'), '-d', temp, DRIVER_SOURCE]);
   if (compiled.code !== 0) {
     await rm(temp, { recursive: true, force: true });

@@ -169,7 +169,7 @@ export async function standardSchemaFile(cacheDir: string): Promise<string | und
   } catch {
     // Not derived yet.
   }
-  await mkdir(join(cacheDir, 'apex-check'), { recursive: true });
+  await mkdir(join(cacheDir, 'apex-check'), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, deriveStandardSchema(dts.toString('utf8'), 'jsforce standard-schema.d.ts'));
   await rename(temp, file).catch(async () => rm(temp, { force: true }));

@@ -134,6 +134,16 @@ describe('the cache folder', () => {
     await expectCanaryNowhere(ws, first.stdout, first.stderr, second.stdout, second.stderr);
   });
 
+  it('is created 0700 by generate too, when generate is the first to use it', async () => {
+    const { ws, root } = await cacheCase();
+    const result = await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], {
+      cwd: ws.dir,
+      env: ws.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await mode(root)).toBe(0o700);
+  });
+
   it('is refused when a file stands where it should be', async () => {
     const { ws, root, path } = await cacheCase();
     await mkdir(join(root, '..'), { recursive: true });

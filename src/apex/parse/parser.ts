@@ -163,7 +163,7 @@ async function parseWithDiskCache(
     json = await readFile(file, 'utf8');
   } catch {
     json = await runSerializer(source, anonymous);
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, json);
     await rename(temporary, file);
