@@ -173,3 +173,14 @@ export function capacityWarning(capacity: CacheCapacityReport): string | undefin
     ? `Platform Cache partition ${capacity.partition} deployed with 0 MB (asked for ${capacity.requestedMb} MB; ${why}): the generated Apex works, but every transaction fetches a token with a callout. ${getMore}`
     : `Platform Cache partition ${capacity.partition} deployed with ${capacity.deployedMb} MB of the ${capacity.requestedMb} MB asked for (${why}): tokens are evicted sooner, and each eviction costs a token callout. ${getMore}`;
 }
+
+/**
+ * The org cache an edition comes with (Platform Cache Limits: Enterprise 10 MB, Unlimited and
+ * Performance 30 MB, all others 0), before purchased, trial or scratch-org (PlatformCache
+ * feature, 3 MB) capacity, which no API reports: a floor for `doctor`, never for the deploy.
+ */
+export function editionCacheMb(organizationType: string): number {
+  if (/^Enterprise/i.test(organizationType)) return 10;
+  if (/^(Unlimited|Performance)/i.test(organizationType)) return 30;
+  return 0;
+}

@@ -2,6 +2,7 @@
 export {
   capacityReport,
   capacityWarning,
+  editionCacheMb,
   fittingCapacity,
   partitionWithCapacity,
   readCachePartitions,
