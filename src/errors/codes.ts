@@ -132,7 +132,8 @@ export const ERROR_CODES = {
   },
   SECRET_IN_PRODUCTION_METADATA: {
     exitCode: EXIT.deploy,
-    summary: 'customMetadata mode would put the client secret into Custom Metadata of a production org',
+    summary:
+      'customMetadata mode would put the client secret into Custom Metadata of a production org',
     actions: [
       'Keep the secret in an External Credential: set "secretStorage": "externalCredential" in callout.config.json, run `callout generate`, then `callout deploy`.',
       'Or pass --allow-secret-in-metadata to deploy it into Custom Metadata anyway.',
