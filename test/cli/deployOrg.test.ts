@@ -128,7 +128,8 @@ describe('deploy fits the Platform Cache partition to what the org has', () => {
         { name: 'Partner', organizationMb: 1, sessionMb: 0 },
       ]),
     );
-    // Deployed again: the partition's own 1 MB counts as free for itself, nothing is refused.
+    // Deployed again it asks for 3 MB again and is refused; its own 1 MB counts as free for
+    // itself, so it keeps 1 MB (not 0).
     const before = org.deploys().length;
     const again = await deploy(dir, ['--skip-verify', '--json']);
     expect(again.code).toBe(0);

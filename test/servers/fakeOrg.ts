@@ -12,7 +12,10 @@
 //   once, pointing at the scratchOrg option's fake by LoginUrl, SignupUsername and AuthCode) and
 //   DELETE of the ActiveScratchOrg record; every fake also accepts its own authCode in an
 //   authorization_code grant, which is how core logs in to a new scratch org;
-// - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy;
+// - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy,
+//   listMetadata (from what the org holds: seeded metadata plus what successful deploys added,
+//   minus their destructiveChanges(Post).xml), and Salesforce's Platform Cache rule (with
+//   cache.totalMb, a deploy whose partitions would allocate more fails with its message);
 // - REST: the resource map, a tiny SOQL subset on query/queryAll/tooling/query, limits, sobject
 //   GETs and the Connect named-credentials credential resource.
 // Deploy results are scripted by setScenario(); a deploy keeps the scenario that was current when it
