@@ -4,7 +4,17 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOrg, unzip } from '../servers/fakeOrg.ts';
 import { parseJson, runCli } from '../helpers/cli.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
-import { deploy, org, project, SECRETS, useDeployFixture } from '../helpers/deployFixture.ts';
+import {
+  deploy,
+  expectNoSecret,
+  org,
+  project,
+  SECRETS,
+  useDeployFixture,
+} from '../helpers/deployFixture.ts';
+import { deployProject } from '../../src/flows/deploy.ts';
+import { withProject } from '../../src/flows/project.ts';
+import { RecordingReporter } from '../../src/flows/reporter.ts';
 
 /**
  * What deploy reads from the org before it sends anything (issue 10): the Platform Cache
@@ -217,6 +227,56 @@ describe('deploy lists callout-kit leftovers and removes them with --clean', () 
     expect((parseJson(after.stdout) as unknown as DeployJson).result.leftovers.components).toEqual(
       [],
     );
+  });
+
+  it('asks before removing when it can ask (the terminal confirm): no keeps them, yes removes them', async () => {
+    const dir = await project('customMetadata');
+    const run = async (answer: boolean) => {
+      org.addMetadata('RemoteSiteSetting', ['Partner_Gone_Api']);
+      const questions: string[] = [];
+      const reporter = new RecordingReporter();
+      const result = await withProject(
+        {
+          cwd: dir,
+          env: { ...process.env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
+          onSecret: () => undefined,
+        },
+        (p) =>
+          deployProject(
+            p,
+            {
+              targetOrg: undefined,
+              checkOnly: false,
+              testLevel: 'RunSpecifiedTests',
+              skipVerify: true,
+              skipCompileCheck: true,
+              skipApexTests: true,
+              waitMinutes: 1,
+              scratch: undefined,
+              clean: true,
+              confirm: (question) => {
+                questions.push(question);
+                return Promise.resolve(answer);
+              },
+            },
+            reporter,
+          ),
+      );
+      expectNoSecret(JSON.stringify(result) + JSON.stringify(reporter.events));
+      return { result, questions, reporter };
+    };
+    const kept = await run(false);
+    expect(kept.questions).toEqual([expect.stringContaining('RemoteSiteSetting Partner_Gone_Api')]);
+    expect(kept.result.leftovers).toMatchObject({ removed: false });
+    expect(kept.reporter.events).toContainEqual({
+      kind: 'warn',
+      // The earlier tests' externalCredential components are leftovers of this project too.
+      message: expect.stringMatching(/^Kept in the org: .*RemoteSiteSetting Partner_Gone_Api/),
+    });
+    expect(org.metadata('RemoteSiteSetting')).toContain('Partner_Gone_Api');
+    const removed = await run(true);
+    expect(removed.result.leftovers).toMatchObject({ removed: true });
+    expect(org.metadata('RemoteSiteSetting')).not.toContain('Partner_Gone_Api');
   });
 
   it("does not count a service the config still has as removed (the org's own components neither)", async () => {

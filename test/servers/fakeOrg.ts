@@ -201,6 +201,8 @@ export interface FakeOrg {
   addExternalCredential(name: string, principals?: string[]): void;
   /** The metadata the org holds (seeded, plus what deploys added, minus destructive changes). */
   metadata(type: string): string[];
+  /** Adds components to what the org holds, as if deployed by hand. */
+  addMetadata(type: string, fullNames: string[]): void;
   /** The org's Platform Cache partitions as they stand. */
   cachePartitions(): FakeCachePartition[];
   /** Replaces the Platform Cache total (undefined: no limit) and partitions. */
@@ -2038,6 +2040,9 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       externalCredentials.set(name, principals);
     },
     metadata: (type) => [...(orgMetadata.get(type) ?? [])].sort(),
+    addMetadata(type, fullNames) {
+      orgMetadata.set(type, new Set([...(orgMetadata.get(type) ?? []), ...fullNames]));
+    },
     cachePartitions: () => [...partitions.values()].map((p) => ({ ...p })),
     setCache(cache) {
       cacheTotalMb = cache.totalMb;
