@@ -153,6 +153,20 @@ export const ERROR_CODES = {
     summary: 'the deploy was canceled',
     actions: ['Run the deploy again when ready.'],
   },
+  SECRET_IN_PRODUCTION_METADATA: {
+    exitCode: EXIT.deploy,
+    summary:
+      'customMetadata mode would put the client secret into Custom Metadata of a production org',
+    actions: [
+      'Keep the secret in an External Credential: set "secretStorage": "externalCredential" in callout.config.json, run `callout generate`, then `callout deploy`.',
+      'Or pass --allow-secret-in-metadata to deploy it into Custom Metadata anyway.',
+    ],
+  },
+  CLEAN_NOT_CONFIRMED: {
+    exitCode: EXIT.usage,
+    summary: '--clean would remove components from the org and nobody confirmed it',
+    actions: ['Run `callout deploy --clean --yes` to remove them without a question.'],
+  },
   ORG_LOGIN_MISSING: {
     exitCode: EXIT.org,
     summary: 'no sf CLI login for the target org',
