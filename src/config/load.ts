@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { CalloutError } from '../errors/index.ts';
+import { closest } from '../util/closest.ts';
 import { SETTINGS } from './settings.ts';
 import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
 
@@ -31,6 +32,7 @@ const EXAMPLES: Record<string, string> = {
   env: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
   file: '"clientSecret": { "file": ".secrets/externalapp-stage" }',
   probe: '"probe": { "method": "GET", "path": "/loans" }',
+  orgs: '"orgs": { "uat": ["ExternalAppStage"] }',
   method: '"method": "GET"',
   path: '"path": "/loans"',
 };
@@ -179,11 +181,12 @@ export function selectService(
       },
     );
   }
-  const service = config.services[name];
+  const service = Object.hasOwn(config.services, name) ? config.services[name] : undefined;
   if (!service) {
+    const guess = closest(name, names);
     throw new CalloutError(
       'SERVICE_UNKNOWN',
-      `No service "${name}" in the config (it has: ${names.join(', ')}).`,
+      `No service "${name}" in the config (it has: ${names.join(', ')}).${guess ? ` Did you mean ${guess}?` : ''}`,
       {
         data: { service: name, services: names },
       },
