@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const JVM = ['test/check/**/*.test.ts'];
 const ORG = [
   'test/cli/deploy.test.ts',
+  'test/cli/deployScope.test.ts',
   'test/cli/deployScratch.test.ts',
   'test/cli/doctor.test.ts',
   'test/deploy/**/*.test.ts',
