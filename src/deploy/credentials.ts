@@ -70,7 +70,10 @@ export async function assignPermissionSet(
     });
     return 'assigned';
   } catch (error) {
-    if (/DUPLICATE_VALUE/i.test((error as Error).message)) return 'already assigned';
+    // jsforce keeps the code apart from the message ("duplicate value found: ...").
+    const { errorCode, message } = error as { errorCode?: unknown; message?: unknown };
+    if (errorCode === 'DUPLICATE_VALUE' || /DUPLICATE_VALUE/i.test(String(message)))
+      return 'already assigned';
     throw error;
   }
 }

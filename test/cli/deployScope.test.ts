@@ -1,11 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { unzip } from '../servers/fakeOrg.ts';
-import { parseJson } from '../helpers/cli.ts';
+import { parseJson, runCli } from '../helpers/cli.ts';
 import { CANARY_SECRET } from '../helpers/fixtures.ts';
 import {
   deploy,
+  expectNoSecret,
   faults,
   org,
   project,
@@ -20,6 +21,13 @@ import {
  * when it cannot create data. Against the protocol-level fake org, through the real libraries.
  */
 useDeployFixture();
+
+// The first deploy in a process loads the rest of source-deploy-retrieve (converter, zip) and
+// warms the org connection: once, in the hook, so that no test's 10 s go to it.
+beforeAll(async () => {
+  org.setScenario('success');
+  await deploy(await project(), ['--skip-verify']);
+});
 
 const CLASS_META = `<?xml version="1.0" encoding="UTF-8"?>
 <ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">
@@ -260,7 +268,97 @@ describe('deploy --service and the config orgs', () => {
     expect(refused.code).toBe(2);
     const error = parseJson(refused.stdout) as { actions: string[] };
     expect(error.actions.join(' ')).toContain('--service PartnerStage --secret-stdin');
+    // Following it: the Stage secret on standard input, no secret in the environment.
+    const before = org.deploys().length;
+    const followed = await runCli(
+      [
+        'deploy',
+        '--service',
+        'PartnerStage',
+        '--secret-stdin',
+        '--skip-compile-check',
+        '--skip-apex-tests',
+        '--allow-unreachable-endpoints',
+      ],
+      { cwd: dir, env: { ...sf.env, XDG_CACHE_HOME: join(dir, '.cache') }, input: CANARY_SECRET },
+    );
+    expectNoSecret(followed.stdout + followed.stderr);
+    expect(followed.code).toBe(0);
+    const record = [...unzip(org.deploys()[before]!.zip)].find(([name]) =>
+      name.endsWith('PartnerService.PartnerStage.md'),
+    )!;
+    expect(record[1].toString('utf8')).toContain(CANARY_SECRET);
   });
+});
+
+describe('deploy --service in externalCredential mode', () => {
+  /** The externalCredential project with a second service, VaultBody, generated again. */
+  async function twoVaults(): Promise<string> {
+    const dir = await project('externalCredential');
+    const path = join(dir, 'callout.config.json');
+    const config = JSON.parse(await readFile(path, 'utf8')) as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    config.services.VaultBody = {
+      ...config.services.VaultBasic,
+      clientSecret: { env: 'VAULT_BODY_SECRET' },
+      clientAuth: 'body',
+    };
+    await writeFile(path, JSON.stringify(config, null, 2));
+    const generated = await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], {
+      cwd: dir,
+    });
+    expect(generated.stderr).not.toContain('Error');
+    expect(generated.code).toBe(0);
+    return dir;
+  }
+  const accessIn = (zip: Map<string, Buffer>) =>
+    [...zip]
+      .filter(([name]) => name.endsWith('.permissionset'))
+      .flatMap(([, data]) =>
+        [...data.toString('utf8').matchAll(/<externalCredentialPrincipal>([^<]+)</g)].map(
+          (m) => m[1],
+        ),
+      );
+
+  let dir: string;
+  // Generating the second service's project takes seconds: once, in the hook.
+  beforeAll(async () => {
+    dir = await twoVaults();
+  });
+
+  it.each([
+    ['no External Credential of VaultBody', []],
+    ['VaultBody already in it', [{ Id: '0XC000000000001AAA', DeveloperName: 'Vault_VaultBody' }]],
+  ])(
+    'sends the chosen service and sets only its credentials; the org has %s',
+    async (_case, held) => {
+      org.setScenario('success');
+      org.setRecords('ExternalCredential', held);
+      const before = org.deploys().length;
+      const credentials = org.credentialRequests().length;
+      // VAULT_BODY_SECRET is not set: only VaultBasic's secret is read.
+      const result = await deploy(dir, ['--service', 'VaultBasic', '--json'], sf.env, {
+        VAULT_SECRET: SECRETS.VAULT_SECRET,
+      });
+      expect(result.code).toBe(0);
+      const zip = unzip(org.deploys()[before]!.zip);
+      expect([...zip.keys()].filter((name) => name.includes('VaultBody'))).toEqual([]);
+      // The permission set keeps the access of a service whose credential the org holds.
+      expect(accessIn(zip)).toEqual([
+        'Vault_VaultBasic-ClientCredentials',
+        'Vault_VaultBasic_Api-ApiAccess',
+        ...(held.length > 0
+          ? ['Vault_VaultBody-ClientCredentials', 'Vault_VaultBody_Api-ApiAccess']
+          : []),
+      ]);
+      // POST, or POST then PUT when the principal has credentials already.
+      const sent = org.credentialRequests().slice(credentials);
+      expect(
+        new Set(sent.map((r) => (r.body as { externalCredential?: string }).externalCredential)),
+      ).toEqual(new Set(['Vault_VaultBasic']));
+    },
+  );
 });
 
 describe('deploy and endpoints an org can call', () => {
@@ -326,7 +424,6 @@ describe('deploy and endpoints an org can call', () => {
 describe('the canary in the new paths', () => {
   it('holds in the refusals and the chosen-service deploy (checked by every deploy() run)', async () => {
     const dir = await project();
-    await mkdir(join(dir, 'extra'), { recursive: true });
     for (const args of [
       ['--check-endpoints'],
       ['--service', 'Nope'],
