@@ -31,7 +31,7 @@ export class Project {
   private constructor(options: ProjectOptions, loaded: LoadedConfig) {
     this.options = options;
     this.loaded = loaded;
-    this.client = new HttpClient();
+    this.client = new HttpClient({ env: options.env });
   }
 
   static async open(options: ProjectOptions): Promise<Project> {
