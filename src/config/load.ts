@@ -97,11 +97,11 @@ export function parseConfig(json: unknown, source = CONFIG_FILE): CalloutConfig 
   });
 }
 
-/** Finds callout.config.json in `cwd` or a parent folder, as git and sf find their project roots. */
-async function findConfig(cwd: string): Promise<string | undefined> {
-  let dir = resolve(cwd);
+/** Finds `file` in `start` or a parent folder, as git and sf find their project roots. */
+async function findUp(start: string, file: string): Promise<string | undefined> {
+  let dir = resolve(start);
   for (;;) {
-    const candidate = join(dir, CONFIG_FILE);
+    const candidate = join(dir, file);
     try {
       await readFile(candidate);
       return candidate;
@@ -111,6 +111,50 @@ async function findConfig(cwd: string): Promise<string | undefined> {
       dir = parent;
     }
   }
+}
+
+const findConfig = (cwd: string) => findUp(cwd, CONFIG_FILE);
+
+export const SFDX_PROJECT_FILE = 'sfdx-project.json';
+
+/** What callout-kit reads of an sfdx project: where it is, its API version, its package folders. */
+export interface SfdxProject {
+  /** The folder holding sfdx-project.json: the project root. */
+  root: string;
+  path: string;
+  sourceApiVersion?: string;
+  /** The default package directory (else the first), as `sf` picks it. */
+  defaultPackageDirectory?: string;
+}
+
+/**
+ * The sfdx project that `start` is in (sfdx-project.json there or in a parent folder), or
+ * undefined. A file that does not parse counts as no project: sf itself reports that one.
+ */
+export async function findSfdxProject(start: string): Promise<SfdxProject | undefined> {
+  const path = await findUp(start, SFDX_PROJECT_FILE);
+  if (!path) return undefined;
+  let json: { sourceApiVersion?: unknown; packageDirectories?: unknown };
+  try {
+    json = JSON.parse(await readFile(path, 'utf8')) as typeof json;
+  } catch {
+    return undefined;
+  }
+  const dirs = (Array.isArray(json.packageDirectories) ? json.packageDirectories : []).filter(
+    (d): d is { path: string; default?: unknown } =>
+      typeof (d as { path?: unknown })?.path === 'string' && (d as { path: string }).path !== '',
+  );
+  const chosen = dirs.find((d) => d.default === true) ?? dirs[0];
+  return {
+    root: dirname(path),
+    path,
+    ...(typeof json.sourceApiVersion === 'string'
+      ? { sourceApiVersion: json.sourceApiVersion }
+      : {}),
+    ...(chosen
+      ? { defaultPackageDirectory: chosen.path.replace(/\\/g, '/').replace(/\/$/, '') }
+      : {}),
+  };
 }
 
 function jsonSyntaxError(text: string, path: string, error: Error): CalloutError {
@@ -157,6 +201,25 @@ export async function loadConfig(
     json = JSON.parse(text);
   } catch (error) {
     throw jsonSyntaxError(text, path, error as Error);
+  }
+  // The API version is the sfdx project's unless the config says otherwise: one place to bump it.
+  if (json && typeof json === 'object' && !Array.isArray(json) && !('apiVersion' in json)) {
+    const sfdx = await findSfdxProject(dirname(path));
+    if (sfdx?.sourceApiVersion !== undefined) {
+      try {
+        const config = parseConfig({ ...json, apiVersion: sfdx.sourceApiVersion }, path);
+        return { path, root: dirname(path), config };
+      } catch (error) {
+        const problems = (error as CalloutError).data?.problems as ConfigProblem[] | undefined;
+        if (!problems?.some((p) => p.path === 'apiVersion')) throw error;
+        throw (error as CalloutError).extend({
+          prefix: `apiVersion is taken from the sourceApiVersion "${sfdx.sourceApiVersion}" of ${sfdx.path}. `,
+          actionsBefore: [
+            `Set "sourceApiVersion" in ${sfdx.path} to "64.0" (56.0 or later), or set "apiVersion" in ${path}.`,
+          ],
+        });
+      }
+    }
   }
   return { path, root: dirname(path), config: parseConfig(json, path) };
 }
