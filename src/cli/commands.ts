@@ -18,6 +18,8 @@ export interface CommandSpec<F extends FlagDefs = FlagDefs> {
   name: string;
   summary: string;
   usage: string;
+  /** The positional arguments it takes: more than `max` is a usage error naming `expected`. */
+  args: { max: number; expected: string };
   flags: F;
   load: () => Promise<{ run: CommandRun<F> }>;
 }
@@ -33,6 +35,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Write callout.config.json (asks, or takes flags), and sfdx-project.json when absent',
     usage:
       'callout init [--yes] [--service NAME] [--token-url URL] [--api-base-url URL] [--client-id ID] [--client-auth basic|body] ...',
+    args: { max: 0, expected: 'no arguments' },
     flags: initFlags,
     load: () => import('./commands/init.ts'),
   }),
@@ -41,6 +44,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'Perform the exact token exchange the Apex will perform, against the real endpoint, and report',
     usage: 'callout verify [SERVICE...] [--detect-auth] [--no-probe]',
+    args: { max: Infinity, expected: 'service names' },
     flags: verifyFlags,
     load: () => import('./commands/verify.ts'),
   }),
@@ -49,6 +53,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'Print a valid access token (only the token), reusing a locally cached one until it nears expiry',
     usage: 'callout token [SERVICE] [--fresh]',
+    args: { max: 1, expected: 'at most one SERVICE' },
     flags: tokenFlags,
     load: () => import('./commands/token.ts'),
   }),
@@ -56,6 +61,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'request',
     summary: 'Call the API with the token, like curl; on 401 gets a fresh token and retries once',
     usage: 'callout request [SERVICE] METHOD PATH [--data BODY|@FILE] [--header "Name: value"]...',
+    args: { max: 3, expected: '[SERVICE] METHOD PATH' },
     flags: requestFlags,
     load: () => import('./commands/request.ts'),
   }),
@@ -63,6 +69,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'generate',
     summary: 'Render the Apex token service, API client, tests and metadata into force-app',
     usage: 'callout generate [--check] [--force] [--dry-run]',
+    args: { max: 0, expected: 'no arguments' },
     flags: generateFlags,
     load: () => import('./commands/generate.ts'),
   }),
@@ -72,6 +79,7 @@ export const COMMANDS: CommandSpec[] = [
       'Verify, compile-check and deploy the generated package with your sf login; run the generated tests',
     usage:
       'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--check-only] [--test-level L] [--skip-verify] [--skip-compile-check] [--wait MIN]',
+    args: { max: 0, expected: 'no arguments' },
     flags: deployFlags,
     load: () => import('./commands/deploy.ts'),
   }),
@@ -79,6 +87,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'doctor',
     summary: "Check the local setup and the org's readiness, each with an action",
     usage: 'callout doctor [--target-org ORG]',
+    args: { max: 0, expected: 'no arguments' },
     flags: doctorFlags,
     load: () => import('./commands/doctor.ts'),
   }),
@@ -86,6 +95,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'check',
     summary: "Compile every Apex class of the project offline with Salesforce's own compiler",
     usage: 'callout check [DIRECTORY...]',
+    args: { max: Infinity, expected: 'directories' },
     flags: checkFlags,
     load: () => import('./commands/check.ts'),
   }),
@@ -94,6 +104,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Run the project's Apex tests locally, with coverage, like `sf apex run test`",
     usage:
       'callout test [--class-names C...] [--tests C.m...] [--code-coverage] [--result-format human|json|junit] [--output-dir DIR]',
+    args: { max: 0, expected: 'no arguments (name tests with --class-names or --tests)' },
     flags: testFlags,
     load: () => import('./commands/test.ts'),
   }),
@@ -101,6 +112,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'apex',
     summary: "Run anonymous Apex locally against the project's classes (`callout apex run`)",
     usage: 'callout apex run [--file FILE]   (or the Apex on standard input)',
+    args: { max: 1, expected: 'the word run' },
     flags: apexFlags,
     load: () => import('./commands/apex.ts'),
   }),

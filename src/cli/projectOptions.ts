@@ -14,5 +14,40 @@ export function projectOptions(context: CommandContext<FlagDefs>, output: Output
     secretStdin: flags.secretStdin ? context.stdin : undefined,
     prompt: terminalPrompt({ stdin: context.stdin, stderr: context.stderr }),
     onSecret: (secret, clientId) => output.redactor.addSecret(secret, clientId),
+    stdinCommand: (service, count) => stdinCommand(context, service, count),
   };
+}
+
+/** Commands whose first positional argument names the service. */
+const SERVICE_FIRST = new Set(['verify', 'token', 'request']);
+
+/**
+ * The command line as typed, reading `service`'s secret from standard input: with several
+ * services it must name one (deploy cannot, so there is none).
+ */
+function stdinCommand(
+  context: CommandContext<FlagDefs>,
+  service: string,
+  count: number,
+): string | undefined {
+  const args = context.args.filter((a) => a !== '--secret-stdin' && a !== '--json');
+  const named = context.positionals.includes(service);
+  if (count > 1 && !named) {
+    if (!SERVICE_FIRST.has(context.command)) return undefined;
+    // verify may have named other services too: keep only this one.
+    const others = new Set(context.positionals.filter((p) => p !== service));
+    const kept = context.command === 'verify' ? args.filter((a) => !others.has(a)) : args;
+    return `callout ${context.command} ${service} ${kept.join(' ')} --secret-stdin`.replace(
+      / +/g,
+      ' ',
+    );
+  }
+  if (context.command === 'verify' && context.positionals.length > 1) {
+    const others = new Set(context.positionals.filter((p) => p !== service));
+    return `callout verify ${args.filter((a) => !others.has(a)).join(' ')} --secret-stdin`.replace(
+      / +/g,
+      ' ',
+    );
+  }
+  return `callout ${context.command} ${args.join(' ')} --secret-stdin`.replace(/ +/g, ' ');
 }

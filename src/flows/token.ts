@@ -4,6 +4,7 @@ import { selectService } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { header } from '../exchange/tokenResponse.ts';
 import type { TimedAnswer } from '../harness/http.ts';
+import { relativeTime } from '../util/duration.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -23,9 +24,8 @@ export async function getToken(
   const { name, service } = selectService(project.config, options.service);
   const token = await project.tokenSource(name, service).token({ fresh: options.fresh });
   const now = options.now ?? Date.now;
-  const minutes = Math.round((token.expiresAt - now()) / 60_000);
   reporter.info(
-    `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`,
+    `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires ${relativeTime(token.expiresAt, now())} (${new Date(token.expiresAt).toISOString()}).`,
   );
   return {
     service: name,

@@ -264,12 +264,28 @@ async function offerVerify(
     import('../flags.ts'),
     import('../specs.ts'),
   ]);
-  const parsed = parseFlags(['--config', result.configPath], verifyFlags, 'verify');
-  return run({ ...context, ...parsed, json: false, debug: context.debug }, output);
+  const args = ['--config', result.configPath];
+  const parsed = parseFlags(args, verifyFlags, 'verify');
+  return run(
+    { ...context, ...parsed, command: 'verify', args, json: false, debug: context.debug },
+    output,
+  );
 }
 
 export const run: CommandRun<typeof initFlags> = async (context, output) => {
-  const target = await initTarget(context.cwd, context.flags.config, context.flags.force);
+  const target = await initTarget(context.cwd, context.flags.config, context.flags.force).catch(
+    (error: unknown) => {
+      // The way on is this very command with --force: say it whole.
+      if (error instanceof CalloutError && error.name === 'CONFIG_EXISTS')
+        throw new CalloutError(error.name, error.message, {
+          data: error.data,
+          actions: [
+            `Replace it: \`callout init ${[...context.args.filter((a) => a !== '--json'), '--force'].join(' ')}\`; or edit it by hand.`,
+          ],
+        });
+      throw error;
+    },
+  );
   const interactive =
     !context.flags.yes &&
     Boolean(context.stdin.isTTY) &&

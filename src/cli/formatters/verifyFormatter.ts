@@ -1,23 +1,27 @@
 import type { ServiceReport } from '../../harness/verify.ts';
+import { relativeTime } from '../../util/duration.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
 
 function formatClaim(key: string, value: unknown, now: number): string {
   if ((key === 'exp' || key === 'iat' || key === 'nbf') && typeof value === 'number') {
-    const minutes = Math.round((value * 1000 - now) / 60_000);
-    const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
-    return `${key}=${new Date(value * 1000).toISOString()} (${relative})`;
+    return `${key}=${new Date(value * 1000).toISOString()} (${relativeTime(value * 1000, now)})`;
   }
   return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
 
-/** The people's form of a verify report (the `--json` form is the report object itself). */
+/**
+ * The people's form of a verify report (the `--json` form is the report object itself).
+ * `headline`: the report's failure is the command's, which Output.failure prints; the report
+ * leaves it out so that a terminal shows it once.
+ */
 export function displayServiceReport(
   report: ServiceReport,
   output: Output,
-  now = Date.now(),
+  options: { now?: number; headline?: boolean } = {},
 ): string {
+  const now = options.now ?? Date.now();
   const lines: string[] = [];
   const status = report.ok
     ? output.style('✓ verified', 'green')
@@ -100,7 +104,7 @@ export function displayServiceReport(
         : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`,
     );
   }
-  if (report.error) {
+  if (report.error && !options.headline) {
     lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
   }
   return lines.join('\n');
