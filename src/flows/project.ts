@@ -1,7 +1,7 @@
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
-import { readSecretFromStdin, resolveSecret } from '../config/secrets.ts';
+import { readSecretFromStdin, resolveSecret, STDIN_ACTION } from '../config/secrets.ts';
 import { CalloutError } from '../errors/index.ts';
 import { HttpClient } from '../harness/http.ts';
 import { defaultCacheDir, TokenCache } from '../harness/tokenCache.ts';
@@ -19,6 +19,11 @@ export interface ProjectOptions {
   prompt?: ((message: string) => Promise<string>) | undefined;
   /** Called with every secret as soon as it is read, before anything can print it (the redactor). */
   onSecret: (secret: string, clientId: string) => void;
+  /**
+   * The command line that reads this service's secret from standard input, for a missing
+   * secret's advice; undefined when the command cannot take one service's secret alone.
+   */
+  stdinCommand?: ((service: string, serviceCount: number) => string | undefined) | undefined;
 }
 
 /** What the flows share: the config, secrets on demand, one HTTP client. */
@@ -58,12 +63,17 @@ export class Project {
   async secret(name: string, service: ServiceConfig): Promise<Secret> {
     if (this.options.secretStdin)
       this.stdinSecret ??= readSecretFromStdin(this.options.secretStdin);
-    const secret = await resolveSecret(name, service.clientSecret, {
-      env: this.options.env,
-      root: this.loaded.root,
-      ...(this.stdinSecret ? { stdinSecret: await this.stdinSecret } : {}),
-      ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
-    });
+    let secret: Secret;
+    try {
+      secret = await resolveSecret(name, service.clientSecret, {
+        env: this.options.env,
+        root: this.loaded.root,
+        ...(this.stdinSecret ? { stdinSecret: await this.stdinSecret } : {}),
+        ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
+      });
+    } catch (error) {
+      throw this.withStdinAdvice(error, name);
+    }
     this.options.onSecret(secret.reveal(), service.clientId);
     return secret;
   }
@@ -78,6 +88,20 @@ export class Project {
       refreshMarginSeconds: this.config.cache.refreshMarginSeconds,
       secret: () => this.secret(name, service),
     });
+  }
+
+  /**
+   * A missing secret's stdin advice as a command that works: with several services, --secret-stdin
+   * carries one secret, so the advice names the service (or is dropped where none can be named).
+   */
+  private withStdinAdvice(error: unknown, name: string): unknown {
+    if (!(error instanceof CalloutError) || !error.actions.includes(STDIN_ACTION)) return error;
+    const line = this.options.stdinCommand?.(name, Object.keys(this.config.services).length);
+    const actions = error.actions.flatMap((action) =>
+      action !== STDIN_ACTION ? [action] : line ? [`Or pipe it in: ... | ${line}`] : [],
+    );
+    const cause = error.cause instanceof Error ? { cause: error.cause } : {};
+    return new CalloutError(error.name, error.message, { actions, data: error.data, ...cause });
   }
 
   requireSingleServiceForStdin(count: number): void {
