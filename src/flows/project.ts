@@ -101,7 +101,13 @@ export class Project {
       action !== STDIN_ACTION ? [action] : line ? [`Or pipe it in: ... | ${line}`] : [],
     );
     const cause = error.cause instanceof Error ? { cause: error.cause } : {};
-    return new CalloutError(error.name, error.message, { actions, data: error.data, ...cause });
+    const advised = new CalloutError(error.name, error.message, {
+      actions,
+      data: error.data,
+      ...cause,
+    });
+    if (error.stack) advised.stack = error.stack;
+    return advised;
   }
 
   requireSingleServiceForStdin(count: number): void {

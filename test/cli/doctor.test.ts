@@ -128,7 +128,7 @@ describe('callout doctor', () => {
         action: expect.stringContaining('callout doctor --target-org'),
       }),
     ]);
-  });
+  }, 30_000);
 
   it('fails when the org named has no sf login, and says how to log in', async () => {
     const dir = await project();
@@ -143,5 +143,5 @@ describe('callout doctor', () => {
       status: 'fail',
       action: expect.stringContaining('sf org login web'),
     });
-  });
+  }, 30_000);
 });
