@@ -112,8 +112,15 @@ export class Project {
 
   requireSingleServiceForStdin(count: number): void {
     if (this.options.secretStdin && count > 1) {
+      // The advice is this command line for one service, where the command can name one.
+      const first = Object.keys(this.config.services)[0] ?? 'SERVICE';
+      const line = this.options.stdinCommand?.(first, count);
       throw new CalloutError('USAGE', '--secret-stdin reads one secret; name one service.', {
-        actions: ['Run once per service: `... | callout verify SERVICE --secret-stdin`.'],
+        actions: [
+          line
+            ? `Run once per service: \`... | ${line}\`.`
+            : "Put each service's secret in its configured source (clientSecret.env or clientSecret.file) instead of --secret-stdin.",
+        ],
       });
     }
   }

@@ -180,6 +180,13 @@ const SCENARIOS: Scenario[] = [
   { code: 'SECRET_MISSING', argv: ['token'], env: { [CANARY_ENV]: '' }, followUp: true },
   { code: 'SECRET_MISSING', argv: ['verify', '--secret-stdin'], input: '' },
   {
+    code: 'USAGE',
+    argv: ['verify', '--secret-stdin'],
+    config: twoServices,
+    input: CANARY_SECRET,
+    followUp: true,
+  },
+  {
     code: 'GENERATE_REFUSED',
     argv: ['generate', ...GENERATE_FAST],
     prepare: handEdited,
