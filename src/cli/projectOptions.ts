@@ -3,6 +3,7 @@ import type { ProjectOptions } from '../flows/project.ts';
 import type { CommandContext } from './context.ts';
 import type { FlagDefs } from './flags.ts';
 import type { Output } from './output.ts';
+import { shellLine } from './shell.ts';
 
 /** The project a command works on, from its context: config path, secret sources, redactor. */
 export function projectOptions(context: CommandContext<FlagDefs>, output: Output): ProjectOptions {
@@ -32,22 +33,12 @@ function stdinCommand(
 ): string | undefined {
   const args = context.args.filter((a) => a !== '--secret-stdin' && a !== '--json');
   const named = context.positionals.includes(service);
+  // verify may have named other services too: keep only this one.
+  const others = new Set(context.positionals.filter((p) => p !== service));
+  const kept = context.command === 'verify' ? args.filter((a) => !others.has(a)) : args;
   if (count > 1 && !named) {
     if (!SERVICE_FIRST.has(context.command)) return undefined;
-    // verify may have named other services too: keep only this one.
-    const others = new Set(context.positionals.filter((p) => p !== service));
-    const kept = context.command === 'verify' ? args.filter((a) => !others.has(a)) : args;
-    return `callout ${context.command} ${service} ${kept.join(' ')} --secret-stdin`.replace(
-      / +/g,
-      ' ',
-    );
+    return shellLine(['callout', context.command, service, ...kept, '--secret-stdin']);
   }
-  if (context.command === 'verify' && context.positionals.length > 1) {
-    const others = new Set(context.positionals.filter((p) => p !== service));
-    return `callout verify ${args.filter((a) => !others.has(a)).join(' ')} --secret-stdin`.replace(
-      / +/g,
-      ' ',
-    );
-  }
-  return `callout ${context.command} ${args.join(' ')} --secret-stdin`.replace(/ +/g, ' ');
+  return shellLine(['callout', context.command, ...kept, '--secret-stdin']);
 }

@@ -12,6 +12,7 @@ import {
 } from '../../flows/init.ts';
 import type { CommandContext, CommandRun } from '../context.ts';
 import type { Output } from '../output.ts';
+import { shellLine } from '../shell.ts';
 import type { initFlags } from '../specs.ts';
 
 type InitContext = CommandContext<typeof initFlags>;
@@ -203,8 +204,6 @@ async function ask(context: InitContext, target: InitTarget): Promise<InitAnswer
   return answers;
 }
 
-const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value}'`);
-
 /** The answers as a command line, so that a failure at the end loses none of them. */
 function asCommand(answers: InitAnswers): string {
   const flags: Array<[string, string | undefined]> = [
@@ -223,10 +222,14 @@ function asCommand(answers: InitAnswers): string {
     ['secret-storage', answers.secretStorage],
     ['api-version', answers.apiVersion],
   ];
-  return `callout init --yes ${flags
-    .filter(([, value]) => value !== undefined && value !== '')
-    .map(([name, value]) => `--${name} ${quote(value!)}`)
-    .join(' ')}`;
+  return shellLine([
+    'callout',
+    'init',
+    '--yes',
+    ...flags
+      .filter(([, value]) => value !== undefined && value !== '')
+      .flatMap(([name, value]) => [`--${name}`, value!]),
+  ]);
 }
 
 function summary(result: InitResult, cwd: string): string {
@@ -280,7 +283,7 @@ export const run: CommandRun<typeof initFlags> = async (context, output) => {
         throw new CalloutError(error.name, error.message, {
           data: error.data,
           actions: [
-            `Replace it: \`callout init ${[...context.args.filter((a) => a !== '--json'), '--force'].join(' ')}\`; or edit it by hand.`,
+            `Replace it: \`${shellLine(['callout', 'init', ...context.args.filter((a) => a !== '--json'), '--force'])}\`; or edit it by hand.`,
           ],
         });
       throw error;
@@ -299,7 +302,7 @@ export const run: CommandRun<typeof initFlags> = async (context, output) => {
     // Every answer was checked as it was typed; should the whole still fail, keep the answers.
     if (interactive && error instanceof CalloutError && error.name === 'CONFIG_INVALID')
       throw error.extend({
-        actionsAfter: [`Run it again with your answers as flags: ${asCommand(answers)}`],
+        actionsAfter: [`Run it again with your answers as flags: \`${asCommand(answers)}\``],
       });
     throw error;
   }
