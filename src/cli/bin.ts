@@ -8,7 +8,13 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
-const { main } = await import('./main.ts');
+const { main, interrupted } = await import('./main.ts');
+// Ctrl-C: one quiet line and exit 130, unless a command handles it itself (deploy cancels the
+// deploy in the org; a prompt turns it into its own error, which main reports the same way).
+process.on('SIGINT', () => {
+  if (process.listenerCount('SIGINT') > 1) return;
+  process.exit(interrupted(process.argv.slice(2)));
+});
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

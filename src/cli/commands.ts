@@ -18,6 +18,8 @@ export interface CommandSpec<F extends FlagDefs = FlagDefs> {
   name: string;
   summary: string;
   usage: string;
+  /** The positional arguments it takes: more than `max` is a usage error naming `expected`. */
+  args: { max: number; expected: string };
   flags: F;
   load: () => Promise<{ run: CommandRun<F> }>;
 }
@@ -35,6 +37,7 @@ export const COMMANDS: CommandSpec[] = [
       'callout init [--yes] [--service NAME] [--token-url URL] [--api-base-url URL] [--client-id ID] [--client-auth basic|body] ...',
     flags: initFlags,
     load: () => import('./commands/init.ts'),
+    args: { max: 0, expected: 'no arguments' },
   }),
   command({
     name: 'verify',
@@ -43,6 +46,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout verify [SERVICE...] [--detect-auth] [--no-probe]',
     flags: verifyFlags,
     load: () => import('./commands/verify.ts'),
+    args: { max: Infinity, expected: 'service names' },
   }),
   command({
     name: 'token',
@@ -51,6 +55,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout token [SERVICE] [--fresh]',
     flags: tokenFlags,
     load: () => import('./commands/token.ts'),
+    args: { max: 1, expected: 'at most one SERVICE' },
   }),
   command({
     name: 'request',
@@ -58,6 +63,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout request [SERVICE] METHOD PATH [--data BODY|@FILE] [--header "Name: value"]...',
     flags: requestFlags,
     load: () => import('./commands/request.ts'),
+    args: { max: 3, expected: '[SERVICE] METHOD PATH' },
   }),
   command({
     name: 'generate',
@@ -65,6 +71,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout generate [--check] [--force] [--dry-run]',
     flags: generateFlags,
     load: () => import('./commands/generate.ts'),
+    args: { max: 0, expected: 'no arguments' },
   }),
   command({
     name: 'deploy',
@@ -74,6 +81,7 @@ export const COMMANDS: CommandSpec[] = [
       'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--service NAME]... [--source-dir DIR]... [--tests CLASS]... [--test-level L] [--check-only] [--skip-verify] [--skip-compile-check] [--wait MIN]',
     flags: deployFlags,
     load: () => import('./commands/deploy.ts'),
+    args: { max: 0, expected: 'no arguments' },
   }),
   command({
     name: 'doctor',
@@ -81,6 +89,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout doctor [--target-org ORG]',
     flags: doctorFlags,
     load: () => import('./commands/doctor.ts'),
+    args: { max: 0, expected: 'no arguments' },
   }),
   command({
     name: 'check',
@@ -88,6 +97,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout check [DIRECTORY...]',
     flags: checkFlags,
     load: () => import('./commands/check.ts'),
+    args: { max: Infinity, expected: 'directories' },
   }),
   command({
     name: 'test',
@@ -96,6 +106,7 @@ export const COMMANDS: CommandSpec[] = [
       'callout test [--class-names C...] [--tests C.m...] [--code-coverage] [--result-format human|json|junit] [--output-dir DIR]',
     flags: testFlags,
     load: () => import('./commands/test.ts'),
+    args: { max: 0, expected: 'no arguments (name tests with --class-names or --tests)' },
   }),
   command({
     name: 'apex',
@@ -103,5 +114,6 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'callout apex run [--file FILE]   (or the Apex on standard input)',
     flags: apexFlags,
     load: () => import('./commands/apex.ts'),
+    args: { max: 1, expected: 'the word run' },
   }),
 ];

@@ -12,6 +12,9 @@ export interface CliIo {
 
 /** What a command's `run()` receives: typed flags, positionals and the io. */
 export interface CommandContext<F extends FlagDefs = FlagDefs> extends CliIo {
+  /** The command word, and the arguments after it as typed (for advice that repeats them). */
+  command: string;
+  args: string[];
   flags: FlagValues<F>;
   positionals: string[];
   /** The parsed global flags. */

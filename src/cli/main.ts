@@ -92,10 +92,41 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       output.print(commandHelp(spec));
       return 0;
     }
+    const extra = parsed.positionals.slice(spec.args.max);
+    if (extra.length > 0) {
+      throw new CalloutError(
+        'USAGE',
+        `Unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(' ')}: \`callout ${spec.name}\` takes ${spec.args.expected}.`,
+        {
+          actions: [`Usage: ${spec.usage}. See \`callout ${spec.name} --help\`.`],
+          data: { unexpected: extra },
+        },
+      );
+    }
     const { run } = await spec.load();
-    const code = await run({ ...full, ...parsed, json, debug }, output);
+    const code = await run({ ...full, ...parsed, command: spec.name, args, json, debug }, output);
     return code ?? 0;
   } catch (error) {
-    return output.failure(error);
+    return output.failure(isInterrupt(error) ? interruptedError() : error);
   }
+}
+
+/** Ctrl-C at an inquirer prompt (init, the hidden secret prompt) rejects with ExitPromptError. */
+function isInterrupt(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ExitPromptError';
+}
+
+const interruptedError = () => new CalloutError('INTERRUPTED', 'Interrupted.');
+
+/**
+ * Ctrl-C outside a prompt (bin.ts's SIGINT handler): one quiet line, or the one JSON document
+ * under --json; returns the exit code, 130 as shells report a SIGINT.
+ */
+export function interrupted(argv: string[], io: Partial<CliIo> = {}): number {
+  const output = new Output({
+    json: argv.includes('--json'),
+    debug: false,
+    streams: { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr },
+  });
+  return output.failure(interruptedError());
 }

@@ -104,6 +104,9 @@ export class Output implements Reporter {
         this.streams.stdout,
         `${JSON.stringify({ ...json, warnings: this.warnings }, null, 2)}\n`,
       );
+    } else if (failure.name === 'INTERRUPTED') {
+      // The user stopped it: one quiet line, no advice.
+      this.write(this.streams.stderr, `${failure.message}\n`);
     } else {
       const lines = [`${this.style(`Error (${failure.name}):`, 'red')} ${failure.message}`];
       for (const action of failure.actions) lines.push(`  Try: ${action}`);

@@ -147,6 +147,63 @@ async function findConfig(cwd: string): Promise<string | undefined> {
   }
 }
 
+/** Finds a regular file named `file` in `start` or a parent folder (nothing is read). */
+async function findFileUp(start: string, file: string): Promise<string | undefined> {
+  let dir = resolve(start);
+  for (;;) {
+    const candidate = join(dir, file);
+    if ((await stat(candidate).catch(() => undefined))?.isFile()) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export const SFDX_PROJECT_FILE = 'sfdx-project.json';
+
+/** What callout-kit reads of an sfdx project: where it is, its API version, its package folders. */
+export interface SfdxProject {
+  /** The folder holding sfdx-project.json: the project root. */
+  root: string;
+  path: string;
+  sourceApiVersion?: string;
+  /** The default package directory (else the first), as `sf` picks it. */
+  defaultPackageDirectory?: string;
+}
+
+/**
+ * The sfdx project that `start` is in (sfdx-project.json there or in a parent folder), or
+ * undefined. A file that does not parse counts as no project: sf itself reports that one.
+ */
+export async function findSfdxProject(start: string): Promise<SfdxProject | undefined> {
+  const path = await findFileUp(start, SFDX_PROJECT_FILE);
+  if (!path) return undefined;
+  // sfdx-project.json is small; a pipe, a device or a huge file is not one (sf reports those).
+  const read = await readBounded(path, 1024 * 1024);
+  if (!read.ok) return undefined;
+  let json: { sourceApiVersion?: unknown; packageDirectories?: unknown };
+  try {
+    json = JSON.parse(read.bytes.toString('utf8')) as typeof json;
+  } catch {
+    return undefined;
+  }
+  const dirs = (Array.isArray(json.packageDirectories) ? json.packageDirectories : []).filter(
+    (d): d is { path: string; default?: unknown } =>
+      typeof (d as { path?: unknown })?.path === 'string' && (d as { path: string }).path !== '',
+  );
+  const chosen = dirs.find((d) => d.default === true) ?? dirs[0];
+  return {
+    root: dirname(path),
+    path,
+    ...(typeof json.sourceApiVersion === 'string'
+      ? { sourceApiVersion: json.sourceApiVersion }
+      : {}),
+    ...(chosen
+      ? { defaultPackageDirectory: chosen.path.replace(/\\/g, '/').replace(/\/$/, '') }
+      : {}),
+  };
+}
+
 /**
  * Where a JSON syntax error is, never what is there: the file may not be a config at all (a
  * secret file passed to --config), so neither V8's excerpt nor the unexpected character is shown.
@@ -232,7 +289,26 @@ export async function loadConfig(
   } catch (error) {
     throw jsonSyntaxError(text, path, error as Error);
   }
-  const config = parseConfig(json, path);
+  // The API version is the sfdx project's unless the config says otherwise: one place to bump it.
+  let config: CalloutConfig | undefined;
+  if (json && typeof json === 'object' && !Array.isArray(json) && !('apiVersion' in json)) {
+    const sfdx = await findSfdxProject(dirname(path));
+    if (sfdx?.sourceApiVersion !== undefined) {
+      try {
+        config = parseConfig({ ...json, apiVersion: sfdx.sourceApiVersion }, path);
+      } catch (error) {
+        const problems = (error as CalloutError).data?.problems as ConfigProblem[] | undefined;
+        if (!problems?.some((p) => p.path === 'apiVersion')) throw error;
+        throw (error as CalloutError).extend({
+          prefix: `apiVersion is taken from the sourceApiVersion "${sfdx.sourceApiVersion}" of ${sfdx.path}. `,
+          actionsBefore: [
+            `Set "sourceApiVersion" in ${sfdx.path} to "64.0" (56.0 or later), or set "apiVersion" in ${path}.`,
+          ],
+        });
+      }
+    }
+  }
+  config ??= parseConfig(json, path);
   // Child processes (the Java compiler, the Apex parser) get an environment without them.
   protectEnvNames(
     Object.values(config.services).flatMap((service) =>

@@ -157,16 +157,18 @@ export async function resolveSecret(
     `No client secret for ${serviceName}: the ${describe(source)} is missing or empty.`,
     {
       data: { service: serviceName, source },
-      actions:
+      actions: [
         'env' in source
-          ? [
-              `Set it for this shell: read -rs ${source.env} && export ${source.env}`,
-              'Or pipe it in: ... | callout <command> --secret-stdin',
-            ]
-          : [`Create ${source.file} holding only the secret (chmod 600), or pass --secret-stdin.`],
+          ? `Set it for this shell: read -rs ${source.env} && export ${source.env}`
+          : `Create ${source.file} holding only the secret (chmod 600).`,
+        STDIN_ACTION,
+      ],
     },
   );
 }
+
+/** SECRET_MISSING's generic stdin advice; a caller that knows the command line puts the real one. */
+export const STDIN_ACTION = 'Or pipe it in: ... | callout <command> --secret-stdin';
 
 /**
  * Reads standard input as one secret (for `--secret-stdin`): at most SECRET_MAX_BYTES + 1 bytes

@@ -87,13 +87,28 @@ export async function createScratchOrg(options: {
       ...(error instanceof Error ? { cause: error } : {}),
     });
   }
-  const result = await hub.scratchOrgCreate({
-    orgConfig: options.definition,
-    durationDays: 1,
-    nonamespace: true,
-    wait: Duration.minutes(options.waitMinutes),
-    apiversion: options.apiVersion,
-  });
+  // As `sf org create scratch` does: ask the org itself, not the cached flag in the auth file.
+  const notDevHub = () =>
+    new CalloutError(
+      'ORG_NOT_DEV_HUB',
+      `The org "${devHub}" (${hub.getUsername() ?? 'unknown user'}) is not a Dev Hub: it cannot create scratch orgs.`,
+      { data: { devHub } },
+    );
+  if (!(await hub.determineIfDevHubOrg(true))) throw notDevHub();
+  let result: Awaited<ReturnType<typeof hub.scratchOrgCreate>>;
+  try {
+    result = await hub.scratchOrgCreate({
+      orgConfig: options.definition,
+      durationDays: 1,
+      nonamespace: true,
+      wait: Duration.minutes(options.waitMinutes),
+      apiversion: options.apiVersion,
+    });
+  } catch (error) {
+    // core's names for "not a Dev Hub" (scratchOrgInfoApi, Org.checkScratchOrg).
+    if (/^(HubOrgIsNotDevHubError|NotADevHubError)$/.test((error as Error).name)) throw notDevHub();
+    throw error;
+  }
   return {
     username: result.username ?? '',
     orgId: String(result.scratchOrgInfo?.ScratchOrg ?? ''),

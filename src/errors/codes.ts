@@ -25,6 +25,8 @@ export const EXIT = {
   doctor: 18,
   apex: 19,
   apexTestFailure: 20,
+  /** Ctrl-C, as shells report a process ended by SIGINT (128 + 2). */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -172,6 +174,13 @@ export const ERROR_CODES = {
     summary: 'no sf CLI login for the target org',
     actions: [
       'Log in with `sf org login web --alias my-org --set-default`, or pass --target-org with an alias or username you logged in with.',
+    ],
+  },
+  ORG_NOT_DEV_HUB: {
+    exitCode: EXIT.org,
+    summary: 'the org given as Dev Hub is not one',
+    actions: [
+      'Pass --target-dev-hub with the alias of your Dev Hub login (`sf org list` marks it), or enable Dev Hub in that org (Setup, Dev Hub) and log in to it again.',
     ],
   },
   ORG_SESSION_EXPIRED: {
@@ -374,6 +383,12 @@ export const ERROR_CODES = {
     exitCode: EXIT.apexTestFailure,
     summary: 'an Apex test failed',
     actions: ['Read the failing test, its message and the Apex stack trace.'],
+  },
+  INTERRUPTED: {
+    exitCode: EXIT.interrupted,
+    summary: 'interrupted with Ctrl-C',
+    // The user stopped it on purpose: nothing to advise.
+    actions: [],
   },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -92,10 +92,10 @@ export interface AnonymousApexRun extends AnonymousResult {
 
 /** `callout apex run`: anonymous Apex against the project's classes, real callouts to the network. */
 export async function runAnonymousApex(
-  options: { cwd: string; source: string; path: string },
+  options: { cwd: string; source: string; path: string; env?: NodeJS.ProcessEnv },
   reporter: Reporter,
 ): Promise<AnonymousApexRun> {
-  const client = new HttpClient();
+  const client = new HttpClient(options.env ? { env: options.env } : {});
   try {
     const { runtime } = await loadProjectApex(options.cwd, { transport: httpTransport(client) });
     reporter.info(`Running ${options.path} locally...`);

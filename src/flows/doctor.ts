@@ -324,6 +324,12 @@ async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promise<Doct
   return checks;
 }
 
+/** core's error when no org was named and the sf config names none either. */
+function noOrgGiven(failure: CalloutError): boolean {
+  const cause = failure.cause instanceof Error ? failure.cause.name : '';
+  return failure.name === 'ORG_LOGIN_MISSING' && /NoUsernameFound|NoDefaultEnv/i.test(cause);
+}
+
 export interface DoctorResult {
   checks: DoctorCheck[];
   /** Set when a check failed; the checks are the report either way. */
@@ -352,7 +358,17 @@ export async function doctor(
     checks.push(...(await orgChecks(org, loaded)));
   } catch (error) {
     const failure = CalloutError.wrap(error);
-    checks.push(check('org.login', 'fail', failure.message, failure.actions[0]));
+    if (!options.targetOrg && noOrgGiven(failure)) {
+      // Without an org, doctor is a check of the local setup: not a failure.
+      checks.push(
+        check(
+          'org',
+          'skip',
+          'No org given (no --target-org, no default target-org in the sf config): the org checks were skipped.',
+          'To check an org as well: `callout doctor --target-org ALIAS` (`sf org list` shows your logins).',
+        ),
+      );
+    } else checks.push(check('org.login', 'fail', failure.message, failure.actions[0]));
   }
   const failed = checks.filter((c) => c.status === 'fail');
   return {

@@ -112,11 +112,23 @@ export async function generateProject(
   };
   if (options.mode === 'check') {
     const drift = plan.files.filter((f) => f.state !== 'unchanged');
+    // `callout generate` refuses files changed by hand: for those, the way on is --force.
+    const byHand = counts.refused;
     if (drift.length > 0)
       result.error = new CalloutError(
         'GENERATE_OUT_OF_DATE',
-        `${drift.length} generated file(s) differ from what ${loaded.path} produces.`,
-        { data: { files: drift } },
+        `${drift.length} generated file(s) differ from what ${loaded.path} produces${byHand > 0 ? `; ${byHand} of them were changed by hand` : ''}.`,
+        {
+          data: { files: drift },
+          ...(byHand > 0
+            ? {
+                actions: [
+                  'Move the hand changes into callout.config.json (or the templates), then run `callout generate --force` and commit the result.',
+                  'Run `callout generate --dry-run` to see every file and what would happen to it.',
+                ],
+              }
+            : {}),
+        },
       );
     return result;
   }

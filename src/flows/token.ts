@@ -5,6 +5,7 @@ import { CalloutError } from '../errors/index.ts';
 import { header } from '../exchange/tokenResponse.ts';
 import type { TimedAnswer } from '../harness/http.ts';
 import { parseBoundedJson } from '../util/boundedJson.ts';
+import { relativeTime } from '../util/duration.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -32,9 +33,8 @@ export async function getToken(
   if (token.useOnce !== undefined) {
     reporter.warn(`${name}: ${token.useOnce}`);
   } else {
-    const minutes = Math.round(((token.expiresAt ?? 0) - now()) / 60_000);
     reporter.info(
-      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${expiresAt}).`,
+      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires ${relativeTime(token.expiresAt ?? 0, now())} (${expiresAt}).`,
     );
   }
   return {

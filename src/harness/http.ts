@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
+import type { Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from './undici.ts';
+import { Agent, envHttpProxyAgent, request } from './undici.ts';
 import { CalloutError, type ErrorCode } from '../errors/index.ts';
 import type { HttpAnswer } from '../exchange/tokenResponse.ts';
 
@@ -24,6 +25,33 @@ export interface HttpClientOptions {
   lookup?: LookupFunction;
   /** Extra trusted CA certificates (PEM), e.g. for a corporate proxy; Salesforce itself trusts public CAs only. */
   ca?: string[];
+  /**
+   * The run's environment: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms, which
+   * win, as in curl) send requests through a proxy. Default: no proxy.
+   */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The proxy settings of an environment, each '' when unset (so undici never falls back to process.env). */
+export function proxySettings(env: NodeJS.ProcessEnv = {}) {
+  const pick = (name: string) => env[name.toLowerCase()] || env[name.toUpperCase()] || '';
+  return {
+    httpProxy: pick('http_proxy'),
+    httpsProxy: pick('https_proxy'),
+    noProxy: pick('no_proxy'),
+  };
+}
+
+/** A proxy URL as it may be shown: without user and password. */
+function shownProxy(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 const TLS_CODES =
@@ -90,16 +118,40 @@ export function classifyNetworkError(
  * one overall timeout like Apex's setTimeout, bodies read as text with a size cap.
  */
 export class HttpClient {
-  private readonly agent: InstanceType<typeof Agent>;
+  private readonly agent: Dispatcher;
+  /** The proxy in use for http and https URLs ('' for none), for failure messages. */
+  private readonly proxy: { httpProxy: string; httpsProxy: string };
 
   constructor(options: HttpClientOptions = {}) {
-    this.agent = new Agent({
-      connect: {
-        ...(options.lookup ? { lookup: options.lookup } : {}),
-        ...(options.ca ? { ca: options.ca } : {}),
-      },
-      keepAliveTimeout: 1000,
-    });
+    const connect = {
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
+    };
+    const proxy = proxySettings(options.env);
+    this.proxy = proxy;
+    if (proxy.httpProxy || proxy.httpsProxy) {
+      const EnvHttpProxyAgent = envHttpProxyAgent();
+      this.agent = new EnvHttpProxyAgent({
+        ...proxy,
+        connect,
+        // Through a CONNECT tunnel, the endpoint's TLS takes the same extra CAs.
+        ...(options.ca ? { requestTls: { ca: options.ca }, proxyTls: { ca: options.ca } } : {}),
+        keepAliveTimeout: 1000,
+      });
+    } else {
+      this.agent = new Agent({ connect, keepAliveTimeout: 1000 });
+    }
+  }
+
+  /** A failure's extra advice when a proxy was configured for this URL's scheme. */
+  private proxyAdvice(url: string): string[] {
+    const https = url.startsWith('https:');
+    const proxy = https ? this.proxy.httpsProxy || this.proxy.httpProxy : this.proxy.httpProxy;
+    if (!proxy) return [];
+    const variable = https && this.proxy.httpsProxy ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+    return [
+      `${variable} is set (${shownProxy(proxy)}): check that the proxy runs and lets ${new URL(url).host} through, or add the host to NO_PROXY.`,
+    ];
   }
 
   async send(req: HttpRequest, what = 'the token endpoint'): Promise<TimedAnswer> {
@@ -135,12 +187,14 @@ export class HttpClient {
         latencyMs: Math.round(performance.now() - started),
       };
     } catch (error) {
-      throw classifyNetworkError(
+      const failure = classifyNetworkError(
         signal.aborted ? (signal.reason ?? error) : error,
         req.url,
         req.timeoutMs,
         what,
       );
+      const advice = this.proxyAdvice(req.url);
+      throw advice.length > 0 ? failure.extend({ actionsAfter: advice }) : failure;
     }
   }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher, EnvHttpProxyAgent } from 'undici';
 
 /**
  * undici's package index loads fetch, WebSocket, caches and more: about 80 ms of a cold start
@@ -15,6 +15,20 @@ const apiRequest = require('undici/lib/api/api-request.js') as (
 ) => Promise<Dispatcher.ResponseData>;
 
 export { Agent };
+
+/**
+ * undici's EnvHttpProxyAgent (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), loaded only when a proxy is
+ * set, so a run without one pays nothing for it.
+ */
+export function envHttpProxyAgent(): typeof EnvHttpProxyAgent {
+  // The CONNECT tunnel calls the proxy client's `connect()`, which undici's index puts on every
+  // dispatcher; without the index it is put there here.
+  const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as {
+    prototype: { connect?: unknown };
+  };
+  dispatcher.prototype.connect ??= require('undici/lib/api/api-connect.js');
+  return require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgent;
+}
 
 export function request(
   dispatcher: Dispatcher,

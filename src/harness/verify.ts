@@ -220,6 +220,16 @@ function needsFormEncoding(clientId: string, secret: Secret): boolean {
   return formUrlEncode(clientId) !== clientId || formUrlEncode(secret.reveal()) !== secret.reveal();
 }
 
+/** The same failure without the actions that mention `text`. */
+function withoutActions(failure: CalloutError, text: string): CalloutError {
+  const cause = failure.cause instanceof Error ? { cause: failure.cause } : {};
+  return new CalloutError(failure.name, failure.message, {
+    actions: failure.actions.filter((action) => !action.includes(text)),
+    data: failure.data,
+    ...cause,
+  });
+}
+
 const DETECTABLE = new Set(['CLIENT_AUTH_REJECTED', 'OAUTH_ERROR', 'TOKEN_HTTP_ERROR']);
 
 /**
@@ -270,11 +280,18 @@ export async function verifyService(
     ) {
       after.push(BASIC_ENCODING_HINT);
     }
+    let tried = failure;
     if (options.detectAuth && DETECTABLE.has(failure.name)) {
       report.detectAuth = await detectAuth(client, name, service, secret);
       if (report.detectAuth.change) before.push(report.detectAuth.change);
+      else
+        before.push(
+          `Neither "basic" nor "body" client authentication was accepted: the client id or secret itself is wrong, or not enabled for this token endpoint.`,
+        );
+      // --detect-auth ran: advice to run it is advice to go in a circle.
+      tried = withoutActions(failure, '--detect-auth');
     }
-    report.error = failure.extend({ actionsBefore: before, actionsAfter: after });
+    report.error = tried.extend({ actionsBefore: before, actionsAfter: after });
     return report;
   }
   report.response = describeResponse(service, result);

@@ -345,7 +345,7 @@ describe('callout init', () => {
       services: {
         ExternalAppStage: {
           clientAuth: 'body',
-          clientSecret: { env: 'EXTERNAL_APP_STAGE_CLIENT_SECRET' },
+          clientSecret: { env: 'EXTERNALAPP_STAGE_CLIENT_SECRET' },
           probe: { path: '/loans' },
         },
       },

@@ -104,6 +104,31 @@ describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: proto
     expect(both.code).toBe(2);
   });
 
+  it('says plainly that an org given as --target-dev-hub is not a Dev Hub, and what to do', async () => {
+    // A fake org that is not a Dev Hub: its ScratchOrgInfo probe answers INVALID_TYPE, as an org does.
+    const plain = await startFakeOrg({ username: 'plain@callout-kit.test' });
+    const home = await createSfHome(plain, { alias: 'plain', setDefault: false });
+    try {
+      const dir = await project();
+      const result = await deploy(
+        dir,
+        ['--scratch', '--target-dev-hub', 'plain', '--skip-verify', '--json'],
+        home.env,
+      );
+      expect(result.code).toBe(9);
+      expect(parseJson(result.stdout)).toMatchObject({
+        name: 'ORG_NOT_DEV_HUB',
+        message: expect.stringContaining('is not a Dev Hub'),
+        actions: [expect.stringContaining('--target-dev-hub')],
+      });
+      expect(
+        plain.requests().filter((r) => r.method === 'POST' && /ScratchOrgInfo/.test(r.path)),
+      ).toEqual([]);
+    } finally {
+      await Promise.all([plain.close(), home.remove()]);
+    }
+  }, 30_000);
+
   it('creates a scratch org on a fake Dev Hub, deploys to it and deletes it with --delete-after', async () => {
     // Two fakes: the Dev Hub, and the org its ScratchOrgInfo signup "creates" (core logs in to it
     // with the signup's AuthCode, then callout-kit deploys there through that stored login).

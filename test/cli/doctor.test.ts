@@ -46,8 +46,8 @@ async function project(apiVersion = '64.0'): Promise<string> {
 
 type Checks = Array<{ id: string; status: string; message: string; action?: string }>;
 
-async function doctor(dir: string, env: NodeJS.ProcessEnv) {
-  const result = await runCli(['doctor', '--json'], {
+async function doctor(dir: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+  const result = await runCli(['doctor', '--json', ...args], {
     cwd: dir,
     spawn: env !== sf.env,
     env: { ...env, [CANARY_ENV]: CANARY_SECRET, XDG_CACHE_HOME: join(dir, '.cache') },
@@ -139,15 +139,35 @@ describe('callout doctor', () => {
     }
   });
 
-  it('fails without an sf login and says how to log in', async () => {
+  it('without an org, runs the local checks, skips the org ones with a note, and passes', async () => {
     const dir = await project();
     const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
     const result = await doctor(dir, { ...sf.env, HOME: home, USERPROFILE: home });
+    expect(result.code).toBe(0);
+    const checks = (parseJson(result.stdout).result as { checks: Checks }).checks;
+    expect(checks.find((c) => c.id === 'node')?.status).toBe('pass');
+    expect(checks.filter((c) => c.id.startsWith('org'))).toEqual([
+      expect.objectContaining({
+        id: 'org',
+        status: 'skip',
+        message: expect.stringContaining('org checks were skipped'),
+        action: expect.stringContaining('callout doctor --target-org'),
+      }),
+    ]);
+  }, 30_000);
+
+  it('fails when the org named has no sf login, and says how to log in', async () => {
+    const dir = await project();
+    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
+    const result = await doctor(dir, { ...sf.env, HOME: home, USERPROFILE: home }, [
+      '--target-org',
+      'nobody',
+    ]);
     expect(result.code).toBe(18);
     const checks = (parseJson(result.stdout) as { data: { checks: Checks } }).data.checks;
     expect(checks.find((c) => c.id === 'org.login')).toMatchObject({
       status: 'fail',
       action: expect.stringContaining('sf org login web'),
     });
-  });
+  }, 30_000);
 });

@@ -88,6 +88,7 @@ describe('init wizard on a terminal', () => {
       ['A GET path', '/loans'],
       ['Environment variable', ''],
       ['Where should the secret live', ''],
+      ['Run `callout verify` now?', 'n'],
     ]);
     expect(result.code).toBe(0);
     expect(result.transcript).not.toContain('Client secret for'); // the secret prompt
@@ -102,7 +103,7 @@ describe('init wizard on a terminal', () => {
           tokenUrl: 'https://auth.example.test/oauth/token',
           clientId: 'wizard-client',
           clientAuth: 'body',
-          clientSecret: { env: 'EXTERNAL_APP_STAGE_CLIENT_SECRET' },
+          clientSecret: { env: 'EXTERNALAPP_STAGE_CLIENT_SECRET' },
           audience: 'https://api.example.test',
           scope: 'read:loans',
           probe: { method: 'GET', path: '/loans' },

@@ -31,7 +31,10 @@ export const run: CommandRun<typeof apexFlags> = async (context, output) => {
     path = 'stdin.apex';
     source = await text(context.stdin);
   }
-  const result = await runAnonymousApex({ cwd: context.cwd, source, path }, output);
+  const result = await runAnonymousApex(
+    { cwd: context.cwd, env: context.env, source, path },
+    output,
+  );
   // stdout carries each System.debug message, one per line, as a debug log's USER_DEBUG shows it.
   if (result.debugLines.length > 0) output.result(result.debugLines.join('\n'));
   const json = { debug: result.debugLines, callouts: result.callouts.length };

@@ -1,6 +1,18 @@
+import { relative } from 'node:path';
+import { fieldProblem, type CheckedField } from '../../config/fieldChecks.ts';
 import { CalloutError } from '../../errors/index.ts';
-import { envNameFor, initProject, initTarget, type InitAnswers } from '../../flows/init.ts';
+import {
+  initProject,
+  initTarget,
+  proposedApiVersion,
+  secretEnvName,
+  type InitAnswers,
+  type InitResult,
+  type InitTarget,
+} from '../../flows/init.ts';
 import type { CommandContext, CommandRun } from '../context.ts';
+import type { Output } from '../output.ts';
+import { shellLine } from '../shell.ts';
 import type { initFlags } from '../specs.ts';
 
 type InitContext = CommandContext<typeof initFlags>;
@@ -9,8 +21,11 @@ type InitContext = CommandContext<typeof initFlags>;
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
 
+const DEFAULT_PREFIX = 'ExternalApp';
+
 function fromFlags({ flags }: InitContext): InitAnswers {
-  const service = text(flags.service) ?? 'ExternalAppStage';
+  const prefix = text(flags.prefix) ?? DEFAULT_PREFIX;
+  const service = text(flags.service) ?? `${prefix}Stage`;
   const given = {
     'token-url': text(flags.tokenUrl),
     'api-base-url': text(flags.apiBaseUrl),
@@ -33,8 +48,8 @@ function fromFlags({ flags }: InitContext): InitAnswers {
   }
   const secretFile = text(flags.secretFile);
   const answers: InitAnswers = {
-    prefix: text(flags.prefix) ?? 'ExternalApp',
-    apiVersion: text(flags.apiVersion) ?? '64.0',
+    prefix,
+    apiVersion: text(flags.apiVersion),
     secretStorage: flags.secretStorage ?? 'customMetadata',
     service,
     tokenUrl: given['token-url']!,
@@ -43,7 +58,7 @@ function fromFlags({ flags }: InitContext): InitAnswers {
     clientAuth: flags.clientAuth,
     secret: secretFile
       ? { file: secretFile }
-      : { env: text(flags.secretEnv) ?? envNameFor(service) },
+      : { env: text(flags.secretEnv) ?? secretEnvName(service, prefix) },
   };
   const audience = text(flags.audience);
   const scope = text(flags.scope);
@@ -54,7 +69,15 @@ function fromFlags({ flags }: InitContext): InitAnswers {
   return answers;
 }
 
-async function ask(context: InitContext): Promise<InitAnswers> {
+/** inquirer's `validate`: the config schema's own check of this one answer, as it is typed. */
+const valid =
+  (field: CheckedField, optional = false) =>
+  (value: string): true | string => {
+    if (optional && value === '') return true;
+    return fieldProblem(field, value) ?? true;
+  };
+
+async function ask(context: InitContext, target: InitTarget): Promise<InitAnswers> {
   const { input, select } = await import('@inquirer/prompts');
   const io = { input: context.stdin, output: context.stderr };
   const seed = (name: keyof InitContext['flags'], fallback = '') =>
@@ -62,7 +85,8 @@ async function ask(context: InitContext): Promise<InitAnswers> {
   const prefix = await input(
     {
       message: 'Prefix for generated Apex and metadata names',
-      default: seed('prefix', 'ExternalApp'),
+      default: seed('prefix', DEFAULT_PREFIX),
+      validate: valid('prefix'),
     },
     io,
   );
@@ -70,19 +94,35 @@ async function ask(context: InitContext): Promise<InitAnswers> {
     {
       message: 'Service name (a DeveloperName, e.g. ExternalAppStage)',
       default: seed('service', `${prefix}Stage`),
+      validate: valid('service'),
     },
     io,
   );
   const tokenUrl = await input(
-    { message: 'Token endpoint URL', default: seed('tokenUrl'), required: true },
+    {
+      message: 'Token endpoint URL',
+      default: seed('tokenUrl'),
+      required: true,
+      validate: valid('tokenUrl'),
+    },
     io,
   );
   const apiBaseUrl = await input(
-    { message: 'API base URL', default: seed('apiBaseUrl'), required: true },
+    {
+      message: 'API base URL',
+      default: seed('apiBaseUrl'),
+      required: true,
+      validate: valid('apiBaseUrl'),
+    },
     io,
   );
   const clientId = await input(
-    { message: 'Client id (not the secret)', default: seed('clientId'), required: true },
+    {
+      message: 'Client id (not the secret)',
+      default: seed('clientId'),
+      required: true,
+      validate: valid('clientId'),
+    },
     io,
   );
   const clientAuth = await select<'basic' | 'body'>(
@@ -96,15 +136,27 @@ async function ask(context: InitContext): Promise<InitAnswers> {
     },
     io,
   );
-  const audience = await input({ message: 'audience (optional)', default: seed('audience') }, io);
+  const audience = await input(
+    {
+      message: 'audience (optional)',
+      default: seed('audience'),
+      validate: valid('audience', true),
+    },
+    io,
+  );
   const scope = await input(
-    { message: 'scope, space-separated (optional)', default: seed('scope') },
+    {
+      message: 'scope, space-separated (optional)',
+      default: seed('scope'),
+      validate: valid('scope', true),
+    },
     io,
   );
   const probePath = await input(
     {
       message: 'A GET path verify may call with the token, e.g. /loans (optional)',
       default: seed('probePath'),
+      validate: valid('probePath', true),
     },
     io,
   );
@@ -112,7 +164,8 @@ async function ask(context: InitContext): Promise<InitAnswers> {
     {
       message:
         'Environment variable that will hold the client secret (the secret is never written)',
-      default: seed('secretEnv', envNameFor(service)),
+      default: seed('secretEnv', secretEnvName(service, prefix)),
+      validate: valid('secretEnv'),
     },
     io,
   );
@@ -133,9 +186,10 @@ async function ask(context: InitContext): Promise<InitAnswers> {
     },
     io,
   );
+  const apiVersion = seed('apiVersion', proposedApiVersion(target));
   const answers: InitAnswers = {
     prefix,
-    apiVersion: seed('apiVersion', '64.0'),
+    apiVersion: apiVersion === proposedApiVersion(target) ? undefined : apiVersion,
     secretStorage,
     service,
     tokenUrl,
@@ -150,19 +204,114 @@ async function ask(context: InitContext): Promise<InitAnswers> {
   return answers;
 }
 
+/** The answers as a command line, so that a failure at the end loses none of them. */
+function asCommand(answers: InitAnswers): string {
+  const flags: Array<[string, string | undefined]> = [
+    ['prefix', answers.prefix],
+    ['service', answers.service],
+    ['token-url', answers.tokenUrl],
+    ['api-base-url', answers.apiBaseUrl],
+    ['client-id', answers.clientId],
+    ['client-auth', answers.clientAuth],
+    ['audience', answers.audience],
+    ['scope', answers.scope],
+    ['probe-path', answers.probePath],
+    'env' in answers.secret
+      ? ['secret-env', answers.secret.env]
+      : ['secret-file', answers.secret.file],
+    ['secret-storage', answers.secretStorage],
+    ['api-version', answers.apiVersion],
+  ];
+  return shellLine([
+    'callout',
+    'init',
+    '--yes',
+    ...flags
+      .filter(([, value]) => value !== undefined && value !== '')
+      .flatMap(([name, value]) => [`--${name}`, value!]),
+  ]);
+}
+
+function summary(result: InitResult, cwd: string): string {
+  const shown = (path: string) => relative(cwd, path) || path;
+  const secretHint =
+    'env' in result.secret
+      ? `read -rs ${result.secret.env} && export ${result.secret.env}   (the secret, typed hidden)`
+      : `put the secret alone in ${result.secret.file} (chmod 600; keep it out of git)`;
+  return [
+    `Wrote ${result.files.map(shown).join(' and ')}.`,
+    `API version ${result.apiVersion.value} (${result.apiVersion.from === 'config' ? 'in the config' : `sourceApiVersion of ${SFDX}`}); generated source goes to ${result.packageDir}.`,
+    `Next: ${secretHint}`,
+    'Then: callout verify',
+  ].join('\n');
+}
+const SFDX = 'sfdx-project.json';
+
+/** On a terminal, offers to verify the new config at once; verify asks for the secret, hidden. */
+async function offerVerify(
+  context: InitContext,
+  output: Output,
+  result: InitResult,
+): Promise<number | void> {
+  const { confirm } = await import('@inquirer/prompts');
+  const now = await confirm(
+    {
+      message: `Run \`callout verify\` now?${'env' in result.secret && !context.env[result.secret.env] ? ` (it asks for the secret, hidden, since ${result.secret.env} is not set)` : ''}`,
+      default: true,
+    },
+    { input: context.stdin, output: context.stderr },
+  );
+  if (!now) return;
+  const [{ run }, { parseFlags }, { verifyFlags }] = await Promise.all([
+    import('./verify.ts'),
+    import('../flags.ts'),
+    import('../specs.ts'),
+  ]);
+  const args = ['--config', result.configPath];
+  const parsed = parseFlags(args, verifyFlags, 'verify');
+  return run(
+    { ...context, ...parsed, command: 'verify', args, json: false, debug: context.debug },
+    output,
+  );
+}
+
 export const run: CommandRun<typeof initFlags> = async (context, output) => {
-  const configPath = await initTarget(context.cwd, context.flags.config, context.flags.force);
+  const target = await initTarget(context.cwd, context.flags.config, context.flags.force).catch(
+    (error: unknown) => {
+      // The way on is this very command with --force: say it whole.
+      if (error instanceof CalloutError && error.name === 'CONFIG_EXISTS')
+        throw new CalloutError(error.name, error.message, {
+          data: error.data,
+          actions: [
+            `Replace it: \`${shellLine(['callout', 'init', ...context.args.filter((a) => a !== '--json'), '--force'])}\`; or edit it by hand.`,
+          ],
+        });
+      throw error;
+    },
+  );
   const interactive =
     !context.flags.yes &&
     Boolean(context.stdin.isTTY) &&
     Boolean(context.stderr.isTTY) &&
     !output.json;
-  const answers = interactive ? await ask(context) : fromFlags(context);
-  const result = await initProject({ cwd: context.cwd, configPath, answers });
-  const secretHint =
-    'env' in result.secret
-      ? `export ${result.secret.env}=...  (or: read -rs ${result.secret.env} && export ${result.secret.env})`
-      : `put the secret alone in ${result.secret.file} (chmod 600)`;
-  output.result(`Wrote ${result.files.join(' and ')}.\nNext: ${secretHint}\nThen: callout verify`);
-  output.success({ files: result.files, service: result.service });
+  const answers = interactive ? await ask(context, target) : fromFlags(context);
+  let result: InitResult;
+  try {
+    result = await initProject({ target, answers });
+  } catch (error) {
+    // Every answer was checked as it was typed; should the whole still fail, keep the answers.
+    if (interactive && error instanceof CalloutError && error.name === 'CONFIG_INVALID')
+      throw error.extend({
+        actionsAfter: [`Run it again with your answers as flags: \`${asCommand(answers)}\``],
+      });
+    throw error;
+  }
+  output.result(summary(result, context.cwd));
+  output.success({
+    files: result.files,
+    service: result.service,
+    apiVersion: result.apiVersion,
+    packageDir: result.packageDir,
+  });
+  if (interactive) return offerVerify(context, output, result);
 };

@@ -38,7 +38,10 @@ export const run: CommandRun<typeof verifyFlags> = async (context, output) => {
       output,
     ),
   );
-  for (const report of result.services) output.result(`${displayServiceReport(report, output)}\n`);
+  // The first failing service's failure is the command's: Output.failure prints it, once.
+  const headline = result.services.find((r) => !r.ok && r.error);
+  for (const report of result.services)
+    output.result(`${displayServiceReport(report, output, { headline: report === headline })}\n`);
   if (result.error) return output.failure(result.error, { services: result.services });
   output.success({ services: result.services });
 };

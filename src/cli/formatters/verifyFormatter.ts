@@ -1,5 +1,6 @@
 import { jwtDate } from '../../harness/jwt.ts';
 import type { ServiceReport } from '../../harness/verify.ts';
+import { relativeTime } from '../../util/duration.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
@@ -8,19 +9,22 @@ function formatClaim(key: string, value: unknown, now: number): string {
   if (key === 'exp' || key === 'iat' || key === 'nbf') {
     const date = jwtDate(value);
     if (!date) return `${key}=${JSON.stringify(value)} (not a valid date)`;
-    const minutes = Math.round((date.getTime() - now) / 60_000);
-    const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
-    return `${key}=${date.toISOString()} (${relative})`;
+    return `${key}=${date.toISOString()} (${relativeTime(date.getTime(), now)})`;
   }
   return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
 
-/** The people's form of a verify report (the `--json` form is the report object itself). */
+/**
+ * The people's form of a verify report (the `--json` form is the report object itself).
+ * `headline`: the report's failure is the command's, which Output.failure prints; the report
+ * leaves it out so that a terminal shows it once.
+ */
 export function displayServiceReport(
   report: ServiceReport,
   output: Output,
-  now = Date.now(),
+  options: { now?: number; headline?: boolean } = {},
 ): string {
+  const now = options.now ?? Date.now();
   const lines: string[] = [];
   const status = report.ok
     ? output.style('✓ verified', 'green')
@@ -105,7 +109,7 @@ export function displayServiceReport(
         : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`,
     );
   }
-  if (report.error) {
+  if (report.error && !options.headline) {
     lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
   }
   return lines.join('\n');
