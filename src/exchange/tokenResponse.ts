@@ -1,5 +1,6 @@
 import { Secret } from '../config/secret.ts';
 import { CalloutError } from '../errors/index.ts';
+import { clipAtEdge } from '../util/clip.ts';
 
 /** Used when a token response has no expires_in (RFC 6749 section 5.1 makes it optional). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
@@ -46,7 +47,7 @@ export function htmlTitle(body: string): string | undefined {
     .replace(/<[^>]*>/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  return text === '' ? undefined : text.slice(0, 120);
+  return text === '' ? undefined : clipAtEdge(text, 120);
 }
 
 function parseJsonObject(body: string): Record<string, unknown> | undefined {
@@ -60,12 +61,15 @@ function parseJsonObject(body: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Short printable text from a server, so a hostile or huge description cannot flood the output. */
+/**
+ * Short one-line text from a server, so a hostile or huge description cannot flood the output.
+ * The cut is made at the edge, after redaction (a cut here could halve an echoed secret); other
+ * control characters stay for --json and are escaped for terminals there.
+ */
 function clip(value: unknown, max = 300): string | undefined {
   if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- strip control characters a server sent
-  const text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max)}...` : text;
+  const text = value.replace(/[\r\n\v\f\u0085\u2028\u2029]+/g, ' ').trim();
+  return clipAtEdge(text, max);
 }
 
 /** Retry-After as seconds (delta-seconds or an HTTP date). */

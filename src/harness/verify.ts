@@ -9,6 +9,7 @@ import {
   toCurl,
 } from '../exchange/tokenRequest.ts';
 import { header, missingScopes } from '../exchange/tokenResponse.ts';
+import { clipAtEdge } from '../util/clip.ts';
 import { endpointFit, tokenFit, type FitCheck } from './apexFit.ts';
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
 import type { HttpClient } from './http.ts';
@@ -143,7 +144,7 @@ async function runProbe(
     report.httpStatus = answer.status;
     report.latencyMs = answer.latencyMs;
     const challenge = header(answer, 'www-authenticate');
-    if (challenge) report.wwwAuthenticate = challenge.slice(0, 300);
+    if (challenge) report.wwwAuthenticate = clipAtEdge(challenge, 300);
     if (answer.status >= 200 && answer.status < 300) {
       report.ok = true;
       return { report };

@@ -1,4 +1,5 @@
 import type { DeployResult } from '../../flows/deploy.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 /** `callout deploy`: the outcome line, failed components with file and line, failed tests, coverage. */
@@ -9,11 +10,14 @@ export function displayDeploy(result: DeployResult, output: Output): string {
   const fail = output.style('✗', 'red');
   for (const f of result.componentFailures)
     lines.push(
-      `  ${fail} ${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''} ${f.type} ${f.fullName}: ${f.problem}`,
+      `  ${fail} ${terminalSafe(`${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''} ${f.type} ${f.fullName}: ${f.problem}`)}`,
     );
   for (const t of result.testFailures) {
-    lines.push(`  ${fail} ${t.className}.${t.method}: ${t.message}`);
-    if (t.stackTrace) lines.push(`      ${t.stackTrace.split('\n').join('\n      ')}`);
+    lines.push(`  ${fail} ${terminalSafe(`${t.className}.${t.method}: ${t.message}`)}`);
+    if (t.stackTrace)
+      lines.push(
+        `      ${terminalSafe(t.stackTrace, { keepNewlines: true }).split('\n').join('\n      ')}`,
+      );
   }
   const generated = new Set(result.generatedClasses);
   const coverage = result.coverage.filter((c) => generated.has(c.className));
@@ -24,7 +28,7 @@ export function displayDeploy(result: DeployResult, output: Output): string {
         `  ${c.percent >= 75 ? output.style('✓', 'green') : fail} ${c.className.padEnd(40)} ${c.percent.toFixed(1)}% (${c.lines - c.uncovered}/${c.lines} lines)`,
       );
   }
-  for (const w of result.coverageWarnings) lines.push(`  ! ${w}`);
+  for (const w of result.coverageWarnings) lines.push(`  ! ${terminalSafe(w)}`);
   return lines.join('\n');
 }
 

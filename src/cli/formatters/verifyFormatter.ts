@@ -1,4 +1,5 @@
 import type { ServiceReport } from '../../harness/verify.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
@@ -9,7 +10,8 @@ function formatClaim(key: string, value: unknown, now: number): string {
     const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
     return `${key}=${new Date(value * 1000).toISOString()} (${relative})`;
   }
-  return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  // Claims and extra fields come from the server: shown terminal-safe.
+  return terminalSafe(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
 }
 
 /** The people's form of a verify report (the `--json` form is the report object itself). */
@@ -38,7 +40,7 @@ export function displayServiceReport(
   if (response) {
     lines.push(output.style('Response', 'bold'));
     lines.push(`  HTTP ${response.httpStatus} in ${response.latencyMs} ms`);
-    lines.push(`  token_type: ${response.tokenType ?? '(none)'}`);
+    lines.push(`  token_type: ${terminalSafe(response.tokenType ?? '(none)')}`);
     lines.push(
       `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
     );
@@ -50,7 +52,7 @@ export function displayServiceReport(
           ? '; all granted'
           : '';
     lines.push(
-      `  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${scope.granted}"`}${missing}`,
+      `  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${terminalSafe(scope.granted)}"`}${terminalSafe(missing)}`,
     );
     const extras = Object.entries(response.extraFields);
     if (extras.length > 0)
@@ -80,7 +82,7 @@ export function displayServiceReport(
         : check.status === 'warn'
           ? output.style(MARK.warn, 'yellow')
           : output.style(MARK.fail, 'red');
-    lines.push(`  ${mark} ${check.message}`);
+    lines.push(`  ${mark} ${terminalSafe(check.message, { keepNewlines: true })}`);
   }
   if (report.probe) {
     const p = report.probe;
@@ -89,7 +91,7 @@ export function displayServiceReport(
     lines.push(
       `  ${mark} ${p.method} ${p.url} -> ${p.httpStatus !== undefined ? `HTTP ${p.httpStatus} in ${p.latencyMs} ms` : 'no answer'}`,
     );
-    if (p.wwwAuthenticate) lines.push(`    WWW-Authenticate: ${p.wwwAuthenticate}`);
+    if (p.wwwAuthenticate) lines.push(`    WWW-Authenticate: ${terminalSafe(p.wwwAuthenticate)}`);
   }
   if (report.detectAuth) {
     const d = report.detectAuth;
@@ -97,11 +99,12 @@ export function displayServiceReport(
     lines.push(
       d.worked
         ? `  ✓ clientAuth "${d.tried}" works. ${d.change ?? ''}`
-        : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`,
+        : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${terminalSafe(d.error?.message ?? '')})`,
     );
   }
   if (report.error) {
-    lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
+    const message = terminalSafe(report.error.message, { keepNewlines: true });
+    lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${message}`);
   }
   return lines.join('\n');
 }
