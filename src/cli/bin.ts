@@ -8,6 +8,14 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
+// A closed pipe (`callout request GET /big | head`) ends the run quietly, as cat and curl do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const { main } = await import('./main.ts');
 main(process.argv.slice(2)).then(
   (code) => {

@@ -11,6 +11,8 @@ export interface Streams {
 
 /** Deeper JSON (a hostile server's body of nested arrays) is cut, so serialising never overflows. */
 const MAX_JSON_DEPTH = 64;
+// The characters JSON.stringify leaves raw.
+const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * All that the CLI prints goes through here: people's text and progress to stderr, results to
@@ -83,7 +85,13 @@ export class Output implements Reporter {
       seen.delete(value);
       return out;
     };
-    this.streams.stdout.write(`${JSON.stringify(prepare(document, 0), null, 2)}\n`);
+    // JSON.stringify escapes C0 controls only; DEL, C1 (0x9b is CSI on some terminals) and the
+    // invisible reordering characters get \u escapes too (they can only be inside strings).
+    const text = JSON.stringify(prepare(document, 0), null, 2).replace(
+      JSON_UNSAFE,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    this.streams.stdout.write(`${text}\n`);
   }
 
   /**

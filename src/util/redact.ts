@@ -42,116 +42,98 @@ const HTML_NAMES: Record<string, readonly string[]> = {
   '\u00a0': ['nbsp', 'NonBreakingSpace'],
 };
 
+/** JSON's short escapes (the character after the backslash). */
 const JSON_SHORT: Record<string, string> = {
-  '"': '\\"',
+  '"': '"',
   '\\': '\\\\',
-  '/': '\\/',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
+  '/': '/',
+  '\b': 'b',
+  '\f': 'f',
+  '\n': 'n',
+  '\r': 'r',
+  '\t': 't',
 };
-
-/** Every spelling of a hex string with its letters in either case (`2b`, `2B`). */
-function hexCases(hex: string): string[] {
-  let out = [''];
-  for (const digit of hex) {
-    const cases = /[a-f]/i.test(digit) ? [digit.toLowerCase(), digit.toUpperCase()] : [digit];
-    out = out.flatMap((prefix) => cases.map((c) => prefix + c));
-  }
-  return out;
-}
-
-const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
-
-/** One code point as JSON (or JavaScript) may escape it: the short escapes and \uXXXX. */
-function jsonForms(c: string): string[] {
-  const forms = JSON_SHORT[c] ? [JSON_SHORT[c]] : [];
-  const units = [...Array(c.length).keys()].map((i) => c.charCodeAt(i));
-  let escaped = [''];
-  for (const unit of units)
-    escaped = escaped.flatMap((prefix) => hexCases(hex(unit, 4)).map((h) => `${prefix}\\u${h}`));
-  return [...forms, ...escaped];
-}
-
-function percentForms(c: string): string[] {
-  let out = [''];
-  for (const byte of Buffer.from(c, 'utf8'))
-    out = out.flatMap((prefix) => hexCases(hex(byte, 2)).map((h) => `${prefix}%${h}`));
-  return out;
-}
-
-function htmlForms(c: string): string[] {
-  const code = c.codePointAt(0)!;
-  const forms = [`&#${code};`, `&#0${code};`, `&#${code}`];
-  for (const width of new Set([code.toString(16).length, 2, 4]))
-    for (const h of hexCases(hex(code, width))) forms.push(`&#x${h};`, `&#X${h};`, `&#x${h}`);
-  for (const name of HTML_NAMES[c] ?? []) forms.push(`&${name};`);
-  return forms;
-}
-
-/** How our own terminal-safe display and older clipping show a control character. */
-function displayForms(c: string): string[] {
-  const code = c.codePointAt(0)!;
-  const forms: string[] = [];
-  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
-    forms.push(...hexCases(hex(code, 2)).map((h) => `\\x${h}`));
-    if (code === 0x1b) forms.push('\\e');
-  }
-  if (/\s/.test(c)) forms.push(' ');
-  return forms;
-}
-
-/**
- * Every form one character of a secret can take in output: as is, percent-encoded (either case),
- * form-encoded (`+` for a space, and a `+` that a server form-decoded into a space), HTML
- * references, JSON escapes, terminal-safe escapes, and the JSON escape of each of these again
- * (a message holding an escaped secret that --json escapes once more).
- */
-function characterForms(c: string): string[] {
-  const single = new Set<string>([
-    c,
-    ...percentForms(c),
-    ...jsonForms(c),
-    ...htmlForms(c),
-    ...displayForms(c),
-  ]);
-  if (c === ' ') single.add('+');
-  if (c === '+') single.add(' ').add('%20');
-  const all = new Set(single);
-  for (const form of single) all.add(JSON.stringify(form).slice(1, -1));
-  return [...all];
-}
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** `n` in hex as a pattern that takes its letters in either case: 0x2b -> `2[bB]`. */
+function hexPattern(n: number, width = 1): string {
+  return n
+    .toString(16)
+    .padStart(width, '0')
+    .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+}
+
+/** One or two backslashes: an escape, or the same escape escaped again by JSON. */
+const ESCAPE = '\\\\+';
+
+/**
+ * A pattern for one character of a secret in every form it can take in output: as is,
+ * percent-encoded (either case), form-encoded (`+` for a space, and a `+` that a server
+ * form-decoded into a space), JSON escapes once or twice (`\"`, `\\\"`, `\u00e9`, `\\u00e9`),
+ * HTML references (named, decimal, hex), and the terminal-safe display (`\x01`, `\e`).
+ * `maxLength` bounds the length of a match.
+ */
+function characterPattern(c: string): { source: string; maxLength: number } {
+  const code = c.codePointAt(0)!;
+  const units = [...Array(c.length).keys()].map((i) => c.charCodeAt(i));
+  const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  // Alternatives grouped by their first character, which keeps the expression small and fast.
+  const plain = [escapeRegExp(c)];
+  if (control || /\s/.test(c) || c === '+') plain.push(' ');
+  if (c === ' ') plain.push('\\+');
+  const percent = [
+    [...Buffer.from(c, 'utf8')].map((b, i) => `${i > 0 ? '%' : ''}${hexPattern(b, 2)}`).join(''),
+  ];
+  if (c === '+') percent.push('20');
+  const escaped = [units.map((u, i) => `${i > 0 ? ESCAPE : ''}u${hexPattern(u, 4)}`).join('')];
+  const short = JSON_SHORT[c];
+  if (short !== undefined && c !== '\\') escaped.push(escapeRegExp(short));
+  if (control) escaped.push(`x${hexPattern(code, 2)}`);
+  if (code === 0x1b) escaped.push('e');
+  // A backslash is itself a run of one or more backslashes (escaped once, twice, ...).
+  const escapeGroup = `${ESCAPE}(?:${escaped.join('|')})${c === '\\' ? '?' : ''}`;
+  const references = [`#(?:0*${code}|[xX]0*${hexPattern(code)});?`];
+  const names = HTML_NAMES[c];
+  if (names) references.push(`(?:${names.join('|')});`);
+  const source = `(?:${plain.join('|')}|%(?:${percent.join('|')})|${escapeGroup}|&(?:${references.join('|')}))`;
+  return { source, maxLength: 24 + 8 * units.length };
+}
+
 /** A regular expression source matching `target` with each character in any of its forms. */
-function targetPattern(target: string): { source: string; maxLength: number } {
+function targetPattern(target: Target): { source: string; maxLength: number } {
   let source = '';
   let maxLength = 0;
-  for (const c of target) {
-    const forms = characterForms(c).sort((a, b) => b.length - a.length);
-    maxLength += forms[0]!.length;
-    source += forms.length === 1 ? escapeRegExp(c) : `(?:${forms.map(escapeRegExp).join('|')})`;
+  for (const c of target.text) {
+    const part = characterPattern(c);
+    // base64 and base64url differ in two characters only: one pattern serves both.
+    const url = target.base64 && (c === '+' || c === '/');
+    source += url
+      ? `(?:${part.source}|${characterPattern(c === '+' ? '-' : '_').source})`
+      : part.source;
+    maxLength += part.maxLength;
   }
   return { source, maxLength };
+}
+
+interface Target {
+  text: string;
+  base64: boolean;
 }
 
 /**
  * The characters of base64(`secret`) that depend on the secret alone, for each of the three byte
  * alignments it can have inside a longer base64 text (a Basic credential, a base64 body).
  */
-function base64Cores(secret: string): string[] {
+function base64Cores(secret: string): Target[] {
   const bytes = Buffer.from(secret, 'utf8');
-  const cores: string[] = [];
+  const cores: Target[] = [];
   for (const shift of [0, 1, 2]) {
     const padded = Buffer.concat([Buffer.alloc(shift), bytes]);
     const first = shift === 0 ? 0 : 1;
     const end = Math.floor(padded.length / 3);
     if (end - first < 2) continue;
-    const core = padded.toString('base64').slice(first * 4, end * 4);
-    cores.push(core, core.replaceAll('+', '-').replaceAll('/', '_'));
+    cores.push({ text: padded.toString('base64').slice(first * 4, end * 4), base64: true });
   }
   return cores;
 }
@@ -175,27 +157,24 @@ function formDecode(text: string): string | undefined {
  * refuses shorter ones), so no ordinary word is ever rewritten.
  */
 export class Redactor {
-  private readonly targets = new Set<string>();
+  private readonly targets = new Map<string, Target>();
   private pattern: RegExp | undefined;
   private bytePattern: RegExp | undefined;
   private byteLongest = 0;
 
-  addSecret(plain: string, clientId?: string): void {
+  /**
+   * Registers a secret. A `Basic` credential needs no pattern of its own: base64(id:secret)
+   * holds the secret's base64 core in one of the three alignments, so `clientId` is not needed.
+   */
+  addSecret(plain: string, _clientId?: string): void {
     if (plain === '') return;
-    const targets = [plain, ...base64Cores(plain)];
-    const bytes = (text: string) => Buffer.from(text, 'utf8');
-    targets.push(bytes(plain).toString('base64'), bytes(plain).toString('base64url'));
+    const targets: Target[] = [{ text: plain, base64: false }, ...base64Cores(plain)];
+    // RFC 6749 section 2.3.1 Basic: base64 of the form-encoded pair.
+    const encoded = formUrlEncode(plain);
+    if (encoded !== plain) targets.push(...base64Cores(encoded));
     const decoded = formDecode(plain);
-    if (decoded !== undefined && decoded !== plain) targets.push(decoded);
-    if (clientId !== undefined) {
-      for (const pair of [
-        `${clientId}:${plain}`,
-        `${formUrlEncode(clientId)}:${formUrlEncode(plain)}`,
-      ]) {
-        targets.push(bytes(pair).toString('base64'), bytes(pair).toString('base64url'));
-      }
-    }
-    for (const target of targets) this.targets.add(target);
+    if (decoded !== undefined && decoded !== plain) targets.push({ text: decoded, base64: false });
+    for (const target of targets) this.targets.set(`${target.base64}:${target.text}`, target);
     this.pattern = undefined;
     this.bytePattern = undefined;
   }
@@ -205,10 +184,10 @@ export class Redactor {
     return this.targets.size > 0;
   }
 
-  private build(view: (target: string) => string): { regex: RegExp; longest: number } {
-    const parts = [...this.targets]
-      .map(view)
-      .sort((a, b) => b.length - a.length)
+  private build(view: (text: string) => string): { regex: RegExp; longest: number } {
+    const parts = [...this.targets.values()]
+      .map((target) => ({ ...target, text: view(target.text) }))
+      .sort((a, b) => b.text.length - a.text.length)
       .map(targetPattern);
     return {
       regex: new RegExp(parts.map((p) => p.source).join('|'), 'g'),

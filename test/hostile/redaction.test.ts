@@ -107,17 +107,15 @@ describe('a secret echoed across the cut, in any encoding', () => {
     const text = `ECHO ${'x'.repeat(place.cut - 5 - Math.floor(encoded.length / 2))}${encoded} END`;
     server.on('POST /token', place.answer(text));
     server.on('GET /api/ok', (_req, res) => sendJson(res, 200, {}));
-    for (const args of [
-      ['verify', '--debug'],
-      ['verify', '--json', '--debug'],
-    ]) {
-      const result = await run(secret, args);
+    const human = await run(secret, ['verify', '--debug']);
+    const json = await run(secret, ['verify', '--json', '--debug']);
+    for (const result of [human, json]) {
       // The server's text really was shown (so the test can fail), with the secret masked.
       expect(result.stdout + result.stderr).toContain('ECHO xxxx');
       expect(result.stdout + result.stderr).toContain('****');
       expectNoSecret(result, secret, encoded);
-      if (args.includes('--json')) expect(() => JSON.parse(result.stdout) as unknown).not.toThrow();
     }
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
   });
 
   it('a message that holds a JSON-escaped secret, escaped again by --json', async () => {
@@ -136,12 +134,13 @@ describe('a secret echoed across the cut, in any encoding', () => {
         res,
         401,
         'text/html',
-        `<title>${'y'.repeat(100)} ${req.headers.authorization}</title>`,
+        `<title>${'y'.repeat(60)} ${req.headers.authorization}</title>`,
       ),
     );
     for (const args of [['verify'], ['verify', '--json']]) {
       const result = await run(HOSTILE_SECRET, args, 'basic');
-      expect(result.stdout + result.stderr).toContain('yyyy Basic ****');
+      // The client id's part of the base64 may stay; the secret's part is masked.
+      expect(result.stdout + result.stderr).toMatch(/yyyy Basic [A-Za-z0-9+/]*\*\*\*\*/);
       expectNoSecret(
         result,
         HOSTILE_SECRET,
