@@ -55,7 +55,8 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (name === undefined || name === 'help') {
     if (argv.includes('--version') || argv.includes('-v')) {
-      output.print(version());
+      if (json) output.success({ version: version() });
+      else output.print(version());
       return 0;
     }
     if (name === undefined && !wantsHelp && argv.length > 0) {

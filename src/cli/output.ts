@@ -133,7 +133,9 @@ export class Output implements Reporter {
 
   /** Progress and human notes, to stderr; silent under --json. */
   info(text: string): void {
-    if (!this.json) this.write(this.streams.stderr, `${text}\n`);
+    // Progress may name what a server said: terminal-safe, like every other human line.
+    if (!this.json)
+      this.write(this.streams.stderr, `${terminalSafe(text, { keepNewlines: true })}\n`);
   }
 
   private lastProgress = '';

@@ -155,6 +155,15 @@ describe('--help --json', () => {
     expect(document.status).toBe(0);
     expect(document.result.help).toMatch(/callout/);
   });
+
+  it('--version --json is JSON too', async () => {
+    const ws = await project();
+    const result = await runCli(['--version', '--json'], { cwd: ws.dir, env: ws.env });
+    expect(parseJson(result.stdout)).toMatchObject({
+      status: 0,
+      result: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+    });
+  });
 });
 
 describe('a closed pipe', () => {

@@ -102,6 +102,21 @@ describe('server strings on a terminal', () => {
     expectNoFakeLine(shown);
   });
 
+  it('a token field nested 100,000 deep neither crashes the human view nor empties --json', async () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    server.on('POST /token', tokenAnswer({ nested: deep }));
+    server.on('GET /api/ok', (_req, res) => sendJson(res, 200, {}));
+    for (const args of [['verify'], ['verify', '--json']]) {
+      const result = await run(args);
+      // Exit 1 is an unexpected error (a stack overflow would be one).
+      expect(result.code).not.toBe(1);
+      expect(result.stdout + result.stderr).not.toMatch(/Maximum call stack/);
+      expect(result.stdout).not.toBe('');
+    }
+    const json = await run(['verify', '--json']);
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+  });
+
   it('a token_type with escapes is never printed raw', async () => {
     server.on('POST /token', tokenAnswer({ token_type: `Bearer${TITLE}${FAKE}` }));
     server.on('GET /api/ok', (_req, res) => sendJson(res, 200, {}));

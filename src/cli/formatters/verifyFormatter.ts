@@ -1,8 +1,18 @@
 import type { ServiceReport } from '../../harness/verify.ts';
+import { clipAtEdge } from '../../util/clip.ts';
 import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
+
+/** A server's value as JSON text; one nested too deeply for JSON.stringify's recursion says so. */
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(nested too deeply to show)';
+  }
+}
 
 function formatClaim(key: string, value: unknown, now: number): string {
   if ((key === 'exp' || key === 'iat' || key === 'nbf') && typeof value === 'number') {
@@ -11,7 +21,7 @@ function formatClaim(key: string, value: unknown, now: number): string {
     return `${key}=${new Date(value * 1000).toISOString()} (${relative})`;
   }
   // Claims and extra fields come from the server: shown terminal-safe.
-  return terminalSafe(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return terminalSafe(`${key}=${clipAtEdge(typeof value === 'string' ? value : json(value), 200)}`);
 }
 
 /** The people's form of a verify report (the `--json` form is the report object itself). */
