@@ -1,6 +1,7 @@
+// The edge (Output) cuts server text, after redaction: see clipAtEdge.
+import { clipAtEdge } from '../util/clip.ts';
 import { Secret } from '../config/secret.ts';
 import { CalloutError } from '../errors/index.ts';
-import { clipAtEdge } from '../util/clip.ts';
 
 /** Used when a token response has no expires_in (RFC 6749 section 5.1 makes it optional). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;

@@ -9,11 +9,11 @@ import {
   toCurl,
 } from '../exchange/tokenRequest.ts';
 import { header, missingScopes } from '../exchange/tokenResponse.ts';
-import { clipAtEdge } from '../util/clip.ts';
 import { endpointFit, tokenFit, type FitCheck } from './apexFit.ts';
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
 import type { HttpClient } from './http.ts';
 import { decodeAccessToken, jwtScope, type DecodedJwt } from './jwt.ts';
+import { clipAtEdge } from '../util/clip.ts';
 
 export interface VerifyOptions {
   detectAuth: boolean;
