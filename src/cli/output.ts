@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { CalloutError } from '../errors/index.ts';
 import type { Reporter } from '../flows/reporter.ts';
 import { applyClips } from '../util/clip.ts';
@@ -101,14 +102,23 @@ export class Output implements Reporter {
   bodySink(): { write(chunk: Buffer): Promise<void>; end(): Promise<void> } {
     const stdout = this.streams.stdout;
     const redacting = this.redactor.stream();
-    const put = (bytes: Buffer) =>
+    // On a terminal the body is the server's text shown to a person: decoded (a character split
+    // across chunks waits for its rest) and terminal-safe. Pipes and files get the bytes.
+    const decoder = stdout.isTTY ? new StringDecoder('utf8') : undefined;
+    const shown = (bytes: Buffer, last: boolean): Buffer | string =>
+      decoder
+        ? terminalSafe(last ? decoder.write(bytes) + decoder.end() : decoder.write(bytes), {
+            keepNewlines: true,
+          })
+        : bytes;
+    const put = (data: Buffer | string) =>
       new Promise<void>((resolve) => {
-        if (bytes.length === 0 || stdout.write(bytes)) resolve();
+        if (data.length === 0 || stdout.write(data)) resolve();
         else stdout.once('drain', () => resolve());
       });
     return {
-      write: (chunk) => put(redacting.push(chunk)),
-      end: () => put(redacting.end()),
+      write: (chunk) => put(shown(redacting.push(chunk), false)),
+      end: () => put(shown(redacting.end(), true)),
     };
   }
 

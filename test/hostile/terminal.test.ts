@@ -1,4 +1,6 @@
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { runCli, workspace } from '../helpers/cli.ts';
 import { CANARY_ENV, CANARY_SECRET, canaryForms, exampleConfig } from '../helpers/fixtures.ts';
 import { base64url, nowSeconds, sendJson, sendText } from '../servers/util.ts';
@@ -115,6 +117,48 @@ describe('server strings on a terminal', () => {
     }
     const json = await run(['verify', '--json']);
     expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+  });
+
+  it('request on a terminal shows an API body terminal-safe; a pipe gets the bytes', async () => {
+    const body = `{"name":"${CLEAR}${TITLE}prêt"}\n`;
+    server.on('POST /token', tokenAnswer());
+    server.on('GET /api/body', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Split inside the two bytes of "ê": the terminal view must not show a broken character.
+      const bytes = Buffer.from(body);
+      const cut = bytes.indexOf(Buffer.from('ê')) + 1;
+      res.write(bytes.subarray(0, cut));
+      res.end(bytes.subarray(cut));
+    });
+    const ws = await workspace(
+      exampleConfig({ tokenUrl: server.url('/token'), apiBaseUrl: server.url('/api') }),
+      { [CANARY_ENV]: CANARY_SECRET },
+    );
+    const capture = () => {
+      const chunks: Buffer[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(Buffer.from(chunk));
+          done();
+        },
+      });
+      return { stream, text: () => Buffer.concat(chunks).toString() };
+    };
+    const terminal = capture();
+    const terminalOut = Object.assign(terminal.stream, { isTTY: true });
+    const code = await main(['request', 'GET', '/body'], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...ws.env },
+      stdin: Readable.from([]),
+      stdout: terminalOut,
+      stderr: capture().stream,
+    });
+    expect(code).toBe(0);
+    expect(terminal.text()).not.toMatch(RAW_CONTROL);
+    expect(terminal.text()).toBe('{"name":"\\e[2J\\e[H\\e]0;pwned\\x07prêt"}\n');
+
+    const piped = await runCli(['request', 'GET', '/body'], { cwd: ws.dir, env: ws.env });
+    expect(piped.stdout).toBe(body);
   });
 
   it('a token_type with escapes is never printed raw', async () => {
