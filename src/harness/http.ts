@@ -186,7 +186,14 @@ export class HttpClient {
     options: StreamOptions = {},
   ): Promise<StreamedAnswer> {
     const started = performance.now();
-    const signal = AbortSignal.timeout(req.timeoutMs);
+    // timeoutMs bounds the wait for the answer; a body of any size then streams as long as data
+    // keeps coming (bodyTimeout bounds a stall), so a large download is not cut at timeoutMs.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The answer took too long.', 'TimeoutError')),
+      req.timeoutMs,
+    );
+    const { signal } = controller;
     const { maxBytes } = options;
     let res: Awaited<ReturnType<typeof request>>;
     try {
@@ -208,6 +215,8 @@ export class HttpClient {
         req.timeoutMs,
         what,
       );
+    } finally {
+      clearTimeout(timer);
     }
     const headers = res.headers as Record<string, string | string[] | undefined>;
     const declared = Number(headers['content-length']);

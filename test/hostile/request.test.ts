@@ -22,12 +22,13 @@ beforeEach(() => {
   server.on('POST /token', tokenAnswer());
 });
 
-async function project() {
+async function project(timeoutMs = 10_000) {
   return workspace(
     exampleConfig({
       tokenUrl: server.url('/token'),
       apiBaseUrl: server.url('/api'),
       clientAuth: 'body',
+      timeoutMs,
     }),
     { [CANARY_ENV]: CANARY_SECRET },
   );
@@ -60,6 +61,25 @@ describe('callout request output', () => {
     expect(result.code).toBe(0);
     expect(result.stdoutBytes!.length).toBe(body.length);
     expect(result.stdoutBytes!.equals(body)).toBe(true);
+  });
+
+  it('a body that keeps coming streams past timeoutMs (which bounds the wait for the answer)', async () => {
+    server.on('GET /api/trickle', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(`chunk ${sent}\n`);
+        if (++sent === 8) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 60);
+      res.on('close', () => clearInterval(timer));
+    });
+    const ws = await project(300);
+    const result = await runCli(['request', 'GET', '/trickle'], { cwd: ws.dir, env: ws.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter(Boolean)).toHaveLength(8);
   });
 
   it('--json: base64 for a binary body, text for UTF-8, with the size', async () => {
