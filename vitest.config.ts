@@ -1,13 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, so that the fast tests can run alone (`npx vitest --project unit`) and the slow
+ * Four projects, so that the fast tests can run alone (`npx vitest --project unit`) and the slow
  * kinds are easy to find: `jvm` starts Salesforce's Apex compiler, `org` talks to the
- * protocol-level fake org through the real sf login lookup and jsforce.
+ * protocol-level fake org through the real sf login lookup and jsforce, `package` packs and
+ * installs the package.
  */
 const JVM = ['test/check/**/*.test.ts'];
+/** Packs the package, installs it offline into a fresh folder and runs the installed bin. */
+const PACKAGE = ['test/package/install.test.ts'];
 const ORG = [
   'test/cli/deploy.test.ts',
+  'test/cli/deployOrg.test.ts',
   'test/cli/deployScratch.test.ts',
   'test/cli/doctor.test.ts',
   'test/deploy/**/*.test.ts',
@@ -27,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...JVM, ...ORG],
+          exclude: [...JVM, ...ORG, ...PACKAGE],
           // The unit files share their workers' module cache (no fresh process per file): a
           // third of the suite's CPU went into starting workers and importing the same modules.
           // The org files keep their own process: each points HOME at its own sf login.
@@ -36,6 +40,7 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'jvm', include: JVM } },
       { extends: true, test: { name: 'org', include: ORG } },
+      { extends: true, test: { name: 'package', include: PACKAGE } },
     ],
   },
 });

@@ -136,7 +136,7 @@ export const generateFlags = {
   'compile-check': Flags.boolean({
     default: true,
     description:
-      "Compile what was written with Salesforce's Apex compiler, offline, when Java 11+ is found (default; --no-compile-check skips it).",
+      "Compile what was written with Salesforce's Apex compiler, offline, when Java 17+ is found (default; --no-compile-check skips it).",
   }),
   'skip-apex-tests': Flags.boolean({
     description: 'Do not run the generated Apex tests locally after writing them.',
@@ -186,6 +186,17 @@ export const deployFlags = {
   }),
   'delete-after': Flags.boolean({
     description: 'Delete the scratch org after the deploy and tests.',
+  }),
+  clean: Flags.boolean({
+    description:
+      "Remove callout-kit's components the config no longer produces (a removed service's record and remote sites, ClientSecret__c after a switch to externalCredential) after the deploy; asks first unless --yes.",
+  }),
+  yes: Flags.boolean({
+    description: 'Remove what --clean lists without asking (scripts, CI).',
+  }),
+  'allow-secret-in-metadata': Flags.boolean({
+    description:
+      'customMetadata mode: deploy the client secret into Custom Metadata of a production org anyway.',
   }),
 } satisfies FlagDefs;
 

@@ -1,11 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { CalloutError } from '../errors/index.ts';
+import { describeRefusal, readBounded } from '../util/boundedRead.ts';
+import { protectEnvNames } from '../util/childEnv.ts';
+import { printable } from '../util/printable.ts';
 import { SETTINGS } from './settings.ts';
 import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
 
 export const CONFIG_FILE = 'callout.config.json';
+/** A config is a few kilobytes; a larger file is not one (and is not read whole into memory). */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
 
 export interface LoadedConfig {
   /** Absolute path of the file read. */
@@ -35,11 +40,22 @@ const EXAMPLES: Record<string, string> = {
   path: '"path": "/loans"',
 };
 
+/**
+ * Keys come from the file: shown escaped, so an escape sequence cannot rewrite the terminal, and a
+ * long one only by its start, so a secret pasted as a key is not echoed (setting names are short).
+ */
+function shownKey(key: PropertyKey): string {
+  const text = String(key);
+  return text.length <= 24
+    ? printable(text, 24)
+    : `${printable(text, 8)} (${text.length} characters)`;
+}
+
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path
     .map((key, i) =>
-      typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`,
+      typeof key === 'number' ? `[${key}]` : i === 0 ? shownKey(key) : `.${shownKey(key)}`,
     )
     .join('');
 }
@@ -64,8 +80,8 @@ function describeIssue(issue: Issue): ConfigProblem {
   let path: PropertyKey[] = (issue.path ?? []).map((item) => item.key as PropertyKey);
   let expected = issue.message;
   if (issue.type === 'strict_object' && issue.expected === 'never') {
-    // An unknown key: report it at its parent, by name.
-    expected = `has an unknown key ${issue.received}`;
+    // An unknown key: report it at its parent, by name (escaped and cut, never whole).
+    expected = `has an unknown key "${shownKey(path[path.length - 1] ?? '')}"`;
     path = path.slice(0, -1);
   } else if (issue.kind === 'schema' && issue.received === 'undefined') {
     expected = 'is required';
@@ -97,36 +113,93 @@ export function parseConfig(json: unknown, source = CONFIG_FILE): CalloutConfig 
   });
 }
 
-/** Finds callout.config.json in `cwd` or a parent folder, as git and sf find their project roots. */
+function notAFile(path: string, why: string): CalloutError {
+  return new CalloutError(
+    'CONFIG_INVALID',
+    `${path} ${why}: a callout-kit config is a small JSON file.`,
+    {
+      data: { file: path },
+      actions: [
+        `Replace ${path} with the config file (\`callout init\` writes one), or pass --config PATH.`,
+      ],
+    },
+  );
+}
+
+/**
+ * Finds callout.config.json in `cwd` or a parent folder, as git and sf find their project roots.
+ * Something else by that name (a folder) stops the search with an error: using a parent's config
+ * instead would act on another project without a word.
+ */
 async function findConfig(cwd: string): Promise<string | undefined> {
   let dir = resolve(cwd);
   for (;;) {
     const candidate = join(dir, CONFIG_FILE);
-    try {
-      await readFile(candidate);
-      return candidate;
-    } catch {
-      const parent = dirname(dir);
-      if (parent === dir) return undefined;
-      dir = parent;
-    }
+    const stats = await stat(candidate).catch(() => undefined);
+    if (stats?.isFile()) return candidate;
+    if (stats)
+      throw notAFile(candidate, stats.isDirectory() ? 'is a folder' : 'is not a regular file');
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
 }
 
+/**
+ * Where a JSON syntax error is, never what is there: the file may not be a config at all (a
+ * secret file passed to --config), so neither V8's excerpt nor the unexpected character is shown.
+ */
 function jsonSyntaxError(text: string, path: string, error: Error): CalloutError {
-  // V8 reports "... in JSON at position N (line L column C)"; keep the location, drop the rest.
-  const where = /line (\d+) column (\d+)/.exec(error.message);
-  const location = where ? ` at line ${where[1]}, column ${where[2]}` : '';
+  const match = /^(.*?) in JSON at position (\d+)/.exec(error.message);
+  let position: number | undefined = match ? Number(match[2]) : undefined;
+  let kind = match?.[1] ?? '';
+  if (/^Unexpected end of JSON input/.test(error.message)) {
+    position = text.length;
+    kind = 'the file ends before the JSON does';
+  } else if (position === undefined || /^Unexpected token/.test(kind)) {
+    position = unexpectedTokenAt(text);
+    kind = 'unexpected character';
+  }
+  // V8's own words for the other cases ("Expected ',' or '}' after property value") name grammar only.
+  if (!/^[\w ,'{}[\]:]{1,80}$/.test(kind)) kind = 'syntax error';
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - (before.lastIndexOf('\n') + 1) + 1;
   return new CalloutError(
     'CONFIG_INVALID',
-    `${path} is not valid JSON${location}: ${error.message}`,
+    `${path} is not valid JSON at line ${line}, column ${column}: ${kind.charAt(0).toLowerCase()}${kind.slice(1)}.`,
     {
-      data: { file: path, length: text.length },
+      data: { file: path, line, column },
       actions: [
         'Fix the JSON syntax (a missing comma or quote, or a trailing comma, is the usual cause).',
       ],
     },
   );
+}
+
+/**
+ * V8 reports an unexpected token with an excerpt of the text but no position. Parsing stops at the
+ * first bad character, so a prefix that includes it fails the same way and a shorter one does not:
+ * the shortest such prefix ends at the character.
+ */
+function unexpectedTokenAt(text: string): number {
+  const failsOnToken = (length: number) => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (error) {
+      return /^Unexpected token/.test((error as Error).message);
+    }
+  };
+  let low = 0;
+  let high = text.length;
+  if (!failsOnToken(high)) return 0;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (failsOnToken(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return Math.max(0, low - 1);
 }
 
 export async function loadConfig(
@@ -140,25 +213,31 @@ export async function loadConfig(
       `No ${CONFIG_FILE} in ${cwd} or its parent folders.`,
     );
   }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CalloutError(
-      'CONFIG_NOT_FOUND',
-      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-      {
-        data: { file: path },
-      },
-    );
+  const read = await readBounded(path, CONFIG_MAX_BYTES);
+  if (!read.ok) {
+    if (read.reason === 'missing' || read.reason === 'unreadable')
+      throw new CalloutError(
+        'CONFIG_NOT_FOUND',
+        `Cannot read ${path}: ${read.reason === 'missing' ? 'ENOENT' : read.code}.`,
+        { data: { file: path } },
+      );
+    throw notAFile(path, describeRefusal(read, CONFIG_MAX_BYTES));
   }
+  const text = read.bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw jsonSyntaxError(text, path, error as Error);
   }
-  return { path, root: dirname(path), config: parseConfig(json, path) };
+  const config = parseConfig(json, path);
+  // Child processes (the Java compiler, the Apex parser) get an environment without them.
+  protectEnvNames(
+    Object.values(config.services).flatMap((service) =>
+      'env' in service.clientSecret ? [service.clientSecret.env] : [],
+    ),
+  );
+  return { path, root: dirname(path), config };
 }
 
 /** Picks the service named on the command line, or the only one. */

@@ -1,9 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CalloutError } from '../errors/index.ts';
 import { isApexBlank } from '../util/apexText.ts';
+import { describeRefusal, readBounded } from '../util/boundedRead.ts';
 import type { SecretSource } from './schema.ts';
 import { Secret } from './secret.ts';
+
+/**
+ * A client secret is one short line. A secret file or standard input holding more is not a secret
+ * but something else (a credentials file, a private key, a stream that never ends), and a config
+ * from a cloned repository could name one to send it to its own token URL: it is refused, and the
+ * refusal never quotes what was read.
+ */
+export const SECRET_MAX_BYTES = 4096;
+/** No real client secret is shorter; the redactor must never rewrite ordinary words. */
+export const SECRET_MIN_LENGTH = 8;
 
 /** Where the process's inputs come from; injected so tests can drive every path. */
 export interface SecretInputs {
@@ -25,17 +35,75 @@ function stripFinalNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-async function readSource(source: SecretSource, inputs: SecretInputs): Promise<string | undefined> {
+async function readSource(
+  serviceName: string,
+  source: SecretSource,
+  inputs: SecretInputs,
+): Promise<string | undefined> {
   if ('env' in source) {
     const value = inputs.env[source.env];
     return value === undefined || value === '' ? undefined : value;
   }
-  try {
-    const text = stripFinalNewline(await readFile(resolve(inputs.root, source.file), 'utf8'));
-    return text === '' ? undefined : text;
-  } catch {
-    return undefined;
+  const read = await readBounded(resolve(inputs.root, source.file), SECRET_MAX_BYTES);
+  if (!read.ok) {
+    if (read.reason === 'missing') return undefined;
+    const why = describeRefusal(read, SECRET_MAX_BYTES);
+    throw new CalloutError(
+      read.reason === 'unreadable' ? 'SECRET_MISSING' : 'SECRET_REFUSED',
+      `The client secret file ${source.file} for ${serviceName} ${why}: a secret file holds only the secret, on one line, at most ${SECRET_MAX_BYTES} bytes.`,
+      {
+        data: { service: serviceName, source, reason: read.reason },
+        actions: [
+          read.reason === 'unreadable'
+            ? `Make ${source.file} readable by you (chmod 600), or pass --secret-stdin.`
+            : `Point clientSecret.file at a regular file holding only the secret (chmod 600), or pipe the secret in with --secret-stdin.`,
+        ],
+      },
+    );
   }
+  const text = stripFinalNewline(read.bytes.toString('utf8'));
+  return text === '' ? undefined : text;
+}
+
+/**
+ * What every source's secret must be. One line: a client secret never holds a line break, and a
+ * multi-line file is a credentials file or a key. No white space at either end where an editor, a
+ * pipe or a paste adds it (file, stdin, prompt): a refusal here beats a 401 that does not say why;
+ * an environment variable is taken as set, so a secret that truly has it can still be used.
+ */
+function checkSecret(
+  serviceName: string,
+  source: SecretSource,
+  plain: string,
+  from: { where: string; fix: string; verbatim: boolean },
+): void {
+  const { where, fix } = from;
+  const refuse = (why: string, action = fix) =>
+    new CalloutError(
+      'SECRET_REFUSED',
+      `The client secret for ${serviceName} from ${where} ${why}.`,
+      {
+        data: { service: serviceName, source },
+        actions: [action],
+      },
+    );
+  if (/[\r\n]/.test(plain))
+    throw refuse(
+      'holds more than one line: a client secret is one line (is it a credentials file or a private key?)',
+    );
+  if (!from.verbatim) {
+    const starts = /^\s/u.test(plain);
+    const ends = /\s$/u.test(plain);
+    if (starts || ends)
+      throw refuse(
+        `${starts && ends ? 'begins and ends' : starts ? 'begins' : 'ends'} with white space (a space, a tab or a byte order mark), which is almost always a copy or editor mistake`,
+        `Remove the white space from ${where}; if the provider's secret really has it, set the secret in an environment variable (clientSecret.env), which is taken exactly as set.`,
+      );
+  }
+  if ([...plain].length < SECRET_MIN_LENGTH)
+    throw refuse(
+      `is shorter than ${SECRET_MIN_LENGTH} characters: no real client secret is that short (a placeholder, or part of the secret?)`,
+    );
 }
 
 /**
@@ -53,19 +121,36 @@ export async function resolveSecret(
       `The client secret for ${serviceName} from ${where} is only white space; the generated Apex would send none.`,
       { data: { service: serviceName, source }, actions: [`Put the real secret in ${where}.`] },
     );
+  const accept = (plain: string, where: string, fix: string, verbatim = false) => {
+    if (isApexBlank(plain)) throw blank(where);
+    checkSecret(serviceName, source, plain, { where, fix, verbatim });
+  };
   if (inputs.stdinSecret) {
-    if (isApexBlank(inputs.stdinSecret.reveal())) throw blank('standard input');
+    accept(
+      inputs.stdinSecret.reveal(),
+      'standard input',
+      'Pipe in the secret alone, e.g. `pass show externalapp/stage | callout verify --secret-stdin`.',
+    );
     return inputs.stdinSecret;
   }
-  const plain = await readSource(source, inputs);
-  if (plain !== undefined && isApexBlank(plain)) throw blank(`the ${describe(source)}`);
-  if (plain !== undefined) return new Secret(plain);
+  const plain = await readSource(serviceName, source, inputs);
+  if (plain !== undefined) {
+    accept(
+      plain,
+      `the ${describe(source)}`,
+      `Put the full client secret alone in the ${describe(source)}.`,
+      'env' in source,
+    );
+    return new Secret(plain);
+  }
   if (inputs.prompt) {
     const answer = await inputs.prompt(
       `Client secret for ${serviceName} (${describe(source)} is not set)`,
     );
-    if (answer !== '' && isApexBlank(answer)) throw blank('the prompt');
-    if (answer !== '') return new Secret(answer);
+    if (answer !== '') {
+      accept(answer, 'the prompt', 'Type or paste the full client secret at the prompt.');
+      return new Secret(answer);
+    }
   }
   throw new CalloutError(
     'SECRET_MISSING',
@@ -83,11 +168,31 @@ export async function resolveSecret(
   );
 }
 
-/** Reads the whole of standard input as one secret (for `--secret-stdin`). */
+/**
+ * Reads standard input as one secret (for `--secret-stdin`): at most SECRET_MAX_BYTES + 1 bytes
+ * are read, so `yes | callout verify --secret-stdin` ends at once instead of filling memory.
+ */
 export async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<Secret> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(buffer);
+    size += buffer.length;
+    // Leaving the loop ends the stream: nothing more is read.
+    if (size > SECRET_MAX_BYTES) break;
+  }
+  if (size > SECRET_MAX_BYTES) {
+    throw new CalloutError(
+      'SECRET_REFUSED',
+      `Standard input holds more than ${SECRET_MAX_BYTES} bytes: --secret-stdin reads one client secret, on one line.`,
+      {
+        actions: [
+          'Pipe in the secret alone, e.g. `pass show externalapp/stage | callout verify --secret-stdin`.',
+        ],
+      },
+    );
+  }
   const text = stripFinalNewline(Buffer.concat(chunks).toString('utf8'));
   if (text === '') {
     throw new CalloutError(

@@ -70,7 +70,10 @@ export async function assignPermissionSet(
     });
     return 'assigned';
   } catch (error) {
-    if (/DUPLICATE_VALUE/i.test((error as Error).message)) return 'already assigned';
+    // jsforce puts Salesforce's errorCode in the error's name and errorCode, not its message.
+    const { name, message, errorCode } = error as Error & { errorCode?: unknown };
+    if (/DUPLICATE_VALUE/i.test(`${String(errorCode ?? '')} ${name} ${message}`))
+      return 'already assigned';
     throw error;
   }
 }

@@ -59,6 +59,8 @@ export async function buildDeployPackage(options: {
   project: ProjectVM;
   config: CalloutConfig;
   secrets: Map<string, Secret>;
+  /** More files answered from memory (absolute path -> content), e.g. a refitted cache partition. */
+  overrides?: ReadonlyMap<string, Buffer>;
 }): Promise<DeployPackage> {
   const { sdr } = await preloadDeployLibraries();
   const inMemory =
@@ -68,6 +70,7 @@ export async function buildDeployPackage(options: {
           buildProjectVM(options.config, { secrets: options.secrets }),
         )
       : new Map<string, Buffer>();
+  for (const [path, content] of options.overrides ?? []) inMemory.set(resolve(path), content);
 
   /** The file system, except for the files held in memory. */
   class PackageTree extends sdr.NodeFSTreeContainer {

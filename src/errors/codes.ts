@@ -62,6 +62,21 @@ export const ERROR_CODES = {
     summary: 'init would overwrite an existing config',
     actions: ['Pass --force to replace it, or edit callout.config.json by hand.'],
   },
+  PATH_OUTSIDE_PROJECT: {
+    exitCode: EXIT.config,
+    summary:
+      'a path in a project file (manifest, sfdx-project.json) or a link leads outside the project',
+    actions: [
+      'Keep every path relative to the project root and inside it; replace a symbolic link that leads out of the project with a real folder.',
+    ],
+  },
+  CACHE_UNSAFE: {
+    exitCode: EXIT.config,
+    summary: 'the local token cache folder can be written by other users',
+    actions: [
+      "Point XDG_CACHE_HOME at a folder only you can write, or have the folder's owner run chmod 700 on it.",
+    ],
+  },
   SERVICE_UNKNOWN: {
     exitCode: EXIT.usage,
     summary: 'the named service is not in the config',
@@ -77,6 +92,14 @@ export const ERROR_CODES = {
     summary: 'the client secret could not be read from its source',
     actions: [
       'Set the environment variable named in clientSecret.env, point clientSecret.file at a readable file, or pass --secret-stdin.',
+    ],
+  },
+  SECRET_REFUSED: {
+    exitCode: EXIT.secret,
+    summary:
+      'the secret source is not a one-line secret (a pipe, device, folder, large or multi-line file, white space at its ends, or shorter than 8 characters)',
+    actions: [
+      'Put the client secret alone on one line in a regular file (chmod 600), set it in the environment variable named in clientSecret.env, or pipe it in with --secret-stdin.',
     ],
   },
   GENERATE_REFUSED: {
@@ -108,9 +131,9 @@ export const ERROR_CODES = {
   },
   CHECK_UNAVAILABLE: {
     exitCode: EXIT.checkUnavailable,
-    summary: 'the offline Apex compile check could not run (no Java 11+, or the compiler failed)',
+    summary: 'the offline Apex compile check could not run (no Java 17+, or the compiler failed)',
     actions: [
-      'Install a JDK 11 or later (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless), or set JAVA_HOME.',
+      'Install a Java 17 runtime or later (Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or set JAVA_HOME to one.',
     ],
   },
   DEPLOY_FAILED: {
@@ -129,6 +152,20 @@ export const ERROR_CODES = {
     exitCode: EXIT.deploy,
     summary: 'the deploy was canceled',
     actions: ['Run the deploy again when ready.'],
+  },
+  SECRET_IN_PRODUCTION_METADATA: {
+    exitCode: EXIT.deploy,
+    summary:
+      'customMetadata mode would put the client secret into Custom Metadata of a production org',
+    actions: [
+      'Keep the secret in an External Credential: set "secretStorage": "externalCredential" in callout.config.json, run `callout generate`, then `callout deploy`.',
+      'Or pass --allow-secret-in-metadata to deploy it into Custom Metadata anyway.',
+    ],
+  },
+  CLEAN_NOT_CONFIRMED: {
+    exitCode: EXIT.usage,
+    summary: '--clean would remove components from the org and nobody confirmed it',
+    actions: ['Run `callout deploy --clean --yes` to remove them without a question.'],
   },
   ORG_LOGIN_MISSING: {
     exitCode: EXIT.org,
@@ -248,6 +285,22 @@ export const ERROR_CODES = {
     exitCode: EXIT.tokenResponse,
     summary: 'the token response has no access_token string',
     actions: ['Check "tokenUrl" and the grant with the provider; the response fields are shown.'],
+  },
+  TOKEN_NOT_BEARER: {
+    exitCode: EXIT.tokenResponse,
+    summary: 'the token response has a token_type other than Bearer',
+    actions: [
+      'Ask the API provider for a Bearer token (RFC 6750): the generated Apex sends "Authorization: Bearer <token>".',
+    ],
+  },
+  TOKEN_MALFORMED: {
+    exitCode: EXIT.tokenResponse,
+    summary:
+      'the access token has characters a header cannot carry, or the response is over 1 MiB or nested too deep',
+    actions: [
+      'Check "tokenUrl": it must be the OAuth token endpoint, whose answer is a small JSON object.',
+      'Report it to the API provider: an access token is printable ASCII without spaces (RFC 6750 section 2.1).',
+    ],
   },
   PROBE_UNAUTHORIZED: {
     exitCode: EXIT.probe,

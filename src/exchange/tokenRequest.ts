@@ -130,11 +130,27 @@ function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Where the curl command's secret variable gets its value when no environment variable holds it. */
+export type CurlSecretSetup = { file: string } | { stdin: true };
+
 /**
  * The equivalent curl command, masked. The secret is read from a variable the user sets, so the
- * command can be pasted as it is without the secret ever appearing in shell history.
+ * command can be pasted as it is without the secret ever appearing in shell history. When the
+ * secret came from a file or standard input, nothing sets that variable: a first line says how.
  */
-export function toCurl(request: TokenRequest, secretVariable = 'CLIENT_SECRET'): string {
+export function toCurl(
+  request: TokenRequest,
+  secretVariable = 'CLIENT_SECRET',
+  setup?: CurlSecretSetup,
+): string {
+  const first =
+    setup === undefined
+      ? []
+      : 'file' in setup
+        ? [`${secretVariable}=$(cat ${shellQuote(setup.file)})`]
+        : [
+            `# First set ${secretVariable}: read -rs ${secretVariable} (hidden input), or ${secretVariable}=$(the command you piped into --secret-stdin)`,
+          ];
   const lines = [`curl --request POST ${shellQuote(request.url)}`];
   for (const part of request.headers) {
     if (part.origin === 'basicAuthorization') {
@@ -150,5 +166,5 @@ export function toCurl(request: TokenRequest, secretVariable = 'CLIENT_SECRET'):
       lines.push(`--data-urlencode ${shellQuote(`${part.name}=${part.value}`)}`);
     }
   }
-  return lines.join(' \\\n  ');
+  return [...first, lines.join(' \\\n  ')].join('\n');
 }

@@ -2,9 +2,19 @@
 import { clipAtEdge } from '../util/clip.ts';
 import { Secret } from '../config/secret.ts';
 import { CalloutError } from '../errors/index.ts';
+import { parseBoundedJson } from '../util/boundedJson.ts';
 
 /** Used when a token response has no expires_in (RFC 6749 section 5.1 makes it optional). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+
+/** The longest expires_in taken at its word (10 years); beyond it, or below 0, it is nonsense. */
+export const MAX_EXPIRES_IN_SECONDS = 315_360_000;
+
+/** A token response is a few KB; a body beyond this is not parsed as one. */
+export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+
+/** HTML error pages are searched for a title in this many characters only, as the Apex does. */
+export const HTML_SCAN_CHARS = 20_000;
 
 export interface HttpAnswer {
   status: number;
@@ -15,9 +25,14 @@ export interface HttpAnswer {
 export interface TokenResponse {
   accessToken: Secret;
   tokenType: string | undefined;
-  /** Seconds, from expires_in (number or numeric string) or the documented default. */
+  /** Seconds, from expires_in (number or numeric string) or the documented default; 0 when invalid. */
   expiresIn: number;
-  expiresInSource: 'number' | 'string' | 'default';
+  expiresInSource: 'number' | 'string' | 'default' | 'invalid';
+  /**
+   * Set when the token must be used once and never cached, saying why: expires_in was 0, or not
+   * a number of seconds within 0..MAX_EXPIRES_IN_SECONDS.
+   */
+  useOnce: string | undefined;
   /** The scope the server says it granted, when it says (RFC 6749 section 5.1). */
   grantedScope: string | undefined;
   /** Response members beyond the standard ones (e.g. iss, partnerId, jti): names and values. */
@@ -39,27 +54,55 @@ export function header(answer: HttpAnswer, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The title (or first heading) of an HTML page, e.g. "Whitelabel Error Page", without the rest. */
+/** The text between `<tag ...>` and `</tag>` (ASCII case-insensitive), found in linear time. */
+function elementText(html: string, tag: string): string | undefined {
+  const open = new RegExp(`<${tag}`, 'gi');
+  const close = new RegExp(`</${tag}>`, 'gi');
+  // As /<tag[^>]*>([\s\S]*?)<\/tag>/i, without its backtracking: only the first opening tag can
+  // match, since any later one closes at the same or a later '>' and needs a later closing tag.
+  if (!open.exec(html)) return undefined;
+  const start = html.indexOf('>', open.lastIndex);
+  if (start < 0) return undefined;
+  close.lastIndex = start + 1;
+  const end = close.exec(html);
+  return end ? html.slice(start + 1, end.index) : undefined;
+}
+
+/** Text without its tags; a '<' with no '>' after it is text. Linear, unlike /<[^>]*>/g. */
+function stripTags(text: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const lt = text.indexOf('<', at);
+    const gt = lt < 0 ? -1 : text.indexOf('>', lt);
+    if (gt < 0) return out + text.slice(at);
+    out += text.slice(at, lt);
+    at = gt + 1;
+  }
+}
+
+/**
+ * The title (or first heading) of an HTML page, e.g. "Whitelabel Error Page", without the rest.
+ * Only the first HTML_SCAN_CHARS characters are read, so a hostile page costs little.
+ */
 export function htmlTitle(body: string): string | undefined {
-  const match =
-    /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body);
-  if (!match?.[1]) return undefined;
-  const text = match[1]
-    .replace(/<[^>]*>/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const head = body.slice(0, HTML_SCAN_CHARS);
+  const inner = elementText(head, 'title') ?? elementText(head, 'h1');
+  if (!inner) return undefined;
+  const text = stripTags(inner).replace(/\s+/g, ' ').trim();
   return text === '' ? undefined : clipAtEdge(text, 120);
 }
 
-function parseJsonObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+type JsonObject = Record<string, unknown>;
+
+/** The body as a JSON object; 'too large' past the size or depth limit, undefined otherwise. */
+function parseJsonObject(body: string): JsonObject | 'too large' | undefined {
+  const parsed = parseBoundedJson(body, { maxBytes: MAX_TOKEN_RESPONSE_BYTES });
+  if (!parsed.ok) return parsed.reason === 'syntax' ? undefined : 'too large';
+  const { value } = parsed;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as JsonObject)
+    : undefined;
 }
 
 /**
@@ -75,8 +118,8 @@ function clip(value: unknown, max = 300): string | undefined {
 
 /** Retry-After as seconds (delta-seconds or an HTTP date). */
 export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  if (value === undefined || value.length > 100) return undefined;
+  if (/^\d{1,10}$/.test(value.trim())) return Number(value.trim());
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.round((date - now) / 1000));
 }
@@ -90,6 +133,11 @@ function describeBody(answer: HttpAnswer): string {
     : `a body of ${answer.body.length} bytes`;
 }
 
+/** The WWW-Authenticate challenge of a 401 (RFC 6749 section 5.2), as printable text. */
+function challenge(answer: HttpAnswer): string | undefined {
+  return answer.status === 401 ? clip(header(answer, 'www-authenticate'), 200) : undefined;
+}
+
 const AUDIENCE_HINT = /\b(audience|aud|resource|target|service not enabled)\b/i;
 
 /** Maps an OAuth error response (RFC 6749 section 5.2, RFC 8707 section 2) to our codes. */
@@ -99,13 +147,15 @@ function oauthError(
   error: string,
 ): CalloutError {
   const description = clip(json.error_description);
+  const wwwAuthenticate = challenge(answer);
   const data = {
     httpStatus: answer.status,
     error,
     errorDescription: description,
     errorUri: clip(json.error_uri),
+    wwwAuthenticate,
   };
-  const said = `HTTP ${answer.status} ${error}${description ? `: ${description}` : ''}`;
+  const said = `HTTP ${answer.status} ${error}${description ? `: ${description}` : ''}${wwwAuthenticate ? `; WWW-Authenticate: ${wwwAuthenticate}` : ''}`;
   switch (error) {
     case 'invalid_client':
       return new CalloutError(
@@ -152,15 +202,84 @@ function oauthError(
   }
 }
 
+/** How a character that a header cannot carry is named in a message (never the token itself). */
+function describeCharacter(code: number): string {
+  if (code === 0x20) return 'a space';
+  if (code === 0x0d) return 'a carriage return (CR)';
+  if (code === 0x0a) return 'a line feed (LF)';
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return code < 0x20 || code === 0x7f
+    ? `a control character (${hex})`
+    : `a non-ASCII character (${hex})`;
+}
+
 /**
- * Reads a token endpoint answer the way the generated Apex does: a 2xx JSON object with a string
- * access_token; expires_in as a number or numeric string, or the default. Anything else becomes a
- * CalloutError naming the status and cause, never the raw body.
+ * The first character of an access token outside printable ASCII without space (0x21-0x7E), the
+ * most an HTTP header value carries safely; RFC 6750's b64token is a subset of it.
+ */
+export function badTokenCharacter(token: string): { index: number; code: number } | undefined {
+  for (let index = 0; index < token.length; index++) {
+    const code = token.charCodeAt(index);
+    if (code < 0x21 || code > 0x7e) return { index, code };
+  }
+  return undefined;
+}
+
+/**
+ * expires_in as seconds (RFC 6749 section 5.1): a finite number or a numeric string within
+ * 0..MAX_EXPIRES_IN_SECONDS. Anything else, and 0, makes a token that is used once and never
+ * cached: a date computed from 1e15 seconds does not exist, and a negative one is already past.
+ */
+function readExpiresIn(
+  value: unknown,
+): Pick<TokenResponse, 'expiresIn' | 'expiresInSource' | 'useOnce'> {
+  if (value === undefined)
+    return {
+      expiresIn: DEFAULT_EXPIRES_IN_SECONDS,
+      expiresInSource: 'default',
+      useOnce: undefined,
+    };
+  let seconds: number | undefined;
+  let source: 'number' | 'string' = 'number';
+  if (typeof value === 'number') {
+    seconds = value;
+  } else if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+    seconds = Number(value.trim());
+    source = 'string';
+  }
+  if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) {
+    const whole = Math.floor(seconds);
+    if (whole <= MAX_EXPIRES_IN_SECONDS) {
+      return {
+        expiresIn: whole,
+        expiresInSource: source,
+        useOnce:
+          whole > 0
+            ? undefined
+            : `expires_in is ${seconds === 0 ? '0' : `${seconds}, under a second`}: the token is used once and not cached.`,
+      };
+    }
+  }
+  const shown =
+    typeof value === 'string' ? JSON.stringify(clip(value, 40)) : clip(JSON.stringify(value), 40);
+  return {
+    expiresIn: 0,
+    expiresInSource: 'invalid',
+    useOnce: `expires_in ${shown} is not a number of seconds within 0..${MAX_EXPIRES_IN_SECONDS} (10 years): the token is used once and not cached.`,
+  };
+}
+
+/**
+ * Reads a token endpoint answer the way the generated Apex does, strictly: a 2xx JSON object of at
+ * most MAX_TOKEN_RESPONSE_BYTES without an `error` member, with an access_token that a header can
+ * carry, a token_type of Bearer or none (the Apex sends Bearer), and expires_in as a number, a
+ * numeric string or missing. Anything else becomes a CalloutError naming the status and cause,
+ * never the raw body or the token.
  */
 export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
   const { status } = answer;
   if (status >= 300 && status < 400) {
-    const location = header(answer, 'location');
+    const location = clip(header(answer, 'location'), 300);
     throw new CalloutError(
       'REDIRECTED',
       `The token endpoint answered HTTP ${status}, a redirect${location ? ` to ${location}` : ''}.`,
@@ -187,17 +306,19 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
       },
     );
   }
-  const json = parseJsonObject(answer.body);
+  const parsed = parseJsonObject(answer.body);
+  const json = typeof parsed === 'object' ? parsed : undefined;
   if (status >= 400 || status < 200) {
     const error = json && typeof json.error === 'string' ? clip(json.error, 60) : undefined;
     if (json && error) throw oauthError(answer, json, error);
     const title = htmlTitle(answer.body);
     if (status === 401) {
+      const wwwAuthenticate = challenge(answer);
       throw new CalloutError(
         'CLIENT_AUTH_REJECTED',
-        `The token endpoint answered HTTP 401 with ${describeBody(answer)}: it did not accept the client authentication.`,
+        `The token endpoint answered HTTP 401 with ${describeBody(answer)}${wwwAuthenticate ? ` (WWW-Authenticate: ${wwwAuthenticate})` : ''}: it did not accept the client authentication.`,
         {
-          data: { httpStatus: status, title },
+          data: { httpStatus: status, title, wwwAuthenticate },
           actions: [
             'Check the client id and secret with the API provider; an HTML 401 page (such as a Spring "Whitelabel Error Page") usually means the credentials or the way they are sent were not accepted.',
             'Run `callout verify --detect-auth` to try the other client authentication style (basic or body).',
@@ -213,6 +334,18 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
       },
     );
   }
+  if (parsed === 'too large') {
+    throw new CalloutError(
+      'TOKEN_MALFORMED',
+      `The token endpoint answered HTTP ${status} with a body of ${answer.body.length} characters that is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes or nested deeper than a token response is; it was not read.`,
+      {
+        data: { httpStatus: status, contentType: clip(header(answer, 'content-type'), 100) },
+        actions: [
+          'Check "tokenUrl": it must be the OAuth token endpoint, whose answer is a small JSON object.',
+        ],
+      },
+    );
+  }
   if (!json) {
     throw new CalloutError(
       'TOKEN_NOT_JSON',
@@ -220,39 +353,61 @@ export function interpretTokenAnswer(answer: HttpAnswer): TokenResponse {
       {
         data: {
           httpStatus: status,
-          contentType: header(answer, 'content-type'),
+          contentType: clip(header(answer, 'content-type'), 100),
           title: htmlTitle(answer.body),
         },
       },
     );
   }
+  if (json.error !== undefined && json.error !== null) {
+    // RFC 6749 section 5.2 errors come with 400 or 401, but some servers send them with 200.
+    const error = typeof json.error === 'string' ? (clip(json.error, 60) ?? '') : '(not a string)';
+    throw oauthError(answer, json, error);
+  }
+  const fields = Object.keys(json).slice(0, 50);
   const token = json.access_token;
   if (typeof token !== 'string' || token === '') {
     throw new CalloutError(
       'TOKEN_MISSING',
-      `The token response (HTTP ${status}) has no access_token string; it has: ${Object.keys(json).join(', ') || 'no fields'}.`,
-      { data: { httpStatus: status, fields: Object.keys(json) } },
+      `The token response (HTTP ${status}) has no access_token string; it has: ${clip(fields.join(', '), 300) || 'no fields'}.`,
+      { data: { httpStatus: status, fields } },
     );
   }
-  let expiresIn = DEFAULT_EXPIRES_IN_SECONDS;
-  let expiresInSource: TokenResponse['expiresInSource'] = 'default';
-  if (typeof json.expires_in === 'number' && Number.isFinite(json.expires_in)) {
-    expiresIn = Math.floor(json.expires_in);
-    expiresInSource = 'number';
-  } else if (typeof json.expires_in === 'string' && /^\s*\d+\s*$/.test(json.expires_in)) {
-    expiresIn = Number.parseInt(json.expires_in, 10);
-    expiresInSource = 'string';
+  const bad = badTokenCharacter(token);
+  if (bad) {
+    throw new CalloutError(
+      'TOKEN_MALFORMED',
+      `The access token (HTTP ${status}) has ${describeCharacter(bad.code)} at position ${bad.index + 1} of ${token.length}; a token sent as "Authorization: Bearer <token>" must be printable ASCII without spaces (RFC 6750 section 2.1). It was not used or cached.`,
+      {
+        data: { httpStatus: status, position: bad.index + 1, tokenLength: token.length },
+        actions: [
+          'Report it to the API provider: the token would break the Authorization header of every call.',
+        ],
+      },
+    );
+  }
+  const tokenType = json.token_type;
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && /^bearer$/i.test(tokenType))) {
+    const shown =
+      typeof tokenType === 'string'
+        ? JSON.stringify(clip(tokenType, 40))
+        : clip(JSON.stringify(tokenType), 40);
+    throw new CalloutError(
+      'TOKEN_NOT_BEARER',
+      `The token response (HTTP ${status}) has token_type ${shown}; the generated Apex sends "Authorization: Bearer <token>", which works only for Bearer tokens (RFC 6750).`,
+      { data: { httpStatus: status, tokenType: shown } },
+    );
   }
   const extraFields: Record<string, unknown> = {};
+  let extras = 0;
   for (const [key, value] of Object.entries(json)) {
-    if (!STANDARD_FIELDS.has(key))
-      extraFields[key] = typeof value === 'string' ? clip(value, 200) : value;
+    if (STANDARD_FIELDS.has(key) || ++extras > 50) continue;
+    extraFields[clip(key, 60) ?? key] = typeof value === 'string' ? clip(value, 200) : value;
   }
   return {
     accessToken: new Secret(token),
-    tokenType: typeof json.token_type === 'string' ? json.token_type : undefined,
-    expiresIn,
-    expiresInSource,
+    tokenType: typeof tokenType === 'string' ? tokenType : undefined,
+    ...readExpiresIn(json.expires_in),
     grantedScope: typeof json.scope === 'string' ? json.scope : undefined,
     extraFields,
     tokenBytes: Buffer.byteLength(token, 'utf8'),

@@ -3,20 +3,34 @@ import type { Secret } from '../config/secret.ts';
 import {
   assignPermissionSet,
   buildDeployPackage,
+  capacityReport,
+  capacityWarning,
   connectOrg,
   createScratchOrg,
   definitionFile,
   deleteScratchOrg,
   deployPackage,
+  describeComponents,
+  findLeftovers,
+  fittingCapacity,
+  guardSecretInMetadata,
+  partitionWithCapacity,
   preloadDeployLibraries,
+  readCachePartitions,
+  readOrgKind,
+  removeAfterDeploy,
   setPrincipalCredentials,
+  type CacheCapacityReport,
   type Clock,
   type DeployReport,
+  type OrgComponentName,
+  type OrgConnection,
   type TestLevel,
 } from '../deploy/index.ts';
 import { CalloutError } from '../errors/index.ts';
 import { verifyService } from '../harness/verify.ts';
 import { join } from 'node:path';
+import { buildProjectVM } from '../generate/viewModel.ts';
 import { compileDirectories } from './check.ts';
 import { driftOf, planGeneration } from './generate.ts';
 import type { Project } from './project.ts';
@@ -39,6 +53,14 @@ export interface DeployOptions {
   onDeployStart?: () => void;
   /** The deploy's clock (polling, --wait); tests pass a fake one. */
   clock?: Clock;
+  /** --clean: remove callout-kit's leftovers in the org after the deploy. */
+  clean?: boolean;
+  /** --yes: remove them without asking. */
+  yes?: boolean;
+  /** --allow-secret-in-metadata: customMetadata mode may deploy to a production org. */
+  allowSecretInMetadata?: boolean;
+  /** Asks a yes/no question on the terminal; undefined without one. */
+  confirm?: (message: string) => Promise<boolean>;
 }
 
 export interface ScratchOrgResult {
@@ -54,6 +76,10 @@ export interface DeployResult extends Omit<DeployReport, 'components'> {
   /** The generated classes, for coverage in the report. */
   generatedClasses: string[];
   credentials: Array<{ service: string; credentials: string }>;
+  /** The Platform Cache partition: asked for, deployed with, and what the org holds elsewhere. */
+  cache?: CacheCapacityReport;
+  /** callout-kit's components in the org the config no longer produces; removed with --clean. */
+  leftovers?: { components: OrgComponentName[]; removed: boolean };
   /** Set when the deploy ran and failed or was canceled: the report says what happened. */
   error?: CalloutError;
 }
@@ -181,38 +207,64 @@ export async function deployProject(
     }
     reporter.info(`Connecting to ${targetOrg ?? 'the default target-org'} with your sf login...`);
     const org = await connectOrg(targetOrg, config.apiVersion);
-    const pkg = await buildDeployPackage({
-      packageDir: join(location.root, location.packageDir),
-      apiVersion: config.apiVersion,
-      project: vm,
-      config,
-      secrets,
-    });
+    // 3b. What the org holds, read before anything is sent: the production guard, callout-kit's
+    // leftovers (--clean), the Platform Cache partitions.
+    const inspection = await inspectOrg(org, project, options, reporter);
+    const packageDir = join(location.root, location.packageDir);
+    const build = async (overrides?: Map<string, Buffer>) => {
+      const built = await buildDeployPackage({
+        packageDir,
+        apiVersion: config.apiVersion,
+        project: vm,
+        config,
+        secrets,
+        ...(overrides ? { overrides } : {}),
+      });
+      if (inspection.remove) await removeAfterDeploy(built.componentSet, inspection.leftovers);
+      return built;
+    };
+    let pkg = await build();
     const { testLevel, checkOnly } = options;
     reporter.info(
       `${checkOnly ? 'Validating' : 'Deploying'} ${pkg.components.length} components to ${org.username} (${testLevel}${testLevel === 'RunSpecifiedTests' ? `: ${pkg.testClasses.join(', ')}` : ''})...`,
     );
     options.onDeployStart?.();
-    const report = await deployPackage(
-      org,
-      pkg.componentSet,
-      {
-        checkOnly,
-        testLevel,
-        runTests: pkg.testClasses,
-        waitMinutes: options.waitMinutes,
-        projectRoot: location.root,
-      },
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-        onWarning: (message) => reporter.warn(message),
-        onProgress: (p) =>
-          reporter.progress(
-            `${p.status}: components ${p.components.deployed}/${p.components.total}, tests ${p.tests.completed}/${p.tests.total}`,
-          ),
-      },
-    );
+    const send = () =>
+      deployPackage(
+        org,
+        pkg.componentSet,
+        {
+          checkOnly,
+          testLevel,
+          runTests: pkg.testClasses,
+          waitMinutes: options.waitMinutes,
+          projectRoot: location.root,
+        },
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
+          onWarning: (message) => reporter.warn(message),
+          onProgress: (p) =>
+            reporter.progress(
+              `${p.status}: components ${p.components.deployed}/${p.components.total}, tests ${p.tests.completed}/${p.tests.total}`,
+            ),
+        },
+      );
+    let report = await send();
+    // The org states its Platform Cache limit only when a deploy exceeds it (src/deploy/capacity.ts):
+    // then the partition goes again with what fits, down to 0 MB.
+    const { capacity } = inspection;
+    const fit = fittingCapacity(report, capacity);
+    if (fit) {
+      Object.assign(capacity, { deployedMb: fit.capacityMb, orgLimitMb: fit.limitMb });
+      reporter.info(
+        `The org has room for ${fit.capacityMb} MB of the ${capacity.requestedMb} MB the Platform Cache partition ${capacity.partition} asks for (limit ${fit.limitMb} MB); ${checkOnly ? 'validating' : 'deploying'} again with ${fit.capacityMb} MB...`,
+      );
+      pkg = await build(partitionWithCapacity(packageDir, vm, fit.capacityMb));
+      report = await send();
+    }
+    const capacityCost = capacityWarning(capacity);
+    if (capacityCost && report.success) reporter.warn(capacityCost);
     const result: DeployResult = {
       targetOrg: org.username,
       ...(scratchOrg ? { scratchOrg } : {}),
@@ -220,6 +272,11 @@ export async function deployProject(
       components: { ...report.components, names: pkg.components },
       generatedClasses: Object.values(vm.classes),
       credentials: [],
+      cache: capacity,
+      leftovers: {
+        components: inspection.leftovers,
+        removed: inspection.remove && report.success && !checkOnly,
+      },
     };
     if (report.status === 'Canceled') {
       result.error = new CalloutError(
@@ -264,4 +321,60 @@ export async function deployProject(
   } finally {
     await deleteScratch();
   }
+}
+
+/**
+ * The org facts a deploy needs before it sends anything: in customMetadata mode, whether the org
+ * is production (refused without --allow-secret-in-metadata); callout-kit's leftovers, and
+ * whether to remove them (--clean, confirmed); the Platform Cache partitions' allocations.
+ */
+async function inspectOrg(
+  org: OrgConnection,
+  project: Project,
+  options: DeployOptions,
+  reporter: Reporter,
+): Promise<{ leftovers: OrgComponentName[]; remove: boolean; capacity: CacheCapacityReport }> {
+  const { config } = project;
+  if (config.secretStorage === 'customMetadata')
+    guardSecretInMetadata(await readOrgKind(org, config.apiVersion), {
+      secretStorage: config.secretStorage,
+      allowSecretInMetadata: options.allowSecretInMetadata ?? false,
+      username: org.username,
+    });
+  // Allocations only say who holds what; a failed read costs the warning its detail, not the deploy.
+  const partitions = await readCachePartitions(org, config.apiVersion).catch(() => []);
+  const capacity = capacityReport(buildProjectVM(config), partitions);
+
+  let leftovers: OrgComponentName[];
+  try {
+    leftovers = await findLeftovers(org, config);
+  } catch (error) {
+    if (options.clean) throw CalloutError.wrap(error);
+    reporter.warn(
+      `Could not list callout-kit's components in the org to find leftovers: ${(error as Error).message}`,
+    );
+    return { leftovers: [], remove: false, capacity };
+  }
+  if (leftovers.length === 0) return { leftovers, remove: false, capacity };
+  const names = describeComponents(leftovers);
+  if (!options.clean) {
+    reporter.warn(
+      `${leftovers.length} component(s) of callout-kit in ${org.username} are no longer produced by the config: ${names}. Remove them with \`callout deploy --clean\`.`,
+    );
+    return { leftovers, remove: false, capacity };
+  }
+  let remove = options.yes === true;
+  if (!remove) {
+    if (!options.confirm)
+      throw new CalloutError(
+        'CLEAN_NOT_CONFIRMED',
+        `--clean would remove ${leftovers.length} component(s) from ${org.username} (${names}), and without a terminal nobody can confirm it.`,
+      );
+    remove = await options.confirm(
+      `Remove ${leftovers.length} component(s) from ${org.username} after the deploy: ${names}?`,
+    );
+  }
+  if (remove) reporter.info(`Removing after the deploy: ${names}.`);
+  else reporter.warn(`Kept in the org: ${names}.`);
+  return { leftovers, remove, capacity };
 }

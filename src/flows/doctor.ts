@@ -1,9 +1,15 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parserAvailable } from '../apex/index.ts';
-import { findJava } from '../check/compile.ts';
+import { driverAvailability, findJava } from '../check/compile.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import { connectOrg, type OrgConnection } from '../deploy/index.ts';
+import {
+  connectOrg,
+  editionCacheMb,
+  readCachePartitions,
+  readOrgKind,
+  type OrgConnection,
+} from '../deploy/index.ts';
 import { CalloutError } from '../errors/index.ts';
 import { buildProjectVM } from '../generate/viewModel.ts';
 import { planGeneration } from './generate.ts';
@@ -114,22 +120,34 @@ async function localChecks(
           'Reinstall dependencies (npm ci): prettier-plugin-apex ships the parser, natively or as a jar for Java.',
         ),
   );
-  const java = await findJava(context.env);
-  checks.push(
-    java
-      ? check(
-          'java',
-          'pass',
-          `Java ${java.major} found: the offline Apex compile check is available.`,
-        )
-      : check(
-          'java',
-          'warn',
-          'No Java 11+: the offline Apex compile check will be skipped.',
-          'Install a JDK (e.g. apt-get install openjdk-17-jdk-headless).',
-        ),
-  );
+  checks.push(await javaCheck(context.env));
   return checks;
+}
+
+/** Java for the compile check: a 17+ runtime, and the driver prebuilt or javac to compile it. */
+async function javaCheck(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const java = await findJava(env);
+  if (!java) {
+    return check(
+      'java',
+      'warn',
+      'No Java 17+: the offline Apex compile check will be skipped.',
+      'Install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless), or set JAVA_HOME to one.',
+    );
+  }
+  if (!(await driverAvailability(java))) {
+    return check(
+      'java',
+      'warn',
+      `Java ${java.major} found, but the compile check's driver is not prebuilt for this copy of callout-kit and there is no javac to compile it: the check will be skipped.`,
+      'Reinstall callout-kit from its published package (it carries the driver prebuilt), or in a checkout run npm run build:driver with a JDK 17.',
+    );
+  }
+  return check(
+    'java',
+    'pass',
+    `Java ${java.major} found: the offline Apex compile check is available.`,
+  );
 }
 
 interface QueryResult<T> {
@@ -176,21 +194,28 @@ async function orgChecks(org: OrgConnection, loaded: LoadedConfig): Promise<Doct
           `Set "apiVersion" to "${max.toFixed(1)}" or lower, then run callout generate.`,
         );
   });
-  await attempt('org.edition', async () => {
-    const [orgInfo] = (
-      await query<{ OrganizationType?: string; IsSandbox?: boolean }>(
-        'SELECT OrganizationType, IsSandbox FROM Organization',
-      )
-    ).records;
-    const type = orgInfo?.OrganizationType ?? 'unknown';
-    return /Developer Edition/i.test(type) && config.cache.capacityMb > 0
-      ? check(
+  await attempt('org.cache', async () => {
+    const [kind, partitions] = await Promise.all([
+      readOrgKind(org, version),
+      readCachePartitions(org, version),
+    ]);
+    const { partition, capacityMb: asks } = project.cache;
+    const own = partitions.find((p) => p.name === partition && p.namespace === null);
+    const others = partitions.filter((p) => p !== own);
+    const held = others.reduce((sum, p) => sum + p.organizationMb + p.sessionMb, 0);
+    const ownMb = own ? own.organizationMb + own.sessionMb : 0;
+    // No API publishes the org's total: the edition's share, or what is allocated if more.
+    const total = Math.max(editionCacheMb(kind.organizationType), held + ownMb);
+    const free = total - held;
+    const facts = `${kind.description}: Platform Cache of at least ${total} MB by edition and allocations (purchased, trial or scratch-org capacity comes on top), ${held} MB held by other partitions${others.length > 0 ? ` (${others.map((p) => `${p.name} ${p.organizationMb + p.sessionMb} MB`).join(', ')})` : ''}, so at least ${free} MB free; partition ${partition} asks for ${asks} MB${own ? ` and holds ${ownMb} MB` : ''}.`;
+    return free >= asks
+      ? check('org.cache', 'pass', facts)
+      : check(
           'org.cache',
           'warn',
-          `A ${type} org has 0 MB of Platform Cache unless a trial is active; the partition asks for ${config.cache.capacityMb} MB and the deploy may fail.`,
-          'Request a Platform Cache trial (Setup, Platform Cache), or set cache.capacityMb to 0 (tokens then cached per transaction only).',
-        )
-      : check('org.cache', 'pass', `${type} org${orgInfo?.IsSandbox ? ' (sandbox)' : ''}.`);
+          `${facts} If nothing more is free, callout deploy gives the partition what fits, down to 0 MB (every transaction then fetches a token with a callout).`,
+          'Ask your admin to allocate Platform Cache capacity in Setup > Platform Cache (a Developer Edition can request a trial there), or buy more.',
+        );
   });
   await attempt('org.partition', async () => {
     const partitions = (

@@ -38,7 +38,7 @@ export async function planGeneration(
       path: `${location.packageDir}/${file.path}`,
       content: file.content,
     })),
-    { force: options.force === true },
+    { force: options.force === true, packageDirectories: location.packageDirectories },
   );
   return { location, project, plan };
 }
@@ -57,7 +57,13 @@ export interface GenerateResult {
   mode: GenerateMode;
   files: PlannedFile[];
   counts: Record<FileState, number>;
-  compileCheck: { skipped: boolean; files: number };
+  /** `files` compiled, of which `generated` are callout-kit's; the user's classes' errors as data. */
+  compileCheck: {
+    skipped: boolean;
+    files: number;
+    generated: number;
+    userDiagnostics: CheckOutcome['userDiagnostics'];
+  };
   apexTests: { skipped: boolean; ran: number; failing: number; coverage?: string };
   /** Set when the run failed after producing its report: drift under --check, refused files. */
   error?: CalloutError;
@@ -101,7 +107,7 @@ export async function generateProject(
     mode: options.mode,
     files: plan.files,
     counts,
-    compileCheck: { skipped: true, files: 0 },
+    compileCheck: { skipped: true, files: 0, generated: 0, userDiagnostics: [] },
     apexTests: { skipped: true, ran: 0, failing: 0 },
   };
   if (options.mode === 'check') {
@@ -115,10 +121,20 @@ export async function generateProject(
     return result;
   }
   if (options.mode === 'write') await applyWrite(plan);
-  const refused =
-    counts.refused > 0
-      ? `${counts.refused} file(s) were changed by hand and were not overwritten${options.mode === 'write' ? '; the others were written' : ''}.`
-      : '';
+  // A file no longer generated but changed by hand is left in place, --force or not: force
+  // overwrites what generate produces, it never deletes.
+  const leftInPlace = plan.files.filter((f) => f.state === 'refused' && !plan.contents.has(f.path));
+  const notOverwritten = counts.refused - leftInPlace.length;
+  const refused = [
+    notOverwritten > 0
+      ? `${notOverwritten} file(s) were changed by hand and were not overwritten${options.mode === 'write' ? '; the others were written' : ''}.`
+      : '',
+    leftInPlace.length > 0
+      ? `${leftInPlace.length} file(s) no longer generated were changed by hand and were left in place (${leftInPlace.map((f) => f.path).join(', ')}).`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   // Compile what is now on disk, hand-edited files included: an error there is worth knowing now.
   if (options.mode === 'write' && options.compileCheck) {
     let outcome: CheckOutcome;
@@ -137,7 +153,12 @@ export async function generateProject(
       }
       throw error;
     }
-    result.compileCheck = { skipped: outcome.skipped, files: outcome.result?.files ?? 0 };
+    result.compileCheck = {
+      skipped: outcome.skipped,
+      files: outcome.result?.files ?? 0,
+      generated: outcome.classes.generated,
+      userDiagnostics: outcome.userDiagnostics,
+    };
   }
   // Then run the generated tests locally: what would fail in the org fails here, in seconds.
   if (options.mode === 'write' && options.apexTests && !refused) {
@@ -156,6 +177,17 @@ export async function generateProject(
     };
     if (run.error) result.error = run.error;
   }
-  if (refused) result.error = new CalloutError('GENERATE_REFUSED', refused);
+  if (refused)
+    result.error = new CalloutError(
+      'GENERATE_REFUSED',
+      refused,
+      notOverwritten > 0
+        ? {}
+        : {
+            actions: [
+              'Delete the files left in place yourself if you no longer need them, or remove their entries from .callout-kit/manifest.json to keep them as your own.',
+            ],
+          },
+    );
   return result;
 }

@@ -1,8 +1,9 @@
 import { access, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE, parseConfig } from '../config/load.ts';
 import type { ConfigInput } from '../config/schema.ts';
 import { CalloutError } from '../errors/index.ts';
+import { resolveInside } from '../util/paths.ts';
 
 const SCHEMA_REF = './node_modules/callout-kit/schema/callout.config.schema.json';
 
@@ -86,10 +87,23 @@ export async function initProject(options: {
   const { answers } = options;
   const config = configFromAnswers(answers);
   parseConfig(config, options.configPath);
-  await writeFile(options.configPath, `${JSON.stringify(config, null, 2)}\n`);
-  const files = [options.configPath];
+  // Never through a symbolic link that points nowhere (the write would create its target wherever
+  // it points) or out of the folder: a cloned repository may hold such a link in the config's place.
+  const configPath = resolve(options.cwd, options.configPath);
   const sfdxProject = join(options.cwd, 'sfdx-project.json');
-  if (!(await exists(sfdxProject))) {
+  const guard = (path: string) =>
+    resolveInside(dirname(path), basename(path), {
+      what: 'The file',
+      actions: [
+        `Remove the symbolic link ${path} (or point it inside the project), then run init again.`,
+      ],
+    });
+  await guard(configPath);
+  const writeProject = !(await exists(sfdxProject));
+  if (writeProject) await guard(sfdxProject);
+  await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  const files = [options.configPath];
+  if (writeProject) {
     const project = {
       packageDirectories: [{ path: 'force-app', default: true }],
       name: answers.prefix.toLowerCase(),

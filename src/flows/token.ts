@@ -5,13 +5,18 @@ import { selectService } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { header } from '../exchange/tokenResponse.ts';
 import type { BodySink, StreamedAnswer } from '../harness/http.ts';
+import { parseBoundedJson } from '../util/boundedJson.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
+
+/** An API body larger than this is given to --json as text, not parsed. */
+const MAX_PARSED_API_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface TokenResult {
   service: string;
   accessToken: string;
-  expiresAt: string;
+  /** ISO time; null when the server's expires_in was not a usable number of seconds. */
+  expiresAt: string | null;
   fromCache: boolean;
 }
 
@@ -24,14 +29,19 @@ export async function getToken(
   const { name, service } = selectService(project.config, options.service);
   const token = await project.tokenSource(name, service).token({ fresh: options.fresh });
   const now = options.now ?? Date.now;
-  const minutes = Math.round((token.expiresAt - now()) / 60_000);
-  reporter.info(
-    `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${new Date(token.expiresAt).toISOString()}).`,
-  );
+  const expiresAt = token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString();
+  if (token.useOnce !== undefined) {
+    reporter.warn(`${name}: ${token.useOnce}`);
+  } else {
+    const minutes = Math.round(((token.expiresAt ?? 0) - now()) / 60_000);
+    reporter.info(
+      `${token.fromCache ? 'Cached' : 'New'} token for ${name}, expires in ${minutes} min (${expiresAt}).`,
+    );
+  }
   return {
     service: name,
     accessToken: token.accessToken.reveal(),
-    expiresAt: new Date(token.expiresAt).toISOString(),
+    expiresAt,
     fromCache: token.fromCache,
   };
 }
@@ -98,12 +108,9 @@ function describeBody(answer: StreamedAnswer): Pick<ApiResult, 'body' | 'bodyEnc
   };
   const type = answer.headers['content-type'];
   if (/json/i.test(Array.isArray(type) ? (type[0] ?? '') : (type ?? ''))) {
-    try {
-      // V8 parses without recursion; printing bounds the depth (Output).
-      described.json = JSON.parse(text);
-    } catch {
-      // Not JSON after all: the text is there.
-    }
+    // Bounded in size and depth (the text is there whatever happens): --json prints the value.
+    const parsed = parseBoundedJson(text, { maxBytes: MAX_PARSED_API_BODY_BYTES });
+    if (parsed.ok) described.json = parsed.value;
   }
   return described;
 }
@@ -128,6 +135,7 @@ export async function callApi(
     };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['Content-Type'] = 'application/json';
+    if (token.useOnce !== undefined) reporter.warn(`${name}: ${token.useOnce}`);
     reporter.info(`${request.method} ${url} (${token.fromCache ? 'cached' : 'new'} token)`);
     return project.client.stream(
       {

@@ -30,6 +30,8 @@ export async function verifyServices(
     const report = await verifyService(project.client, project.config, name, service, secret, {
       detectAuth: options.detectAuth,
       probe: options.probe,
+      secretFrom: { root: project.loaded.root, stdin: project.options.secretStdin !== undefined },
+      env: project.env,
     });
     reports.push(report);
     for (const check of report.apexFit)

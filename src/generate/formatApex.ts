@@ -38,7 +38,7 @@ async function cachedFormat(source: string, path: string): Promise<string> {
   const result = await format(source, path);
   // Written whole or not at all: a rename is atomic, so a reader never sees half a file.
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await mkdir(diskCache, { recursive: true })
+  await mkdir(diskCache, { recursive: true, mode: 0o700 })
     .then(() => writeFile(temp, result))
     .then(() => rename(temp, file))
     .catch(() => undefined);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { ServiceConfig } from '../config/schema.ts';
+import type { TokenResponse } from '../exchange/tokenResponse.ts';
 
 /** Platform Cache limits for org cache (Salesforce "Platform Cache Limits"). */
 export const CACHE_MIN_TTL_SECONDS = 300;
@@ -35,11 +36,23 @@ function isLocalHost(hostname: string): boolean {
  * Apex callouts reach only port 80 (HTTP), 443 (HTTPS) and 1024-65535 (either), and only hosts
  * on the internet: a loopback or private address works here but never from Salesforce.
  */
-function endpointChecks(label: string, idPrefix: string, raw: string): FitCheck[] {
+function endpointChecks(
+  label: string,
+  idPrefix: string,
+  raw: string,
+  tlsOff: string | undefined,
+): FitCheck[] {
   const url = new URL(raw);
   const checks: FitCheck[] = [];
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  if (url.protocol === 'https:') {
+  if (url.protocol === 'https:' && tlsOff) {
+    // Not a tick: with the checks off, any certificate was accepted here, and Salesforce accepts none of those.
+    checks.push({
+      id: `${idPrefix}.https`,
+      status: 'warn',
+      message: `${label} uses HTTPS, but certificate checks are turned off here (${tlsOff}): the server was not authenticated, and Salesforce accepts only certificates from a trusted public CA.`,
+    });
+  } else if (url.protocol === 'https:') {
     checks.push({ id: `${idPrefix}.https`, status: 'pass', message: `${label} uses HTTPS.` });
   } else {
     checks.push({
@@ -69,16 +82,31 @@ function endpointChecks(label: string, idPrefix: string, raw: string): FitCheck[
   return checks;
 }
 
-export function endpointFit(service: ServiceConfig): FitCheck[] {
+/**
+ * Why TLS certificate checks are off in this process, or undefined. Node reads
+ * NODE_TLS_REJECT_UNAUTHORIZED from the process environment at each connection.
+ */
+export function tlsChecksOff(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.NODE_TLS_REJECT_UNAUTHORIZED === '0' ||
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
+    ? 'NODE_TLS_REJECT_UNAUTHORIZED=0'
+    : undefined;
+}
+
+export function endpointFit(
+  service: ServiceConfig,
+  options: { tlsChecksOff?: string | undefined } = {},
+): FitCheck[] {
   return [
-    ...endpointChecks('Token URL', 'tokenUrl', service.tokenUrl),
-    ...endpointChecks('API base URL', 'apiBaseUrl', service.apiBaseUrl),
+    ...endpointChecks('Token URL', 'tokenUrl', service.tokenUrl, options.tlsChecksOff),
+    ...endpointChecks('API base URL', 'apiBaseUrl', service.apiBaseUrl, options.tlsChecksOff),
   ];
 }
 
 export interface TokenFacts {
   expiresIn: number;
-  expiresInSource: 'number' | 'string' | 'default';
+  expiresInSource: TokenResponse['expiresInSource'];
+  useOnce: string | undefined;
   tokenBytes: number;
   latencyMs: number;
 }
@@ -90,7 +118,13 @@ export function tokenFit(
 ): FitCheck[] {
   const checks: FitCheck[] = [];
   const { expiresIn } = facts;
-  if (facts.expiresInSource === 'default') {
+  if (facts.useOnce !== undefined) {
+    checks.push({
+      id: 'token.expiresIn',
+      status: 'warn',
+      message: `${facts.useOnce} Ask the API provider how long its tokens are valid.`,
+    });
+  } else if (facts.expiresInSource === 'default') {
     checks.push({
       id: 'token.expiresIn',
       status: 'warn',
@@ -109,7 +143,7 @@ export function tokenFit(
       message: `expires_in ${expiresIn} s fits the Platform Cache TTL range (300 s to 48 h).`,
     });
   }
-  if (expiresIn <= refreshMarginSeconds) {
+  if (facts.useOnce === undefined && expiresIn <= refreshMarginSeconds) {
     checks.push({
       id: 'token.refreshMargin',
       status: 'warn',

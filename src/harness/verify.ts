@@ -1,15 +1,17 @@
+import { resolve } from 'node:path';
 import type { CalloutConfig, ClientAuth, ServiceConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
 import { CalloutError } from '../errors/index.ts';
 import {
   buildTokenRequest,
+  type CurlSecretSetup,
   formUrlEncode,
   maskedForm,
   maskedHeaders,
   toCurl,
 } from '../exchange/tokenRequest.ts';
-import { header, missingScopes } from '../exchange/tokenResponse.ts';
-import { endpointFit, tokenFit, type FitCheck } from './apexFit.ts';
+import { header, missingScopes, type TokenResponse } from '../exchange/tokenResponse.ts';
+import { endpointFit, tlsChecksOff, tokenFit, type FitCheck } from './apexFit.ts';
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
 import type { HttpClient } from './http.ts';
 import { decodeAccessToken, jwtScope, type DecodedJwt } from './jwt.ts';
@@ -18,6 +20,10 @@ import { clipAtEdge } from '../util/clip.ts';
 export interface VerifyOptions {
   detectAuth: boolean;
   probe: boolean;
+  /** Where the secret came from, for the curl command: relative secret files resolve against `root`. */
+  secretFrom?: { root: string; stdin: boolean };
+  /** The environment, to tell when TLS certificate checks are turned off. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RequestReport {
@@ -35,7 +41,9 @@ export interface ResponseReport {
   latencyMs: number;
   tokenType: string | undefined;
   expiresIn: number;
-  expiresInSource: 'number' | 'string' | 'default';
+  expiresInSource: TokenResponse['expiresInSource'];
+  /** Why this token would be used once and never cached by `callout token` (see TokenResponse). */
+  useOnce: string | undefined;
   scope: { requested: string | undefined; granted: string | undefined; missing: string[] };
   extraFields: Record<string, unknown>;
   tokenBytes: number;
@@ -69,14 +77,24 @@ export interface ServiceReport {
   error?: CalloutError;
 }
 
-function secretVariableName(service: ServiceConfig): string {
-  return 'env' in service.clientSecret ? service.clientSecret.env : 'CLIENT_SECRET';
+/** The variable the curl command reads the secret from, and how it gets set when nothing sets it. */
+function curlSecret(
+  service: ServiceConfig,
+  from: VerifyOptions['secretFrom'],
+): [string, CurlSecretSetup | undefined] {
+  const source = service.clientSecret;
+  const variable = 'env' in source ? source.env : 'CLIENT_SECRET';
+  if (from?.stdin) return [variable, { stdin: true }];
+  if ('file' in source)
+    return [variable, { file: from ? resolve(from.root, source.file) : source.file }];
+  return [variable, undefined];
 }
 
 function describeRequest(
   service: ServiceConfig,
   secret: Secret,
   clientAuth: ClientAuth,
+  from?: VerifyOptions['secretFrom'],
 ): RequestReport {
   const request = buildTokenRequest(service, secret, clientAuth);
   const masked = maskedForm(request.form);
@@ -95,7 +113,7 @@ function describeRequest(
       }),
     ),
     body: masked,
-    curl: toCurl(request, secretVariableName(service)),
+    curl: toCurl(request, ...curlSecret(service, from)),
   };
 }
 
@@ -109,6 +127,7 @@ function describeResponse(service: ServiceConfig, result: ExchangeResult): Respo
     tokenType: token.tokenType,
     expiresIn: token.expiresIn,
     expiresInSource: token.expiresInSource,
+    useOnce: token.useOnce,
     scope: { requested: service.scope, granted, missing: missingScopes(service.scope, granted) },
     extraFields: token.extraFields,
     tokenBytes: token.tokenBytes,
@@ -219,8 +238,8 @@ export async function verifyService(
   const report: ServiceReport = {
     service: name,
     ok: false,
-    request: describeRequest(service, secret, service.clientAuth),
-    apexFit: endpointFit(service),
+    request: describeRequest(service, secret, service.clientAuth, options.secretFrom),
+    apexFit: endpointFit(service, { tlsChecksOff: tlsChecksOff(options.env) }),
   };
   if (config.secretStorage === 'externalCredential' && service.clientAuth === 'body') {
     // Merge fields in a body are sent as they are (only HTMLENCODE exists): the client id and the
@@ -266,6 +285,7 @@ export async function verifyService(
       {
         expiresIn: result.token.expiresIn,
         expiresInSource: result.token.expiresInSource,
+        useOnce: result.token.useOnce,
         tokenBytes: result.token.tokenBytes,
         latencyMs: result.answer.latencyMs,
       },

@@ -17,6 +17,8 @@ import {
  */
 const REPO = resolve(import.meta.dirname, '../..');
 const REFERENCE = join(REPO, 'force-app/main/default');
+/** A user's own classes on standard objects, custom fields, a custom object and setting. */
+const STANDARD_OBJECTS = join(REPO, 'tools/apex-check/test/fixtures/standard-objects');
 let java: JavaInstall;
 let cacheDir: string;
 
@@ -24,7 +26,7 @@ beforeAll(async () => {
   const found = await findJava();
   if (!found)
     throw new Error(
-      'Java 11+ (java and javac) is required for these tests; .ci/run installs openjdk-17-jdk-headless',
+      'Java 17+ is required for these tests (a JDK where the driver is not prebuilt); .ci/run installs openjdk-17-jdk-headless',
     );
   java = found;
   cacheDir = await mkdtemp(join(tmpdir(), 'callout-check-cache-'));
@@ -61,6 +63,15 @@ describe('generated Apex compiles', () => {
   });
 });
 
+describe('standard objects and fields compile (from jsforce standard schema)', () => {
+  it('Account.Phone, Contact.Email, SOQL, relationships, custom fields and objects: zero diagnostics', () => {
+    const result = results.get(STANDARD_OBJECTS)!;
+    expect(result.standardSchema).toBe(true);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.files).toBe(2);
+  });
+});
+
 interface Mutant {
   name: string;
   file: string;
@@ -69,6 +80,8 @@ interface Mutant {
   message: string;
   /** Where the compiler reports it, when not on the changed line (e.g. a missing return: the method). */
   at?: string;
+  /** The folder it is planted in a copy of: the reference output unless said. */
+  base?: string;
 }
 
 /** One planted error each, applied to a copy of the reference output; the line is where it lands. */
@@ -160,12 +173,44 @@ const MUTANTS: Mutant[] = [
     replace: 'ExternalAppTokenService.settingsOverride.get(service);',
     message: 'Variable is not visible',
   },
+  {
+    name: 'unknown field of a standard object',
+    base: STANDARD_OBJECTS,
+    file: 'CustomerDirectory',
+    find: 'return account.Phone;',
+    replace: 'return account.Phonee;',
+    message: 'Variable does not exist: Phonee',
+  },
+  {
+    name: 'standard field of the wrong type',
+    base: STANDARD_OBJECTS,
+    file: 'CustomerDirectory',
+    find: 'Integer employees = account.NumberOfEmployees;',
+    replace: 'Date employees = account.NumberOfEmployees;',
+    message: 'Illegal assignment from Integer to Date',
+  },
+  {
+    name: 'unknown field of a project custom object',
+    base: STANDARD_OBJECTS,
+    file: 'CustomerDirectory',
+    find: 'total += invoice.Total__c;',
+    replace: 'total += invoice.Totl__c;',
+    message: 'Variable does not exist: Totl__c',
+  },
+  {
+    name: 'unknown field token of a standard object',
+    base: STANDARD_OBJECTS,
+    file: 'CustomerDirectory',
+    find: 'Account.Id, Account.Phone,',
+    replace: 'Account.Id, Account.Phonee,',
+    message: 'Variable does not exist: Phonee',
+  },
 ];
 
 /** A copy of the reference output with the mutant planted, and the line where it lands. */
 async function plant(mutant: Mutant): Promise<{ dir: string; line: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'callout-mutant-'));
-  await cp(REFERENCE, dir, { recursive: true });
+  await cp(mutant.base ?? REFERENCE, dir, { recursive: true });
   const path = join(dir, 'classes', `${mutant.file}.cls`);
   const source = await readFile(path, 'utf8');
   if (!source.includes(mutant.find))
@@ -179,14 +224,18 @@ async function plant(mutant: Mutant): Promise<{ dir: string; line: number }> {
 const results = new Map<string, CompileResult>();
 const lines = new Map<string, number>();
 
-// Every check of this file in one JVM (the driver's --batch mode): one start-up instead of 19.
+// Every check of this file in one JVM (the driver's --batch mode): one start-up instead of 24.
 beforeAll(async () => {
   const planted = await Promise.all(MUTANTS.map(plant));
   MUTANTS.forEach((m, i) => lines.set(m.name, planted[i]!.line));
-  const jobs = [...GENERATED.map(([, dir]) => [dir]), ...planted.map((p) => [p.dir])];
+  const jobs = [
+    ...GENERATED.map(([, dir]) => [dir]),
+    [STANDARD_OBJECTS],
+    ...planted.map((p) => [p.dir]),
+  ];
   const answers = await compileApexBatch(jobs, { java, cacheDir });
-  [...GENERATED.map(([label]) => label), ...MUTANTS.map((m) => m.name)].forEach((label, i) =>
-    results.set(label, answers[i]!),
+  [...GENERATED.map(([label]) => label), STANDARD_OBJECTS, ...MUTANTS.map((m) => m.name)].forEach(
+    (label, i) => results.set(label, answers[i]!),
   );
 }, 120_000);
 

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeLines } from '../../src/cli/help.ts';
@@ -224,18 +224,19 @@ describe('callout token', () => {
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toContain('Cached token');
     expect(oidc.tokenRequests()).toBe(before + 1);
-    const file = join(local.cache, 'callout-kit', 'tokens.json');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const tokens = join(local.cache, 'callout-kit', 'tokens');
+    const files = await readdir(tokens);
+    expect(files).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/)]);
+    expect((await stat(join(tokens, files[0]!))).mode & 0o777).toBe(0o600);
   });
 
   it('replaces an expired token and a corrupt file', async () => {
     const local = await oidcWorkspace();
     await runCli(['token'], { cwd: local.dir, env: local.env });
-    const file = join(local.cache, 'callout-kit', 'tokens.json');
-    const content = JSON.parse(await readFile(file, 'utf8')) as {
-      tokens: Record<string, { expiresAt: number }>;
-    };
-    for (const entry of Object.values(content.tokens)) entry.expiresAt = Date.now() - 1000;
+    const tokens = join(local.cache, 'callout-kit', 'tokens');
+    const file = join(tokens, (await readdir(tokens))[0]!);
+    const content = JSON.parse(await readFile(file, 'utf8')) as { expiresAt: number };
+    content.expiresAt = Date.now() - 1000;
     await writeFile(file, JSON.stringify(content));
     const before = oidc.tokenRequests();
     const expired = await runCli(['token', '--json'], { cwd: local.dir, env: local.env });
@@ -246,7 +247,7 @@ describe('callout token', () => {
     expect(corrupt.code).toBe(0);
     expect(oidc.tokenRequests()).toBe(before + 2);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
-      format: 'callout-kit/token-cache@1',
+      format: 'callout-kit/token@2',
     });
   });
 });

@@ -113,6 +113,32 @@ describe('callout doctor', () => {
     });
   });
 
+  it("reports the org's Platform Cache: what others hold, what is free, what the partition asks", async () => {
+    org.setOrganization({ OrganizationType: 'Enterprise Edition' });
+    org.setCache({ partitions: [{ name: 'Other', organizationMb: 6, sessionMb: 3 }] });
+    try {
+      const result = await doctor(await project(), sf.env);
+      const checks = (parseJson(result.stdout).result as { checks: Checks }).checks;
+      expect(checks.find((c) => c.id === 'org.cache')).toMatchObject({
+        status: 'pass',
+        message: expect.stringMatching(
+          /at least 10 MB .*9 MB held by other partitions \(Other 9 MB\), so at least 1 MB free; partition ExternalApp asks for 1 MB/,
+        ),
+      });
+      org.setCache({ partitions: [{ name: 'Other', organizationMb: 10 }] });
+      const full = await doctor(await project(), sf.env);
+      const fullChecks = (parseJson(full.stdout).result as { checks: Checks }).checks;
+      expect(fullChecks.find((c) => c.id === 'org.cache')).toMatchObject({
+        status: 'warn',
+        message: expect.stringContaining('down to 0 MB'),
+        action: expect.stringContaining('Setup > Platform Cache'),
+      });
+    } finally {
+      org.setOrganization({ OrganizationType: 'Developer Edition' });
+      org.setCache({});
+    }
+  });
+
   it('fails without an sf login and says how to log in', async () => {
     const dir = await project();
     const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));

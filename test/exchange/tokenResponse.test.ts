@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CalloutError } from '../../src/errors/index.ts';
 import {
@@ -53,6 +54,21 @@ describe('interpretTokenAnswer', () => {
     expect(
       interpretTokenAnswer(json(200, { access_token: 't', expires_in: '1800' })),
     ).toMatchObject({ expiresIn: 1800, expiresInSource: 'string' });
+  });
+
+  it.each([
+    [0, 0, 'expires_in is 0: the token is used once and not cached.'],
+    [0.5, 0, 'expires_in is 0.5, under a second: the token is used once and not cached.'],
+    [-5, 0, 'expires_in -5 is not a number of seconds within 0..315360000'],
+    [1e15, 0, 'expires_in 1000000000000000 is not a number'],
+    ['99999999999999999999', 0, 'expires_in "99999999999999999999" is not a number'],
+    [null, 0, 'expires_in null is not a number'],
+    [315_360_000, 315_360_000, undefined],
+    [3599.9, 3599, undefined],
+  ])('reads expires_in %j as %i seconds (used once: %s)', (expiresIn, seconds, useOnce) => {
+    const token = interpretTokenAnswer(json(200, { access_token: 't', expires_in: expiresIn }));
+    expect(token.expiresIn).toBe(seconds);
+    expect(token.useOnce?.slice(0, useOnce?.length)).toBe(useOnce);
   });
 
   it('uses the documented default when expires_in is missing', () => {
@@ -178,6 +194,50 @@ describe('helpers', () => {
   it('extracts a title or first heading', () => {
     expect(htmlTitle(WHITELABEL)).toBe('Whitelabel Error Page');
     expect(htmlTitle('no html')).toBeUndefined();
+  });
+
+  it('finds the same title as the regular expressions it replaced, in the first 20,000 characters', () => {
+    // The old search, quadratic on hostile input but the reference for what a title is.
+    const reference = (body: string) => {
+      const head = body.slice(0, 20_000);
+      const match =
+        /<title[^>]*>([\s\S]*?)<\/title>/i.exec(head) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(head);
+      const text = match?.[1]
+        ?.replace(/<[^>]*>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim();
+      return text ? text.slice(0, 120) : undefined;
+    };
+    const piece = fc.constantFrom(
+      '<title>',
+      '</title>',
+      '<TITLE lang="x">',
+      '</TiTlE>',
+      '<title',
+      '<h1>',
+      '</h1>',
+      '<H1 a>',
+      '<b>',
+      '</b>',
+      '<',
+      '>',
+      ' ',
+      '\n',
+      'Error',
+      'é',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(piece, fc.string({ maxLength: 3 })), { maxLength: 30 }),
+        (parts) => {
+          const body = parts.join('');
+          expect(htmlTitle(body)).toBe(reference(body));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(htmlTitle(`${' '.repeat(19_970)}<title>Edge</title>`)).toBe('Edge');
+    expect(htmlTitle(`${' '.repeat(19_990)}<title>Edge</title>`)).toBeUndefined();
   });
 
   it('reads Retry-After as seconds or a date', () => {

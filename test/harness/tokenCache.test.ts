@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +73,8 @@ describe('TokenCache', () => {
       now: () => now,
     });
     await cache.put('k', entry(now + 120_000));
-    expect((await stat(cache.file)).mode & 0o777).toBe(0o600);
+    expect((await stat(cache.fileFor('k'))).mode & 0o777).toBe(0o600);
+    expect((await stat(cache.dir)).mode & 0o777).toBe(0o700);
     expect(await cache.get('k', 60)).toMatchObject({ accessToken: 'tok' });
     now += 60_001;
     expect(await cache.get('k', 60)).toBeUndefined();
@@ -82,33 +83,29 @@ describe('TokenCache', () => {
   it.each([
     ['garbage', 'not json {'],
     ['a foreign file', JSON.stringify({ hello: 'world' })],
+    ['an entry of another key', JSON.stringify({ format: 'callout-kit/token@2', key: 'other' })],
     [
       'a bad entry',
-      JSON.stringify({ format: 'callout-kit/token-cache@1', tokens: { k: { accessToken: 5 } } }),
+      JSON.stringify({ format: 'callout-kit/token@2', key: 'k', accessToken: 5, expiresAt: 1 }),
     ],
-  ])('ignores %s and replaces it on the next write', async (_label, content) => {
+  ])('drops %s and replaces it on the next write', async (_label, content) => {
     const cache = new TokenCache({ dir: await mkdtemp(join(tmpdir(), 'callout-cache-')) });
-    await writeFile(cache.file, content);
+    await cache.put('k', entry(Date.now() + 100_000));
+    await writeFile(cache.fileFor('k'), content);
     expect(await cache.get('k', 0)).toBeUndefined();
-    await cache.put('k2', entry(Date.now() + 100_000));
-    const written = JSON.parse(await readFile(cache.file, 'utf8')) as {
-      format: string;
-      tokens: Record<string, unknown>;
-    };
-    expect(written.format).toBe('callout-kit/token-cache@1');
-    expect(Object.keys(written.tokens)).toEqual(['k2']);
+    await expect(stat(cache.fileFor('k'))).rejects.toThrow(/ENOENT/);
+    await cache.put('k', entry(Date.now() + 100_000));
+    expect(await cache.get('k', 0)).toMatchObject({ accessToken: 'tok' });
   });
 
-  it('drops expired entries when writing and deletes on request', async () => {
+  it('keeps one file per key and deletes on request', async () => {
     const cache = new TokenCache({ dir: await mkdtemp(join(tmpdir(), 'callout-cache-')) });
     await cache.put('old', entry(Date.now() - 1));
     await cache.put('new', entry(Date.now() + 100_000));
-    const written = JSON.parse(await readFile(cache.file, 'utf8')) as {
-      tokens: Record<string, unknown>;
-    };
-    expect(Object.keys(written.tokens)).toEqual(['new']);
+    expect((await readdir(cache.dir)).sort()).toEqual(['new.json', 'old.json']);
     await cache.delete('new');
     expect(await cache.get('new', 0)).toBeUndefined();
+    expect(await readdir(cache.dir)).toEqual(['old.json']);
   });
 });
 
@@ -142,6 +139,7 @@ describe('TokenSource with the token cache', () => {
     expect((await source(cache, 'rotated').token()).fromCache).toBe(false);
     expect((await source(cache, 'first', { resource: 'payments' }).token()).fromCache).toBe(false);
     expect(faults.requests().filter((r) => r.url === '/ok')).toHaveLength(3);
-    expect(await readFile(cache.file, 'utf8')).not.toContain('rotated');
+    for (const name of await readdir(cache.dir))
+      expect(await readFile(join(cache.dir, name), 'utf8')).not.toContain('rotated');
   });
 });

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Output } from '../../src/cli/output.ts';
 import { BIN, parseJson, runCli, workspace, type CliResult } from '../helpers/cli.ts';
 import { TEST_COMPILE_CACHE } from '../helpers/sfAuth.ts';
 import { CANARY_ENV, CANARY_SECRET, canaryForms, exampleConfig } from '../helpers/fixtures.ts';
@@ -136,9 +138,28 @@ describe('callout request output', () => {
     });
     const result = await request(['GET', '/deep', '--json']);
     expect(result.code).toBe(17);
-    const document = parseJson(result.stdout);
+    const document = parseJson(result.stdout) as { name: string; data: Record<string, unknown> };
     expect(document.name).toBe('API_ERROR');
-    expect(JSON.stringify(document)).toContain('[cut: nested deeper than 64 levels]');
+    // Too deep to parse safely: the text is there, no parsed value.
+    expect(document.data).toMatchObject({ body: deep, bodyEncoding: 'utf8', bodySize: 200_000 });
+    expect(document.data.json).toBeUndefined();
+  });
+
+  it('the --json writer bounds depth whatever a report holds, so stdout is never empty', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    new Output({ json: true, debug: false, streams: { stdout: sink, stderr: sink } }).success({
+      deep,
+    });
+    const document = JSON.parse(chunks.join('')) as { result: { deep: unknown } };
+    expect(JSON.stringify(document.result.deep)).toContain('[cut: nested deeper than 64 levels]');
   });
 
   it('an API body that echoes the secret is passed on without it, human and --json', async () => {

@@ -12,7 +12,10 @@
 //   once, pointing at the scratchOrg option's fake by LoginUrl, SignupUsername and AuthCode) and
 //   DELETE of the ActiveScratchOrg record; every fake also accepts its own authCode in an
 //   authorization_code grant, which is how core logs in to a new scratch org;
-// - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy;
+// - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy,
+//   listMetadata (from what the org holds: seeded metadata plus what successful deploys added,
+//   minus their destructiveChanges(Post).xml), and Salesforce's Platform Cache rule (with
+//   cache.totalMb, a deploy whose partitions would allocate more fails with its message);
 // - REST: the resource map, a tiny SOQL subset on query/queryAll/tooling/query, limits, sobject
 //   GETs and the Connect named-credentials credential resource.
 // Deploy results are scripted by setScenario(); a deploy keeps the scenario that was current when it
@@ -47,8 +50,9 @@ export interface FakeComponentFailure {
   componentType: string;
   problem: string;
   problemType: 'Error' | 'Warning';
-  lineNumber: number;
-  columnNumber: number;
+  /** Left out of the answer when undefined (org-level problems such as the cache capacity). */
+  lineNumber?: number;
+  columnNumber?: number;
 }
 
 export interface FakeTestFailure {
@@ -130,6 +134,14 @@ export interface RecordedRequest {
 
 export type FakeRecord = Record<string, unknown>;
 
+export interface FakeCachePartition {
+  name: string;
+  /** Org cache allocation in MB. */
+  organizationMb: number;
+  /** Session cache allocation in MB (default 0). */
+  sessionMb?: number;
+}
+
 export interface FakeOrgOptions {
   username?: string;
   /** Highest API version listed by GET /services/data (default '66.0'). */
@@ -140,6 +152,18 @@ export interface FakeOrgOptions {
   records?: Record<string, FakeRecord[]>;
   /** Tooling API tables (PlatformCachePartition and ApexClass exist, empty, by default). */
   toolingRecords?: Record<string, FakeRecord[]>;
+  /** Fields merged into the Organization record (e.g. OrganizationType, IsSandbox). */
+  organization?: FakeRecord;
+  /**
+   * Platform Cache: the org's total capacity in MB and the partitions it holds before any deploy.
+   * With it, a deploy whose partitions would allocate more than the total fails as Salesforce
+   * fails it ("Total allocated capacity [N] exceeds the org limit [M]."); without it there is no
+   * limit. Either way the PlatformCachePartition and PlatformCachePartitionType tables (REST and
+   * Tooling) list the partitions, deployed ones included.
+   */
+  cache?: { totalMb?: number; partitions?: FakeCachePartition[] };
+  /** Metadata the org holds before any deploy, by type (listMetadata answers from it). */
+  metadata?: Record<string, string[]>;
   /** Entries merged into GET /limits. */
   limits?: Record<string, { Max: number; Remaining: number }>;
   scenario?: FakeOrgScenario;
@@ -175,6 +199,16 @@ export interface FakeOrg {
   /** Replaces a REST (or, with tooling, Tooling API) SOQL table. */
   setRecords(sobject: string, records: FakeRecord[], options?: { tooling?: boolean }): void;
   addExternalCredential(name: string, principals?: string[]): void;
+  /** The metadata the org holds (seeded, plus what deploys added, minus destructive changes). */
+  metadata(type: string): string[];
+  /** Adds components to what the org holds, as if deployed by hand. */
+  addMetadata(type: string, fullNames: string[]): void;
+  /** The org's Platform Cache partitions as they stand. */
+  cachePartitions(): FakeCachePartition[];
+  /** Replaces the Platform Cache total (undefined: no limit) and partitions. */
+  setCache(cache: { totalMb?: number; partitions?: FakeCachePartition[] }): void;
+  /** Merges fields into the Organization record (e.g. OrganizationType, IsSandbox). */
+  setOrganization(fields: FakeRecord): void;
   deploys(): RecordedDeploy[];
   credentialRequests(): RecordedCredentialRequest[];
   requests(): RecordedRequest[];
@@ -325,6 +359,8 @@ interface DeployState {
   /** Problems found in the zip itself (no package.xml). */
   zipFailures: FakeComponentFailure[];
   externalCredentials: Map<string, string[]>;
+  /** What a successful deploy changes in the org besides its components. */
+  contents: ZipContents;
   polls: number;
   pollErrorsLeft: number;
   cancelRequested: boolean;
@@ -333,6 +369,8 @@ interface DeployState {
   createdAt: number;
   final?: XmlElement;
   finalStatus?: string;
+  /** Set once a successful deploy changed what the org holds. */
+  applied?: boolean;
 }
 
 const FOLDER_TYPES: Record<string, { type: string; suffix: string }> = {
@@ -443,20 +481,32 @@ export function zipFiles(files: Record<string, string | Buffer>): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
+/** The parts of a deploy zip the org keeps besides the components' names. */
+interface ZipContents {
+  /** `Object.Field` of every field inside a deployed CustomObject. */
+  fields: string[];
+  /** Each deployed partition's allocations. */
+  partitions: FakeCachePartition[];
+  /** destructiveChanges.xml and destructiveChangesPost.xml: type -> members. */
+  removals: Array<{ type: string; fullName: string }>;
+}
+
 function readZip(zip: Buffer): {
   components: Component[];
   failures: FakeComponentFailure[];
   externalCredentials: Map<string, string[]>;
+  contents: ZipContents;
 } {
   const components: Component[] = [];
   const failures: FakeComponentFailure[] = [];
   const externalCredentials = new Map<string, string[]>();
+  const contents: ZipContents = { fields: [], partitions: [], removals: [] };
   let archive: Map<string, Buffer>;
   try {
     archive = unzip(zip);
   } catch {
     failures.push(zipFailure('package.xml', 'The deploy zip file could not be read.'));
-    return { components, failures, externalCredentials };
+    return { components, failures, externalCredentials, contents };
   }
   const names = [...archive.keys()];
   const packageXml = names.find((name) => /^([^/]+\/)?package\.xml$/.test(name));
@@ -465,9 +515,11 @@ function readZip(zip: Buffer): {
   for (const name of names) {
     if (!name.startsWith(root)) continue;
     const relative = name.slice(root.length);
-    if (relative === 'package.xml' || /^destructiveChanges(Pre|Post)?\.xml$/.test(relative)) {
+    if (/^destructiveChanges(Post)?\.xml$/.test(relative)) {
+      contents.removals.push(...manifestMembers(archive.get(name)!.toString('utf8')));
       continue;
     }
+    if (relative === 'package.xml' || relative === 'destructiveChangesPre.xml') continue;
     if (relative.endsWith('-meta.xml')) continue;
     const [folder, ...rest] = relative.split('/');
     if (!folder || rest.length === 0) continue;
@@ -487,9 +539,67 @@ function readZip(zip: Buffer): {
     if (type === 'ExternalCredential') {
       externalCredentials.set(fullName, principalsOf(archive.get(name)!.toString('utf8')));
     }
+    if (type === 'CustomObject') {
+      for (const field of fieldsOf(archive.get(name)!.toString('utf8')))
+        contents.fields.push(`${fullName}.${field}`);
+    }
+    if (type === 'PlatformCachePartition') {
+      contents.partitions.push(partitionOf(fullName, archive.get(name)!.toString('utf8')));
+    }
   }
-  return { components, failures, externalCredentials };
+  return { components, failures, externalCredentials, contents };
 }
+
+const listOf = (value: unknown): unknown[] =>
+  value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+
+/** The members of a package.xml-shaped manifest (destructive changes). */
+function manifestMembers(xmlText: string): Array<{ type: string; fullName: string }> {
+  try {
+    const parsed = metadataXmlParser.parse(xmlText) as Obj;
+    const root = isObj(parsed.Package) ? parsed.Package : {};
+    return listOf(root.types).flatMap((t) =>
+      isObj(t)
+        ? listOf(t.members).map((m) => ({ type: str(t.name) ?? '', fullName: str(m) ?? '' }))
+        : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The field names inside an MDAPI CustomObject file. */
+function fieldsOf(xmlText: string): string[] {
+  try {
+    const parsed = metadataXmlParser.parse(xmlText) as Obj;
+    const object = isObj(parsed.CustomObject) ? parsed.CustomObject : {};
+    return listOf(object.fields).flatMap((f) =>
+      isObj(f) && str(f.fullName) ? [str(f.fullName)!] : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** A partition's allocations (allocatedCapacity per cache type) from its MDAPI file. */
+function partitionOf(name: string, xmlText: string): FakeCachePartition {
+  const partition: FakeCachePartition = { name, organizationMb: 0, sessionMb: 0 };
+  try {
+    const parsed = metadataXmlParser.parse(xmlText) as Obj;
+    const root = isObj(parsed.PlatformCachePartition) ? parsed.PlatformCachePartition : {};
+    for (const t of listOf(root.platformCachePartitionTypes)) {
+      if (!isObj(t)) continue;
+      const mb = Number(str(t.allocatedCapacity) ?? 0) || 0;
+      if (t.cacheType === 'Organization') partition.organizationMb = mb;
+      else if (t.cacheType === 'Session') partition.sessionMb = mb;
+    }
+  } catch {
+    // An unreadable partition allocates nothing here; the org would reject it anyway.
+  }
+  return partition;
+}
+
+const allocated = (p: FakeCachePartition) => p.organizationMb + (p.sessionMb ?? 0);
 
 function principalsOf(xmlText: string): string[] {
   try {
@@ -735,6 +845,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     TrialExpirationDate: null,
     NamespacePrefix: null,
     OrganizationType: 'Developer Edition',
+    ...options.organization,
   };
   const restTables = new Map<string, FakeRecord[]>([
     ['User', [userRecord]],
@@ -752,9 +863,98 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     ['PlatformCachePartition', []],
     ['ApexClass', []],
   ]);
+  // What the org holds: metadata by type (listMetadata) and Platform Cache partitions.
+  const orgMetadata = new Map<string, Set<string>>(
+    Object.entries(options.metadata ?? {}).map(([type, names]) => [type, new Set(names)]),
+  );
+  let cacheTotalMb = options.cache?.totalMb;
+  const partitions = new Map<string, FakeCachePartition>();
+  const partitionIds = new Map<string, string>();
+  function syncPartitions(): void {
+    const partitionRecords: FakeRecord[] = [];
+    const typeRecords: FakeRecord[] = [];
+    for (const p of partitions.values()) {
+      if (!partitionIds.has(p.name)) partitionIds.set(p.name, sfId('0Ev'));
+      const id = partitionIds.get(p.name)!;
+      partitionRecords.push({
+        Id: id,
+        DeveloperName: p.name,
+        MasterLabel: p.name,
+        NamespacePrefix: null,
+        IsDefaultPartition: false,
+      });
+      for (const [cacheType, mb] of [
+        ['Organization', p.organizationMb],
+        ['Session', p.sessionMb ?? 0],
+      ] as const) {
+        typeRecords.push({
+          Id: `${id.slice(0, 12)}${cacheType === 'Session' ? 'S' : 'O'}`,
+          PlatformCachePartitionId: id,
+          CacheType: cacheType,
+          AllocatedCapacity: mb,
+          AllocatedPurchasedCapacity: 0,
+          AllocatedTrialCapacity: 0,
+          AllocatedPartnerCapacity: 0,
+        });
+      }
+    }
+    for (const tables of [restTables, toolingTables]) {
+      tables.set('PlatformCachePartition', partitionRecords);
+      tables.set('PlatformCachePartitionType', typeRecords);
+    }
+  }
+  for (const p of options.cache?.partitions ?? [])
+    partitions.set(p.name, { ...p, sessionMb: p.sessionMb ?? 0 });
+  syncPartitions();
   for (const [name, records] of Object.entries(options.toolingRecords ?? {})) {
     toolingTables.set(name, records);
   }
+
+  /** Salesforce's capacity rule: every partition's allocations together within the org's total. */
+  function capacityFailures(
+    deployed: ZipContents,
+    components: Component[],
+  ): FakeComponentFailure[] {
+    if (cacheTotalMb === undefined || deployed.partitions.length === 0) return [];
+    const names = new Set(deployed.partitions.map((p) => p.name));
+    const total =
+      [...partitions.values()]
+        .filter((p) => !names.has(p.name))
+        .reduce((n, p) => n + allocated(p), 0) +
+      deployed.partitions.reduce((n, p) => n + allocated(p), 0);
+    if (total <= cacheTotalMb) return [];
+    return deployed.partitions.map((p) => ({
+      fileName:
+        components.find((c) => c.type === 'PlatformCachePartition' && c.fullName === p.name)
+          ?.fileName ?? `cachePartitions/${p.name}.cachePartition`,
+      fullName: p.name,
+      componentType: 'PlatformCachePartition',
+      problem: `Total allocated capacity [${total}] exceeds the org limit [${cacheTotalMb}].`,
+      problemType: 'Error' as const,
+    }));
+  }
+
+  /** A successful deploy's effect on what the org holds: components in, destructive changes out. */
+  function applyDeploy(state: DeployState): void {
+    if (state.applied) return;
+    state.applied = true;
+    const add = (type: string, fullName: string) => {
+      if (!orgMetadata.has(type)) orgMetadata.set(type, new Set());
+      orgMetadata.get(type)!.add(fullName);
+    };
+    for (const c of state.components) add(c.type, c.fullName);
+    for (const field of state.contents.fields) add('CustomField', field);
+    for (const p of state.contents.partitions) partitions.set(p.name, p);
+    for (const { type, fullName } of state.contents.removals) {
+      orgMetadata.get(type)?.delete(fullName);
+      if (type === 'CustomObject')
+        for (const field of [...(orgMetadata.get('CustomField') ?? [])])
+          if (field.startsWith(`${fullName}.`)) orgMetadata.get('CustomField')!.delete(field);
+      if (type === 'PlatformCachePartition') partitions.delete(fullName);
+    }
+    syncPartitions();
+  }
+
   const limits: Record<string, { Max: number; Remaining: number }> = {
     DailyApiRequests: { Max: 15000, Remaining: 14985 },
     DailyAsyncApexExecutions: { Max: 250000, Remaining: 250000 },
@@ -1173,7 +1373,8 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
 
     if (method === 'deploy') {
       const zip = Buffer.from((str(args.ZipFile) ?? '').replace(/\s+/g, ''), 'base64');
-      const { components, failures, externalCredentials: ecs } = readZip(zip);
+      const { components, failures, externalCredentials: ecs, contents } = readZip(zip);
+      failures.push(...capacityFailures(contents, components));
       const state: DeployState = {
         id: sfId('0Af'),
         apiVersion: version,
@@ -1184,6 +1385,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         components,
         zipFailures: failures,
         externalCredentials: ecs,
+        contents,
         polls: 0,
         pollErrorsLeft: scenario === 'pollServerError' ? (scenarioOptions.pollErrors ?? 1) : 0,
         cancelRequested: false,
@@ -1225,8 +1427,32 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
         for (const [name, principals] of state.externalCredentials) {
           externalCredentials.set(name, principals);
         }
+        applyDeploy(state);
       }
       sendSoap(res, xml({ checkDeployStatusResponse: { result } }));
+      return;
+    }
+
+    if (method === 'listMetadata') {
+      const result = listOf(args.queries)
+        .filter(isObj)
+        .flatMap((query) => {
+          const type = str(query.type)?.trim() ?? '';
+          return [...(orgMetadata.get(type) ?? [])].sort().map((fullName) => ({
+            createdById: userId.slice(0, 15),
+            createdByName: 'Callout Kit Dev',
+            createdDate: timestamp(),
+            fileName: `${type}/${fullName}`,
+            fullName,
+            id: sfId(ID_PREFIX[type] ?? '000'),
+            lastModifiedById: userId.slice(0, 15),
+            lastModifiedByName: 'Callout Kit Dev',
+            lastModifiedDate: timestamp(),
+            manageableState: 'unmanaged',
+            type,
+          }));
+        });
+      sendSoap(res, xml({ listMetadataResponse: { result } }));
       return;
     }
 
@@ -1812,6 +2038,21 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     },
     addExternalCredential(name, principals) {
       externalCredentials.set(name, principals);
+    },
+    metadata: (type) => [...(orgMetadata.get(type) ?? [])].sort(),
+    addMetadata(type, fullNames) {
+      orgMetadata.set(type, new Set([...(orgMetadata.get(type) ?? []), ...fullNames]));
+    },
+    cachePartitions: () => [...partitions.values()].map((p) => ({ ...p })),
+    setCache(cache) {
+      cacheTotalMb = cache.totalMb;
+      partitions.clear();
+      for (const p of cache.partitions ?? [])
+        partitions.set(p.name, { ...p, sessionMb: p.sessionMb ?? 0 });
+      syncPartitions();
+    },
+    setOrganization(fields) {
+      Object.assign(organizationRecord, fields);
     },
     deploys: () =>
       [...deploys.values()].map((d) => ({

@@ -3,7 +3,8 @@
  * from the apex-jorje-lsp.jar that prettier-plugin-apex ships, and prints the compiler's errors
  * as one JSON document. See README.md next to this file.
  *
- *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java DIR [DIR...]
+ *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java [--schema FILE] DIR [DIR...]
+ *   java -cp "<lib>/*" tools/apex-check/ApexCheck.java [--schema FILE] --batch
  *
  * Everything used from jorje is internal and undocumented; it was read with javap from
  * prettier-plugin-apex 2.3.0 (apex-jorje-lsp.jar). Re-run tools/apex-check/test/run-clean.sh and
@@ -30,10 +31,12 @@ import apex.jorje.semantic.compiler.Namespaces;
 import apex.jorje.semantic.compiler.SourceFile;
 import apex.jorje.semantic.compiler.parser.ParserEngine;
 import apex.jorje.semantic.compiler.sfdc.NoopCompilerProgressCallback;
+import apex.jorje.semantic.symbol.member.variable.FieldInfo;
 import apex.jorje.semantic.symbol.member.variable.FieldTable;
 import apex.jorje.semantic.symbol.member.variable.SObjectFieldInfo;
 import apex.jorje.semantic.symbol.member.variable.StandardFieldTable;
 import apex.jorje.semantic.symbol.resolver.SymbolResolver;
+import apex.jorje.semantic.symbol.type.GenericTypeInfoFactory;
 import apex.jorje.semantic.symbol.type.InternalTypeInfos;
 import apex.jorje.semantic.symbol.type.SObjectMetadata;
 import apex.jorje.semantic.symbol.type.SObjectTypeInfo;
@@ -89,13 +92,99 @@ public final class ApexCheck {
     /** One compiler error in a user file. */
     record Diagnostic(String file, int line, int column, String message) {}
 
-    /** A custom metadata type read from objects/X__mdt/fields/*.field-meta.xml. */
-    static final class CustomMetadataType {
+    /**
+     * An object of the project's objects/ folder (X__mdt, X__c, X__e, or a standard object's custom
+     * fields in objects/Account/fields/), read from its *.object-meta.xml and *.field-meta.xml.
+     */
+    static final class ProjectObject {
         final String name;
         final Map<String, TypeInfo> fields = new LinkedHashMap<>();
+        /** Lookup and master-detail fields: field name -> the object it refers to. */
+        final Map<String, String> references = new LinkedHashMap<>();
+        /** Lookup and master-detail fields: field name -> the parent's child relationship name. */
+        final Map<String, String> childRelationships = new LinkedHashMap<>();
+        /** "Hierarchy" or "List" for a custom setting (from X__c.object-meta.xml), else null. */
+        String customSettingsType;
 
-        CustomMetadataType(String name) {
+        ProjectObject(String name) {
             this.name = name;
+        }
+    }
+
+    /**
+     * The standard objects (Account, Contact, Organization...) and their fields, which the org
+     * knows and jorje does not: a text file the Node side derives from jsforce's standard-schema
+     * types (src/check/standardSchema.ts), one object a line, tab-separated:
+     * {@code Name  field:Type,...  relationship:Parent,...  childRelationship:Child,...}, after
+     * comment lines (#) of which one is the index, {@code #objects  account:0,contact:812,...}:
+     * each object's lower-case name and the byte offset of its line after the comments. jorje
+     * asks for every name it cannot resolve otherwise (HttpRequest, User...), so the index answers
+     * those, and only the lines of the objects the code uses are read (ASCII: offsets are chars).
+     */
+    static final class StandardSchema {
+        private final Path file;
+        /** Lower-case object name -> offset of its line from the end of the comments. */
+        private Map<String, Long> index;
+        private long bodyStart;
+
+        private StandardSchema(Path file) {
+            this.file = file;
+        }
+
+        static StandardSchema load(Path file) throws DriverException {
+            if (file != null && !Files.isRegularFile(file)) {
+                throw new DriverException("no standard schema file at " + file);
+            }
+            return new StandardSchema(file);
+        }
+
+        /** {name, fields, relationships, children} of an object (lower-case name), or null. */
+        synchronized String[] object(String key) {
+            if (file == null) {
+                return null;
+            }
+            try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(file.toFile(), "r")) {
+                if (index == null) {
+                    index = new HashMap<>();
+                    for (String line = in.readLine(); line != null && line.startsWith("#"); line = in.readLine()) {
+                        bodyStart = in.getFilePointer();
+                        if (line.startsWith("#objects\t")) {
+                            for (String entry : line.substring("#objects\t".length()).split(",")) {
+                                int colon = entry.lastIndexOf(':');
+                                index.put(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
+                            }
+                        }
+                    }
+                    lap("standard schema index (" + index.size() + " objects)");
+                }
+                Long offset = index.get(key);
+                if (offset == null) {
+                    return null;
+                }
+                if (TRACE) {
+                    System.err.println("apex-check standard object " + key);
+                }
+                in.seek(bodyStart + offset);
+                String line = in.readLine();
+                return line == null ? null : java.util.Arrays.copyOf(line.split("\t", -1), 4);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("cannot read the standard schema " + file + ": " + e, e);
+            }
+        }
+
+        /** "a:X,b:Y" as {{"a","X"},{"b","Y"}}. */
+        static List<String[]> pairs(String list) {
+            List<String[]> out = new ArrayList<>();
+            if (list == null || list.isEmpty()) {
+                return out;
+            }
+            for (String pair : list.split(",")) {
+                int colon = pair.indexOf(':');
+                if (colon > 0) {
+                    out.add(new String[] {pair.substring(0, colon), pair.substring(colon + 1)});
+                }
+            }
+            return out;
         }
     }
 
@@ -104,14 +193,20 @@ public final class ApexCheck {
         // jorje and its dependencies log and print; nothing but our JSON may reach stdout.
         System.setOut(System.err);
         Logger.getLogger("").setLevel(Level.WARNING);
+        // Leading options: --schema FILE (the standard objects' fields; see StandardSchema).
+        Path schemaFile = null;
+        if (args.length >= 2 && args[0].equals("--schema")) {
+            schemaFile = Paths.get(args[1]);
+            args = java.util.Arrays.copyOfRange(args, 2, args.length);
+        }
         if (args.length == 1 && args[0].equals("--batch")) {
-            System.exit(batch(stdout));
+            System.exit(batch(stdout, schemaFile));
         }
         int exit;
         String json;
         try {
             List<Diagnostic> diagnostics = new ArrayList<>();
-            int files = Driver.run(args, diagnostics);
+            int files = Driver.run(args, StandardSchema.load(schemaFile), diagnostics);
             json = toJson(files, diagnostics, (System.nanoTime() - START) / 1_000_000);
             exit = diagnostics.isEmpty() ? 0 : 1;
         } catch (DriverException e) {
@@ -138,9 +233,11 @@ public final class ApexCheck {
      * tab-separated), answered by one line of JSON on stdout. The JVM and the compiler start
      * once, which is most of a check's cost.
      */
-    static int batch(PrintStream stdout) {
+    static int batch(PrintStream stdout, Path schemaFile) {
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            // Read once for every check; each check builds the types it uses from it.
+            StandardSchema schema = StandardSchema.load(schemaFile);
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.isEmpty()) {
@@ -150,7 +247,7 @@ public final class ApexCheck {
                 String json;
                 try {
                     List<Diagnostic> diagnostics = new ArrayList<>();
-                    int files = Driver.run(line.split("\t"), diagnostics);
+                    int files = Driver.run(line.split("\t"), schema, diagnostics);
                     // One line per answer: the reader splits on newlines.
                     json = toJson(files, diagnostics, (System.nanoTime() - start) / 1_000_000)
                         .replace("\n", "");
@@ -179,24 +276,24 @@ public final class ApexCheck {
     static final class Driver {
         private Driver() {}
 
-        static int run(String[] args, List<Diagnostic> diagnostics) throws Exception {
+        static int run(String[] args, StandardSchema schema, List<Diagnostic> diagnostics) throws Exception {
             if (args.length == 0) {
                 throw new DriverException(
-                    "usage: ApexCheck DIR [DIR...] (Salesforce source-format package directories)");
+                    "usage: ApexCheck [--schema FILE] DIR [DIR...] (Salesforce source-format package directories)");
             }
             Path cwd = Paths.get("").toAbsolutePath();
             // Display path (relative to the current directory) of every .cls file, by absolute path.
             Map<Path, String> classFiles = new TreeMap<>();
-            Map<String, CustomMetadataType> cmdts = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            Map<String, ProjectObject> objects = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             Set<String> labels = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
             for (String arg : args) {
                 Path dir = Paths.get(arg);
                 if (!Files.isDirectory(dir)) {
                     throw new DriverException("not a directory: " + arg);
                 }
-                scan(dir.toAbsolutePath().normalize(), cwd, classFiles, cmdts, labels);
+                scan(dir.toAbsolutePath().normalize(), cwd, classFiles, objects, labels);
             }
-            lap("scan (" + classFiles.size() + " classes, " + cmdts.size() + " custom metadata types, "
+            lap("scan (" + classFiles.size() + " classes, " + objects.size() + " objects, "
                 + labels.size() + " custom labels)");
 
             List<SourceFile> sources = new ArrayList<>();
@@ -219,7 +316,7 @@ public final class ApexCheck {
                 return 0;
             }
 
-            StubSymbolProvider provider = new StubSymbolProvider(openStubJar(), cmdts, labels);
+            StubSymbolProvider provider = new StubSymbolProvider(openStubJar(), objects, schema, labels);
             TestAccessEvaluator access = new TestAccessEvaluator() {
                 @Override
                 public boolean isSetupEntityVisibleToType(SObjectTypeInfo entity, TypeInfo referencingType) {
@@ -303,7 +400,7 @@ public final class ApexCheck {
         // ---------------------------------------------------------------------------------------
         // Source scanning
 
-        static void scan(Path root, Path cwd, Map<Path, String> classFiles, Map<String, CustomMetadataType> cmdts,
+        static void scan(Path root, Path cwd, Map<Path, String> classFiles, Map<String, ProjectObject> objects,
             Set<String> labels) throws IOException {
             List<Path> paths;
             try (Stream<Path> walk = Files.walk(root)) {
@@ -320,13 +417,12 @@ public final class ApexCheck {
                 } else if (name.endsWith(".field-meta.xml")) {
                     Path fields = p.getParent();
                     Path object = fields == null ? null : fields.getParent();
-                    Path objects = object == null ? null : object.getParent();
-                    if (objects != null
+                    Path objectsDir = object == null ? null : object.getParent();
+                    if (objectsDir != null
                         && fields.getFileName().toString().equals("fields")
-                        && objects.getFileName().toString().equals("objects")
-                        && object.getFileName().toString().toLowerCase(Locale.ROOT).endsWith("__mdt")) {
+                        && objectsDir.getFileName().toString().equals("objects")) {
                         String typeName = object.getFileName().toString();
-                        CustomMetadataType type = cmdts.computeIfAbsent(typeName, CustomMetadataType::new);
+                        ProjectObject type = objects.computeIfAbsent(typeName, ProjectObject::new);
                         readField(p, type);
                     }
                 } else if (name.endsWith(".labels-meta.xml")) {
@@ -339,11 +435,15 @@ public final class ApexCheck {
                     }
                 } else if (name.endsWith(".object-meta.xml")) {
                     Path object = p.getParent();
-                    Path objects = object == null ? null : object.getParent();
-                    if (objects != null
-                        && objects.getFileName().toString().equals("objects")
-                        && object.getFileName().toString().toLowerCase(Locale.ROOT).endsWith("__mdt")) {
-                        cmdts.computeIfAbsent(object.getFileName().toString(), CustomMetadataType::new);
+                    Path objectsDir = object == null ? null : object.getParent();
+                    if (objectsDir != null && objectsDir.getFileName().toString().equals("objects")) {
+                        ProjectObject type = objects.computeIfAbsent(object.getFileName().toString(),
+                            ProjectObject::new);
+                        String settings = topLevelElements(Files.readString(p, StandardCharsets.UTF_8))
+                            .get("customSettingsType");
+                        if (settings != null && !settings.isEmpty()) {
+                            type.customSettingsType = settings;
+                        }
                     }
                 }
             }
@@ -366,12 +466,23 @@ public final class ApexCheck {
         private static final Pattern XML_TAG = Pattern.compile("<(/?)([A-Za-z_][\\w.:-]*)[^>]*?(/?)>");
 
         /** Reads one CustomField file: its top-level fullName and type. */
-        static void readField(Path file, CustomMetadataType type) throws IOException {
+        static void readField(Path file, ProjectObject type) throws IOException {
             Map<String, String> top = topLevelElements(Files.readString(file, StandardCharsets.UTF_8));
             String fullName = top.get("fullName");
             if (fullName == null || fullName.isEmpty()) {
                 String n = file.getFileName().toString();
                 fullName = n.substring(0, n.length() - ".field-meta.xml".length());
+            }
+            String referenceTo = top.get("referenceTo");
+            if (referenceTo != null && !referenceTo.isEmpty()) {
+                // A lookup or master-detail: the Id field here, the parent record as X__r.
+                type.fields.put(fullName, TypeInfos.ID);
+                type.references.put(fullName, referenceTo);
+                String relationship = top.get("relationshipName");
+                if (relationship != null && !relationship.isEmpty()) {
+                    type.childRelationships.put(fullName, relationship);
+                }
+                return;
             }
             type.fields.put(fullName, fieldType(top.get("type"), file));
         }
@@ -427,8 +538,20 @@ public final class ApexCheck {
                 case "Email":
                 case "Phone":
                 case "Picklist":
+                case "MultiselectPicklist":
+                case "EncryptedText":
+                case "AutoNumber":
                 case "MetadataRelationship":
                     return TypeInfos.STRING;
+                case "Lookup":
+                case "MasterDetail":
+                case "Hierarchy":
+                case "ExternalLookup":
+                    return TypeInfos.ID;
+                case "Time":
+                    return TypeInfos.TIME;
+                case "Summary":
+                    return TypeInfos.DECIMAL;
                 case "Number":
                 case "Percent":
                 case "Currency":
@@ -448,7 +571,7 @@ public final class ApexCheck {
 
         // ---------------------------------------------------------------------------------------
         // The symbol provider: platform types from the stub .cls files in the jar, exceptions as
-        // proper exception types, custom metadata types from the project's objects/ folders.
+        // proper exception types, standard objects from the schema file, the project's objects/.
 
         static ZipFile openStubJar() throws IOException, DriverException {
             java.security.CodeSource source = ApexCompiler.class.getProtectionDomain().getCodeSource();
@@ -507,15 +630,21 @@ public final class ApexCheck {
             private final Map<String, Stub> stubs = new HashMap<>();
             /** Canonical lower-case key -> type, so that every alias of a type gets the same TypeInfo. */
             private final Map<String, TypeInfo> types = new HashMap<>();
-            private final Map<String, CustomMetadataType> cmdts;
+            /** The project's objects/ folder, by name (case-insensitive). */
+            private final Map<String, ProjectObject> objects;
+            private final StandardSchema schema;
+            /** Lower-case object name -> its type: one TypeInfo per object, wherever it is named. */
             private final Map<String, TypeInfo> sobjects = new HashMap<>();
             private final Set<String> labels;
             private TypeInfo baseException;
+            private SymbolResolver lastResolver;
             private int loaded;
 
-            StubSymbolProvider(ZipFile jar, Map<String, CustomMetadataType> cmdts, Set<String> labels) {
+            StubSymbolProvider(ZipFile jar, Map<String, ProjectObject> objects, StandardSchema schema,
+                Set<String> labels) {
                 this.jar = jar;
-                this.cmdts = cmdts;
+                this.objects = objects;
+                this.schema = schema;
                 this.labels = labels;
                 jar.stream().forEach(e -> {
                     String n = e.getName();
@@ -548,8 +677,16 @@ public final class ApexCheck {
                 return stub;
             }
 
+            /** A platform stub's type (System.Address), or Object before jorje asked for any type. */
+            private TypeInfo platformType(String key) {
+                Stub stub = stubFor(key);
+                return stub == null || lastResolver == null ? TypeInfos.OBJECT : stubType(lastResolver, stub);
+            }
+
             @Override
             public synchronized TypeInfo find(SymbolResolver resolver, TypeInfo referencingType, String name) {
+                // getSObjectType gets no resolver; the fields' platform types (Address) use this one.
+                lastResolver = resolver;
                 TypeInfo type = findType(resolver, referencingType, name);
                 if (TRACE) {
                     System.err.println("apex-check find " + name + " (from "
@@ -706,14 +843,243 @@ public final class ApexCheck {
                 if (key.startsWith("schema.")) {
                     key = key.substring("schema.".length());
                 }
-                CustomMetadataType cmdt = cmdts.get(key);
-                if (cmdt != null) {
-                    return sobjects.computeIfAbsent(key, k -> customMetadataType(cmdt));
+                TypeInfo known = sobjects.get(key);
+                if (known != null) {
+                    return known;
                 }
-                return super.getSObjectType(referencingType, name);
+                ProjectObject local = objects.get(key);
+                String[] standard = schema.object(key);
+                TypeInfo type;
+                if (local != null && key.endsWith("__mdt")) {
+                    type = customMetadataType(local);
+                } else if (standard != null) {
+                    type = standardObject(standard, local);
+                } else if (local != null && key.contains("__")) {
+                    type = customObject(local);
+                } else {
+                    // jorje's own test objects (AggregateResult...), or unknown: "Invalid type".
+                    return super.getSObjectType(referencingType, name);
+                }
+                sobjects.put(key, type);
+                return type;
             }
 
-            private static TypeInfo customMetadataType(CustomMetadataType cmdt) {
+            /**
+             * An object's fields, and its tokens: read statically, {@code Account.Phone} is the
+             * field's Schema.SObjectField and {@code Account.SObjectType} the object's
+             * Schema.SObjectType, as the org compiles them. jorje asks the table with a static
+             * lookup mode for those, with an instance one for {@code account.Phone}.
+             */
+            final class TokenFieldTable implements FieldTable {
+                private final FieldTable instance = new StandardFieldTable();
+                private final Map<String, FieldInfo> tokens = new HashMap<>();
+
+                @Override
+                public apex.common.base.Result<Void> add(FieldInfo field) {
+                    return instance.add(field);
+                }
+
+                @Override
+                public FieldInfo get(SymbolResolver resolver, TypeInfo referencingType, String name,
+                    FieldTable.LookupMode mode) {
+                    if (!mode.name().startsWith("STATIC")) {
+                        return instance.get(resolver, referencingType, name, mode);
+                    }
+                    String key = name.toLowerCase(Locale.ROOT);
+                    FieldInfo token = tokens.get(key);
+                    if (token != null) {
+                        return token;
+                    }
+                    FieldInfo field = instance.get(resolver, referencingType, name,
+                        FieldTable.LookupMode.INSTANCE_REFERENCE);
+                    String tokenType = key.equals("sobjecttype") ? "schema/sobjecttype"
+                        : field != null ? "schema/sobjectfield" : null;
+                    Stub stub = tokenType == null ? null : stubFor(tokenType);
+                    if (stub == null) {
+                        return null;
+                    }
+                    token = SObjectFieldInfo.builder()
+                        .setName(field != null ? field.getName() : "SObjectType")
+                        .setModifiers(ModifierGroups.GLOBAL_STATIC)
+                        .setDefiningType(field != null ? field.getDefiningType() : referencingType)
+                        .setType(stubType(resolver, stub))
+                        .setCategory(SObjectFieldInfo.Category.REGULAR)
+                        .build();
+                    tokens.put(key, token);
+                    return token;
+                }
+
+                @Override
+                public FieldTable resolve() {
+                    instance.resolve();
+                    return this;
+                }
+
+                @Override
+                public boolean isResolved() {
+                    return instance.isResolved();
+                }
+
+                @Override
+                public java.util.Collection<FieldInfo> all() {
+                    return instance.all();
+                }
+            }
+
+            /** A standard object: its fields from the standard schema, plus the project's custom fields. */
+            private TypeInfo standardObject(String[] standard, ProjectObject local) {
+                Initializer<FieldTable, TypeInfo> fields = definingType -> {
+                    FieldTable table = new TokenFieldTable();
+                    Set<String> seen = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+                    for (String[] f : StandardSchema.pairs(standard[1])) {
+                        addField(table, seen, definingType, f[0], schemaType(f[1]));
+                    }
+                    for (String[] f : StandardSchema.pairs(standard[2])) {
+                        addRelationship(table, seen, definingType, f[0], f[1]);
+                    }
+                    for (String[] f : StandardSchema.pairs(standard[3])) {
+                        addChildren(table, seen, definingType, f[0], f[1]);
+                    }
+                    addProjectFields(table, seen, definingType, local, standard[0]);
+                    return table.resolve();
+                };
+                return sobjectType(standard[0], fields, SObjectMetadata.CustomEntitySObjectType.OTHER);
+            }
+
+            /** A custom object (X__c, X__e...) of the project: the system fields and its own. */
+            private TypeInfo customObject(ProjectObject local) {
+                Initializer<FieldTable, TypeInfo> fields = definingType -> {
+                    FieldTable table = new TokenFieldTable();
+                    Set<String> seen = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+                    addField(table, seen, definingType, "Id", TypeInfos.ID);
+                    addField(table, seen, definingType, "Name", TypeInfos.STRING);
+                    addField(table, seen, definingType, "IsDeleted", TypeInfos.BOOLEAN);
+                    addField(table, seen, definingType, "SetupOwnerId", TypeInfos.ID);
+                    for (String user : List.of("Owner", "CreatedBy", "LastModifiedBy")) {
+                        addField(table, seen, definingType, user + "Id", TypeInfos.ID);
+                        addRelationship(table, seen, definingType, user, "User");
+                    }
+                    addField(table, seen, definingType, "RecordTypeId", TypeInfos.ID);
+                    addRelationship(table, seen, definingType, "RecordType", "RecordType");
+                    for (String stamp : List.of("CreatedDate", "LastModifiedDate", "SystemModstamp",
+                        "LastViewedDate", "LastReferencedDate")) {
+                        addField(table, seen, definingType, stamp, TypeInfos.DATE_TIME);
+                    }
+                    addProjectFields(table, seen, definingType, local, local.name);
+                    return table.resolve();
+                };
+                String settings = local.customSettingsType;
+                SObjectMetadata.CustomEntitySObjectType kind = "Hierarchy".equals(settings)
+                    ? SObjectMetadata.CustomEntitySObjectType.HIERARCHY_CUSTOM_SETTING
+                    : "List".equals(settings)
+                        ? SObjectMetadata.CustomEntitySObjectType.LIST_CUSTOM_SETTING
+                        : SObjectMetadata.CustomEntitySObjectType.OTHER;
+                return sobjectType(local.name, fields, kind);
+            }
+
+            private static TypeInfo sobjectType(String name, Initializer<FieldTable, TypeInfo> fields,
+                SObjectMetadata.CustomEntitySObjectType kind) {
+                return SObjectTypeInfo.builder()
+                    .setApexBytecodeName(name)
+                    .setMetadata(SObjectMetadata.builder()
+                        .setTriggerable(true)
+                        .setLookupFieldPredicate(BiPredicates.alwaysTrue())
+                        .setCustomEntitySObjectType(kind)
+                        .build())
+                    .setFields(Initializers.memoize(fields))
+                    .buildResolved();
+            }
+
+            /**
+             * The project's custom fields of an object, its lookups' parent records (X__r), and the
+             * child relationships other project objects' lookups give it.
+             */
+            private void addProjectFields(FieldTable table, Set<String> seen, TypeInfo definingType,
+                ProjectObject local, String objectName) {
+                if (local != null) {
+                    local.fields.forEach((field, type) -> addField(table, seen, definingType, field, type));
+                    local.references.forEach((field, target) -> {
+                        if (field.toLowerCase(Locale.ROOT).endsWith("__c")) {
+                            String relationship = field.substring(0, field.length() - 3) + "__r";
+                            addRelationship(table, seen, definingType, relationship, target);
+                        }
+                    });
+                }
+                for (ProjectObject child : objects.values()) {
+                    child.childRelationships.forEach((field, relationship) -> {
+                        if (objectName.equalsIgnoreCase(child.references.get(field))) {
+                            addChildren(table, seen, definingType, relationship + "__r", child.name);
+                        }
+                    });
+                }
+            }
+
+            /** A field type of the standard schema file, as its Apex type. */
+            private TypeInfo schemaType(String type) {
+                switch (type) {
+                    case "Address": return platformType("system/address");
+                    case "Id": return TypeInfos.ID;
+                    case "Boolean": return TypeInfos.BOOLEAN;
+                    case "Integer": return TypeInfos.INTEGER;
+                    case "Decimal": return TypeInfos.DECIMAL;
+                    case "Double": return TypeInfos.DOUBLE;
+                    case "Date": return TypeInfos.DATE;
+                    case "Datetime": return TypeInfos.DATE_TIME;
+                    case "Time": return TypeInfos.TIME;
+                    case "Blob": return TypeInfos.BLOB;
+                    case "String": return TypeInfos.STRING;
+                    default: return TypeInfos.OBJECT; // untyped fields (ChangeEventHeader)
+                }
+            }
+
+            private static void addField(FieldTable table, Set<String> seen, TypeInfo definingType,
+                String name, TypeInfo type) {
+                if (!seen.add(name)) {
+                    return;
+                }
+                table.add(SObjectFieldInfo.builder()
+                    .setName(name)
+                    .setModifiers(ModifierGroups.ONLY_GLOBAL)
+                    .setDefiningType(definingType)
+                    .setType(type)
+                    .setCategory(SObjectFieldInfo.Category.REGULAR)
+                    .setPrimaryKey(name.equals("Id"))
+                    .build());
+            }
+
+            /** A parent record (Account.Owner, Contact.Account): typed as the parent object. */
+            private void addRelationship(FieldTable table, Set<String> seen, TypeInfo definingType,
+                String name, String target) {
+                TypeInfo parent = getSObjectType(null, target);
+                if (parent == null || !seen.add(name)) {
+                    return;
+                }
+                table.add(SObjectFieldInfo.builder()
+                    .setName(name)
+                    .setModifiers(ModifierGroups.ONLY_GLOBAL)
+                    .setDefiningType(definingType)
+                    .setType(parent)
+                    .setCategory(SObjectFieldInfo.Category.FOREIGN_KEY)
+                    .build());
+            }
+
+            /** A child relationship (Account.Contacts): a list of the child object. */
+            private void addChildren(FieldTable table, Set<String> seen, TypeInfo definingType,
+                String name, String target) {
+                TypeInfo child = getSObjectType(null, target);
+                if (child == null || !seen.add(name)) {
+                    return;
+                }
+                table.add(SObjectFieldInfo.builder()
+                    .setName(name)
+                    .setModifiers(ModifierGroups.ONLY_GLOBAL)
+                    .setDefiningType(definingType)
+                    .setType(GenericTypeInfoFactory.createList(child))
+                    .setCategory(SObjectFieldInfo.Category.AGGREGATE)
+                    .build());
+            }
+
+            private static TypeInfo customMetadataType(ProjectObject cmdt) {
                 Initializer<FieldTable, TypeInfo> fields = definingType -> {
                     FieldTable table = new StandardFieldTable();
                     Map<String, TypeInfo> all = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CalloutError } from '../../errors/index.ts';
+import { childEnv } from '../../util/childEnv.ts';
 import type * as J from './jorje.ts';
 import { activeParserServer, vendorScript } from './server.ts';
 
@@ -94,7 +95,10 @@ function spawnSerializer(source: string, anonymous: boolean): Promise<string> {
   const serializer = findSerializer();
   const args = [...serializer.args, ...(anonymous ? ['-a'] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(serializer.command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(serializer.command, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: childEnv(),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -159,7 +163,7 @@ async function parseWithDiskCache(
     json = await readFile(file, 'utf8');
   } catch {
     json = await runSerializer(source, anonymous);
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, json);
     await rename(temporary, file);

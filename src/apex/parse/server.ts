@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CalloutError } from '../../errors/index.ts';
+import { childEnv } from '../../util/childEnv.ts';
 
 /**
  * The vendored jar's start script (`apex-ast-serializer` or `apex-ast-serializer-http`) under
@@ -97,7 +98,7 @@ async function launch(startTimeoutMs: number): Promise<ParserServer> {
   const token = randomBytes(16).toString('hex');
   const args = ['-h', '127.0.0.1', '-p', '0', '-s', '-a', token];
   const env = {
-    ...process.env,
+    ...childEnv(),
     // Two cores shared with other work: a small heap and one GC thread start faster.
     APEX_AST_SERIALIZER_HTTP_OPTS: `-XX:+UseSerialGC -Xshare:auto ${process.env.APEX_AST_SERIALIZER_HTTP_OPTS ?? ''}`,
   };
@@ -139,7 +140,7 @@ async function launch(startTimeoutMs: number): Promise<ParserServer> {
         new CalloutError(
           'APEX_PARSE',
           `The Apex parser server ${why}: ${log.slice(-500) || '(no output)'}`,
-          { actions: ['Check that Java 11 or later is installed (java -version).'] },
+          { actions: ['Check that Java 17 or later is installed (java -version).'] },
         ),
       );
     }

@@ -13,8 +13,20 @@ export const run: CommandRun<typeof checkFlags> = async (context, output) => {
     output,
   );
   const files = outcome.result?.files ?? 0;
+  const { generated, user } = outcome.classes;
+  const warned = outcome.userDiagnostics.length;
   output.result(
-    `No Apex compile errors in ${files} classes under ${outcome.directories.join(', ')}.`,
+    `No Apex compile errors in the ${generated} generated classes under ${outcome.directories.join(', ')}` +
+      (user > 0
+        ? `; ${user} of your own compiled with them${warned > 0 ? ` (${warned} problem(s) in them, shown above as a warning: they do not fail the check)` : ''}.`
+        : '.'),
   );
-  output.success({ directories: outcome.directories, files, diagnostics: [] });
+  output.success({
+    directories: outcome.directories,
+    files,
+    classes: outcome.classes,
+    diagnostics: [],
+    userDiagnostics: outcome.userDiagnostics,
+    standardSchema: outcome.result?.standardSchema ?? false,
+  });
 };

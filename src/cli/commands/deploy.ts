@@ -1,6 +1,6 @@
 import { deployProject } from '../../flows/deploy.ts';
 import { withProject } from '../../flows/project.ts';
-import type { CommandRun } from '../context.ts';
+import type { CommandContext, CommandRun } from '../context.ts';
 import { deployJson, displayDeploy } from '../formatters/deployFormatter.ts';
 import { projectOptions } from '../projectOptions.ts';
 import type { deployFlags } from '../specs.ts';
@@ -32,6 +32,10 @@ export const run: CommandRun<typeof deployFlags> = async (context, output) => {
                 deleteAfter: flags.deleteAfter,
               }
             : undefined,
+          clean: flags.clean,
+          yes: flags.yes,
+          allowSecretInMetadata: flags.allowSecretInMetadata,
+          confirm: terminalConfirm(context),
           signal: controller.signal,
           // Before the deploy starts, Ctrl-C stops callout-kit as usual: nothing is in the org yet.
           onDeployStart: () => process.once('SIGINT', onSigint),
@@ -46,3 +50,14 @@ export const run: CommandRun<typeof deployFlags> = async (context, output) => {
     process.removeListener('SIGINT', onSigint);
   }
 };
+
+/** A yes/no question on the terminal (default no), or undefined when stdin or stderr is not one. */
+function terminalConfirm(
+  context: Pick<CommandContext<typeof deployFlags>, 'stdin' | 'stderr'>,
+): ((message: string) => Promise<boolean>) | undefined {
+  if (!context.stdin.isTTY || !context.stderr.isTTY) return undefined;
+  return async (message) => {
+    const { confirm } = await import('@inquirer/prompts');
+    return confirm({ message, default: false }, { input: context.stdin, output: context.stderr });
+  };
+}

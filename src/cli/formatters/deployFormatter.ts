@@ -29,6 +29,17 @@ export function displayDeploy(result: DeployResult, output: Output): string {
       );
   }
   for (const w of result.coverageWarnings) lines.push(`  ! ${terminalSafe(w)}`);
+  const { cache, leftovers } = result;
+  if (cache && cache.deployedMb < cache.requestedMb)
+    lines.push(
+      `Platform Cache partition ${cache.partition}: ${cache.deployedMb} MB of the ${cache.requestedMb} MB asked for (org limit ${cache.orgLimitMb ?? '?'} MB).`,
+    );
+  if (leftovers?.removed)
+    lines.push(
+      terminalSafe(
+        `Removed from the org: ${leftovers.components.map((c) => `${c.type} ${c.fullName}`).join(', ')}.`,
+      ),
+    );
   return lines.join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { jwtDate } from '../../harness/jwt.ts';
 import type { ServiceReport } from '../../harness/verify.ts';
 import { clipAtEdge } from '../../util/clip.ts';
 import { terminalSafe } from '../../util/terminal.ts';
@@ -15,10 +16,12 @@ function json(value: unknown): string {
 }
 
 function formatClaim(key: string, value: unknown, now: number): string {
-  if ((key === 'exp' || key === 'iat' || key === 'nbf') && typeof value === 'number') {
-    const minutes = Math.round((value * 1000 - now) / 60_000);
+  if (key === 'exp' || key === 'iat' || key === 'nbf') {
+    const date = jwtDate(value);
+    if (!date) return `${key}=${JSON.stringify(value)} (not a valid date)`;
+    const minutes = Math.round((date.getTime() - now) / 60_000);
     const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
-    return `${key}=${new Date(value * 1000).toISOString()} (${relative})`;
+    return `${key}=${date.toISOString()} (${relative})`;
   }
   // Claims and extra fields come from the server: shown terminal-safe.
   return terminalSafe(`${key}=${clipAtEdge(typeof value === 'string' ? value : json(value), 200)}`);
@@ -52,7 +55,9 @@ export function displayServiceReport(
     lines.push(`  HTTP ${response.httpStatus} in ${response.latencyMs} ms`);
     lines.push(`  token_type: ${terminalSafe(response.tokenType ?? '(none)')}`);
     lines.push(
-      `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
+      response.useOnce !== undefined
+        ? `  ${response.useOnce}`
+        : `  expires_in: ${response.expiresIn} s${response.expiresInSource === 'default' ? ' (missing; default used)' : response.expiresInSource === 'string' ? ' (sent as a string)' : ''}`,
     );
     const { scope } = response;
     const missing =

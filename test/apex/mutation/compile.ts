@@ -2,7 +2,7 @@
  * The optional compile check of `npm run mutation -- --compile`: every mutant through
  * Salesforce's Apex compiler (src/check, one JVM for all of them), so that a mutant the org would
  * refuse to compile (a "missing return", a type error) is set aside instead of scored. It needs
- * Java 11+; the operators are designed to keep the class compilable, and this checks they do.
+ * Java 17+; the operators are designed to keep the class compilable, and this checks they do.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ export async function compileErrors(
   mutants: readonly Mutant[],
 ): Promise<Map<string, string>> {
   const java = await findJava();
-  if (!java) throw new Error('--compile needs Java 11+ (java and javac) on PATH or JAVA_HOME');
+  if (!java) throw new Error('--compile needs Java 17+ on PATH or JAVA_HOME');
   const work = await mkdtemp(join(tmpdir(), 'callout-mutation-compile-'));
   try {
     const dirs = await Promise.all(
