@@ -12,6 +12,7 @@ const PACKAGE = ['test/package/install.test.ts'];
 const ORG = [
   'test/cli/deploy.test.ts',
   'test/cli/deployOrg.test.ts',
+  'test/cli/deployScope.test.ts',
   'test/cli/deployScratch.test.ts',
   'test/cli/doctor.test.ts',
   'test/deploy/**/*.test.ts',

@@ -71,7 +71,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'Verify, compile-check and deploy the generated package with your sf login; run the generated tests',
     usage:
-      'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--check-only] [--test-level L] [--skip-verify] [--skip-compile-check] [--wait MIN]',
+      'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--service NAME]... [--source-dir DIR]... [--tests CLASS]... [--test-level L] [--check-only] [--skip-verify] [--skip-compile-check] [--wait MIN]',
     flags: deployFlags,
     load: () => import('./commands/deploy.ts'),
   }),

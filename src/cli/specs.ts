@@ -150,12 +150,36 @@ export const deployFlags = {
   'check-only': Flags.boolean({
     description: 'Validate the deploy and run the tests without saving anything.',
   }),
+  service: Flags.strings({
+    valueName: 'NAME',
+    description:
+      'Send only this service (repeatable): its record, remote sites and credentials, and only its secret is read (default: the config\'s "orgs" entry for the org, else all).',
+  }),
+  'source-dir': Flags.strings({
+    short: 'd',
+    valueName: 'DIR',
+    description:
+      'Also send this folder of your source (repeatable; relative to the project root). Only the generated components go out without it.',
+  }),
+  tests: Flags.strings({
+    short: 't',
+    valueName: 'CLASS',
+    description:
+      'Run this test class too, with the generated tests (repeatable; RunSpecifiedTests).',
+  }),
   'test-level': Flags.option(TEST_LEVELS, {
     short: 'l',
     valueName: 'LEVEL',
-    default: 'RunSpecifiedTests',
     description:
-      'RunSpecifiedTests (default: the generated tests), RunLocalTests, RunAllTestsInOrg or NoTestRun.',
+      'RunSpecifiedTests (default: the generated tests and --tests), RunLocalTests (default when --source-dir adds Apex and no --tests), RunAllTestsInOrg or NoTestRun.',
+  }),
+  'allow-unreachable-endpoints': Flags.boolean({
+    description:
+      'Deploy even when an endpoint is one no org can call (plain HTTP, a local or private host, a port other than 80/443/1024-65535), with warnings.',
+  }),
+  probe: Flags.boolean({
+    description:
+      "Run the config's probe on deploy even when it is not GET or HEAD (a POST could create data at the partner).",
   }),
   'skip-verify': Flags.boolean({ description: 'Do not run the token exchange before deploying.' }),
   'skip-compile-check': Flags.boolean({

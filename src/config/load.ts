@@ -5,6 +5,7 @@ import { CalloutError } from '../errors/index.ts';
 import { describeRefusal, readBounded } from '../util/boundedRead.ts';
 import { protectEnvNames } from '../util/childEnv.ts';
 import { printable } from '../util/printable.ts';
+import { closest } from '../util/closest.ts';
 import { SETTINGS } from './settings.ts';
 import { configSchema, type CalloutConfig, type ServiceConfig } from './schema.ts';
 
@@ -36,6 +37,7 @@ const EXAMPLES: Record<string, string> = {
   env: '"clientSecret": { "env": "EXTERNALAPP_STAGE_CLIENT_SECRET" }',
   file: '"clientSecret": { "file": ".secrets/externalapp-stage" }',
   probe: '"probe": { "method": "GET", "path": "/loans" }',
+  orgs: '"orgs": { "uat": ["ExternalAppStage"] }',
   method: '"method": "GET"',
   path: '"path": "/loans"',
 };
@@ -258,11 +260,12 @@ export function selectService(
       },
     );
   }
-  const service = config.services[name];
+  const service = Object.hasOwn(config.services, name) ? config.services[name] : undefined;
   if (!service) {
+    const guess = closest(name, names);
     throw new CalloutError(
       'SERVICE_UNKNOWN',
-      `No service "${name}" in the config (it has: ${names.join(', ')}).`,
+      `No service "${name}" in the config (it has: ${names.join(', ')}).${guess ? ` Did you mean ${guess}?` : ''}`,
       {
         data: { service: name, services: names },
       },

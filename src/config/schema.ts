@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { isApexBlank } from '../util/apexText.ts';
+import { closest } from '../util/closest.ts';
 import { encodeFormPairs } from '../util/formEncoding.ts';
 import { reservedFormNames, setting } from './settings.ts';
 
@@ -208,7 +209,36 @@ const cacheSchema = v.pipe(
   v.description('Platform Cache settings of the generated token service.'),
 );
 
-export const configSchema = v.strictObject({
+/**
+ * Which services `deploy --target-org ORG` sends to an org: org alias or username -> service
+ * names. The names are checked against `services` on the whole config (below).
+ */
+const orgsSchema = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.minLength(1, 'org names must not be empty')),
+    v.pipe(
+      v.array(v.string('service names are strings'), 'must be a list of service names'),
+      v.minLength(1, 'must name at least one service'),
+    ),
+  ),
+  v.description(
+    'The services deploy sends to each org: sf alias or username -> service names, e.g. { "uat": ["ExternalAppStage"] }. deploy --service overrides it; an org not listed gets every service.',
+  ),
+);
+
+/** Service names under `orgs` that `services` does not define, with where they are. */
+export function unknownOrgServices(config: {
+  services: Record<string, unknown>;
+  orgs?: Record<string, string[]> | undefined;
+}): Array<{ org: string; index: number; name: string }> {
+  return Object.entries(config.orgs ?? {}).flatMap(([org, names]) =>
+    names.flatMap((name, index) =>
+      Object.hasOwn(config.services, name) ? [] : [{ org, index, name }],
+    ),
+  );
+}
+
+const configObject = v.strictObject({
   $schema: v.optional(v.string()),
   prefix: v.pipe(
     v.string('must be a string'),
@@ -253,7 +283,45 @@ export const configSchema = v.strictObject({
     v.check((services) => Object.keys(services).length > 0, 'must define at least one service'),
     v.description('The APIs to call, keyed by DeveloperName.'),
   ),
+  orgs: v.optional(orgsSchema),
 });
+
+export const configSchema = v.pipe(
+  configObject,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const services = Object.keys(dataset.value.services);
+    for (const { org, index, name } of unknownOrgServices(dataset.value)) {
+      const guess = closest(name, services);
+      addIssue({
+        message: `names "${name}", which is not a service of this config${guess ? ` (did you mean "${guess}"?)` : ''}; its services are ${services.join(', ')}`,
+        path: [
+          {
+            type: 'object',
+            origin: 'value',
+            input: dataset.value,
+            key: 'orgs',
+            value: dataset.value.orgs,
+          },
+          {
+            type: 'object',
+            origin: 'value',
+            input: dataset.value.orgs!,
+            key: org,
+            value: dataset.value.orgs![org],
+          },
+          {
+            type: 'array',
+            origin: 'value',
+            input: dataset.value.orgs![org]!,
+            key: index,
+            value: name,
+          },
+        ],
+      });
+    }
+  }),
+);
 
 export type ConfigInput = v.InferInput<typeof configSchema>;
 export type CalloutConfig = v.InferOutput<typeof configSchema>;

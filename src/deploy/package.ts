@@ -10,9 +10,11 @@ import { createTemplateEngine } from '../render/index.ts';
 import { preloadDeployLibraries } from './libraries.ts';
 
 /**
- * The deploy package: source-deploy-retrieve's ComponentSet over the package folder, which SDR
- * converts to Metadata API format and zips in memory when it deploys. In customMetadata mode the
- * set reads each service's record through a tree that answers that one file from memory: the
+ * The deploy package: source-deploy-retrieve's ComponentSet over the files callout-kit generates
+ * for the chosen services (never the whole package folder: the user's own classes would go out
+ * covered by none of the tests that run), plus the folders given with --source-dir. SDR converts
+ * it to Metadata API format and zips it in memory when it deploys. In customMetadata mode the set
+ * reads each chosen service's record through a tree that answers that one file from memory: the
  * record rendered by the generator's own template with the secret as ClientSecret__c. Every other
  * file is read from disk; no file ever holds the secret.
  */
@@ -20,6 +22,14 @@ export interface DeployPackage {
   componentSet: ComponentSet;
   /** `Type:fullName` of every component, sorted. */
   components: string[];
+  /** `Type:fullName` of the generated components sent (the chosen services' share), sorted. */
+  generated: string[];
+  /** `Type:fullName` of the components the --source-dir folders added, sorted. */
+  extra: string[];
+  /** Apex classes and triggers among `extra` (what the tests must cover besides the generated). */
+  extraApex: string[];
+  /** Generated components of services not chosen that a --source-dir held: left out. */
+  leftOut: string[];
   /** The generated test classes, for RunSpecifiedTests. */
   testClasses: string[];
 }
@@ -52,24 +62,87 @@ export function secretRecords(packageDir: string, project: ProjectVM): Map<strin
   return files;
 }
 
+const PERMISSION_SET_TEMPLATE = 'permissionsets/permissionset.permissionset-meta.xml.hbs';
+
+/** The config with only these services (the generated files of a service subset). */
+function withServices(config: CalloutConfig, names: readonly string[]): CalloutConfig {
+  const keep = new Set(names);
+  return {
+    ...config,
+    services: Object.fromEntries(Object.entries(config.services).filter(([n]) => keep.has(n))),
+  };
+}
+
+/** Absolute paths of every file the artifact registry generates for a view model. */
+export function generatedFiles(packageDir: string, project: ProjectVM): string[] {
+  return ARTIFACTS.flatMap((artifact) =>
+    artifact.items(project).map((item) => resolve(packageDir, artifact.output(project, item))),
+  );
+}
+
+/**
+ * externalCredential mode with a subset of the services: the permission set as the generator
+ * renders it for `services` only. A deploy replaces a permission set's whole content (Metadata
+ * API, PermissionSet), so the caller passes the chosen services and the ones whose External
+ * Credential the org already has: their principal access stays, and no access names a
+ * credential the org does not hold.
+ */
+function permissionSetFile(
+  packageDir: string,
+  config: CalloutConfig,
+  services: readonly string[],
+): Map<string, Buffer> {
+  const artifact = ARTIFACTS.find((a) => a.template === PERMISSION_SET_TEMPLATE);
+  const project = buildProjectVM(withServices(config, services));
+  const files = new Map<string, Buffer>();
+  if (!artifact) return files;
+  const engine = createTemplateEngine();
+  for (const item of artifact.items(project))
+    files.set(
+      resolve(packageDir, artifact.output(project, item)),
+      Buffer.from(engine.render(artifact.template, { project, item })),
+    );
+  return files;
+}
+
+const key = (c: { type: { name: string }; fullName: string }) => `${c.type.name}:${c.fullName}`;
+const sorted = (items: Iterable<string>) => [...new Set(items)].sort();
+
 export async function buildDeployPackage(options: {
   /** Absolute path of the package folder (force-app/main/default). */
   packageDir: string;
   apiVersion: string;
-  project: ProjectVM;
   config: CalloutConfig;
+  /** The services whose records, remote sites and credentials go out (default: all). */
+  services?: readonly string[];
+  /**
+   * externalCredential mode, a subset of the services: services not chosen whose principal
+   * access the permission set keeps (their External Credential is in the org already).
+   */
+  keepAccess?: readonly string[];
   secrets: Map<string, Secret>;
   /** More files answered from memory (absolute path -> content), e.g. a refitted cache partition. */
   overrides?: ReadonlyMap<string, Buffer>;
+  /** Absolute paths of more source to send (--source-dir). */
+  sourceDirs?: readonly string[];
 }): Promise<DeployPackage> {
   const { sdr } = await preloadDeployLibraries();
+  const { config, packageDir } = options;
+  const all = Object.keys(config.services);
+  const chosen = options.services ?? all;
+  const subset = chosen.length < all.length;
+  const full = buildProjectVM(config);
+  const project = buildProjectVM(withServices(config, chosen), { secrets: options.secrets });
   const inMemory =
-    options.config.secretStorage === 'customMetadata'
-      ? secretRecords(
-          options.packageDir,
-          buildProjectVM(options.config, { secrets: options.secrets }),
-        )
+    config.secretStorage === 'customMetadata'
+      ? secretRecords(packageDir, project)
       : new Map<string, Buffer>();
+  if (subset && project.permissionSet)
+    for (const [path, content] of permissionSetFile(packageDir, config, [
+      ...chosen,
+      ...(options.keepAccess ?? []),
+    ]))
+      inMemory.set(path, content);
   for (const [path, content] of options.overrides ?? []) inMemory.set(resolve(path), content);
 
   /** The file system, except for the files held in memory. */
@@ -86,11 +159,41 @@ export async function buildDeployPackage(options: {
       return held ? Readable.from([held]) : super.stream(path);
     }
   }
+  const tree = new PackageTree();
+  const fromSource = (fsPaths: string[]) =>
+    fsPaths.length === 0 ? new sdr.ComponentSet() : sdr.ComponentSet.fromSource({ fsPaths, tree });
 
-  const componentSet = sdr.ComponentSet.fromSource({
-    fsPaths: [options.packageDir],
-    tree: new PackageTree(),
-  });
+  const ownFiles = generatedFiles(packageDir, project);
+  let componentSet: ComponentSet;
+  try {
+    componentSet = fromSource(ownFiles);
+  } catch (error) {
+    throw new CalloutError(
+      'GENERATE_OUT_OF_DATE',
+      `The generated source is incomplete: ${(error as Error).message}`,
+      { actions: ['Run `callout generate`, review, then deploy.'] },
+    );
+  }
+  const generated = sorted(componentSet.toArray().map(key));
+  const own = new Set(ownFiles);
+  const othersFiles = generatedFiles(packageDir, full).filter(
+    (path) => !own.has(path) && tree.exists(path),
+  );
+  const others = new Set(fromSource(othersFiles).toArray().map(key));
+  const extra: string[] = [];
+  const extraApex: string[] = [];
+  const leftOut: string[] = [];
+  const generatedKeys = new Set(generated);
+  for (const component of fromSource([...(options.sourceDirs ?? [])]).getSourceComponents()) {
+    const name = key(component);
+    if (others.has(name)) leftOut.push(name);
+    else if (!generatedKeys.has(name)) {
+      componentSet.add(component);
+      extra.push(name);
+      if (component.type.name === 'ApexClass' || component.type.name === 'ApexTrigger')
+        extraApex.push(component.fullName);
+    }
+  }
   componentSet.apiVersion = options.apiVersion;
   componentSet.sourceApiVersion = options.apiVersion;
   const sourceFiles = new Set(
@@ -103,16 +206,16 @@ export async function buildDeployPackage(options: {
     if (!sourceFiles.has(path))
       throw new CalloutError(
         'GENERATE_OUT_OF_DATE',
-        `The deploy package has no record ${path}; run callout generate.`,
+        `The deploy package has no file ${path}; run callout generate.`,
       );
   }
-  const components = componentSet
-    .toArray()
-    .map((c) => `${c.type.name}:${c.fullName}`)
-    .sort();
-  const testClasses = [
-    options.project.classes.tokenServiceTest,
-    options.project.classes.apiClientTest,
-  ];
-  return { componentSet, components, testClasses };
+  return {
+    componentSet,
+    components: sorted(componentSet.toArray().map(key)),
+    generated,
+    extra: sorted(extra),
+    extraApex: sorted(extraApex),
+    leftOut: sorted(leftOut),
+    testClasses: [project.classes.tokenServiceTest, project.classes.apiClientTest],
+  };
 }

@@ -327,6 +327,14 @@ export const ERROR_CODES = {
     summary: 'the exchange works here but would not work from Apex',
     actions: ['See the failing Apex fit checks in the report.'],
   },
+  ENDPOINT_UNREACHABLE: {
+    exitCode: EXIT.apexFit,
+    summary:
+      'deploy would send endpoints no org can call (plain HTTP, local or private host, port)',
+    actions: [
+      "Point the endpoint at the partner's public HTTPS address, or pass --allow-unreachable-endpoints.",
+    ],
+  },
   API_UNAUTHORIZED: {
     exitCode: EXIT.api,
     summary: 'the API rejected a fresh token too (HTTP 401 twice)',

@@ -1,4 +1,3 @@
-import { selectServices } from '../config/load.ts';
 import type { Secret } from '../config/secret.ts';
 import {
   assignPermissionSet,
@@ -27,11 +26,23 @@ import {
   type OrgConnection,
   type TestLevel,
 } from '../deploy/index.ts';
+import type { CalloutConfig } from '../config/schema.ts';
 import { CalloutError } from '../errors/index.ts';
 import { verifyService } from '../harness/verify.ts';
 import { join } from 'node:path';
 import { buildProjectVM } from '../generate/viewModel.ts';
+import { targetOrgNames } from '../deploy/target.ts';
 import { compileDirectories } from './check.ts';
+import {
+  chooseServices,
+  endpointRefusal,
+  planTests,
+  probeOnDeploy,
+  sourceDirectories,
+  unreachableEndpoints,
+  verifyOutcome,
+  type TestPlan,
+} from './deployScope.ts';
 import { driftOf, planGeneration } from './generate.ts';
 import type { Project } from './project.ts';
 import type { Reporter } from './reporter.ts';
@@ -39,7 +50,18 @@ import type { Reporter } from './reporter.ts';
 export interface DeployOptions {
   targetOrg: string | undefined;
   checkOnly: boolean;
-  testLevel: TestLevel;
+  /** --test-level; undefined: decided by planTests (the generated tests, or RunLocalTests). */
+  testLevel: TestLevel | undefined;
+  /** --tests: test classes to run with the generated ones (RunSpecifiedTests). */
+  tests?: string[];
+  /** --service: the services to send (default: the config's orgs entry for the org, else all). */
+  services?: string[];
+  /** --source-dir: more source to send, relative to the project root. */
+  sourceDirs?: string[];
+  /** --allow-unreachable-endpoints: deploy endpoints no org can call, with warnings. */
+  allowUnreachableEndpoints?: boolean;
+  /** --probe: run a probe that is not GET or HEAD too. */
+  probe?: boolean;
   skipVerify: boolean;
   skipCompileCheck: boolean;
   skipApexTests: boolean;
@@ -80,6 +102,12 @@ export interface DeployResult extends Omit<DeployReport, 'components'> {
   cache?: CacheCapacityReport;
   /** callout-kit's components in the org the config no longer produces; removed with --clean. */
   leftovers?: { components: OrgComponentName[]; removed: boolean };
+  /** The services sent, and how they were chosen (--service, the config's orgs, or all). */
+  services: { names: string[]; chosenBy: string };
+  /** The tests the org ran, and why this level. */
+  tests: DeployReport['tests'] & { level: TestLevel; classes: string[]; reason: string };
+  /** Probes verify skipped on deploy (not GET or HEAD, no --probe). */
+  probesSkipped: Array<{ service: string; method: string; path: string }>;
   /** Set when the deploy ran and failed or was canceled: the report says what happened. */
   error?: CalloutError;
 }
@@ -111,11 +139,35 @@ export async function deployProject(
     }
   };
   try {
-    const services = selectServices(config, []);
-    project.requireSingleServiceForStdin(services.length);
+    // 0. What goes out: the services (and so the secrets needed), their endpoints.
+    const choice = chooseServices(
+      config,
+      options.services ?? [],
+      config.orgs && (options.services ?? []).length === 0 && !options.scratch
+        ? await targetOrgNames(options.targetOrg)
+        : [],
+      project.loaded.path,
+    );
+    const { services } = choice;
+    reporter.info(`Services: ${choice.names.join(', ')} (${choice.chosenBy}).`);
+    project.requireSingleServiceForStdin(
+      services.length,
+      `Deploy one service per run: \`... | callout deploy --service ${choice.names[0] ?? 'NAME'} --secret-stdin\`, then the next (the other's records in the org stay as they are).`,
+    );
+    const unreachable = unreachableEndpoints(services);
+    if (unreachable.length > 0 && !options.allowUnreachableEndpoints)
+      throw endpointRefusal(unreachable, project.loaded.path);
+    // Verify's own warnings name these; without verify, these are the warnings.
+    if (options.skipVerify)
+      for (const e of unreachable)
+        reporter.warn(
+          `${e.service}: ${e.setting} ${e.url} cannot be called from an org (${e.reasons.join('; ')}); deploying it as --allow-unreachable-endpoints says.`,
+        );
+    const probesSkipped: DeployResult['probesSkipped'] = [];
     // 1. The generated source must be what the config produces (deploy what was reviewed).
     const generation = await planGeneration(project.loaded, project.cwd, { env: project.env });
     const { location, project: vm } = generation;
+    const sourceDirs = await sourceDirectories(location.root, options.sourceDirs ?? []);
     const stale = driftOf(generation);
     if (stale.length > 0) {
       throw new CalloutError(
@@ -135,16 +187,28 @@ export async function deployProject(
       if (options.skipVerify) return;
       for (const { name, service } of services) {
         reporter.info(`Verifying ${name} (${service.tokenUrl})...`);
+        const probe = probeOnDeploy(service, options.probe === true);
+        if (probe.note) {
+          reporter.info(`${name}: ${probe.note}`);
+          probesSkipped.push({
+            service: name,
+            method: service.probe!.method,
+            path: service.probe!.path,
+          });
+        }
         const report = await verifyService(
           project.client,
           config,
           name,
           service,
           secrets.get(name)!,
-          { detectAuth: false, probe: true },
+          { detectAuth: false, probe: probe.run },
         );
-        if (report.error) {
-          throw report.error.extend({
+        const outcome = verifyOutcome(report, options.allowUnreachableEndpoints === true);
+        // Every warning verify gives is deploy's too (--json `warnings`).
+        for (const warning of outcome.warnings) reporter.warn(warning);
+        if (outcome.error) {
+          throw outcome.error.extend({
             prefix: `${name}: `,
             actionsAfter: ['Or pass --skip-verify to deploy anyway.'],
             data: { service: report },
@@ -211,22 +275,38 @@ export async function deployProject(
     // leftovers (--clean), the Platform Cache partitions.
     const inspection = await inspectOrg(org, project, options, reporter);
     const packageDir = join(location.root, location.packageDir);
+    const keepAccess = await keptPrincipalAccess(org, config, choice.names, reporter);
     const build = async (overrides?: Map<string, Buffer>) => {
       const built = await buildDeployPackage({
         packageDir,
         apiVersion: config.apiVersion,
-        project: vm,
         config,
+        services: choice.names,
+        keepAccess,
         secrets,
+        sourceDirs,
         ...(overrides ? { overrides } : {}),
       });
       if (inspection.remove) await removeAfterDeploy(built.componentSet, inspection.leftovers);
       return built;
     };
     let pkg = await build();
-    const { testLevel, checkOnly } = options;
+    if (pkg.leftOut.length > 0)
+      reporter.info(
+        `Left out of --source-dir: ${pkg.leftOut.join(', ')} (generated for services not chosen).`,
+      );
+    const tested = planTests({
+      level: options.testLevel,
+      tests: options.tests ?? [],
+      generatedTests: pkg.testClasses,
+      extraApex: pkg.extraApex,
+    });
+    if (tested.warning) reporter.warn(tested.warning);
+    const testPlan: TestPlan = tested.plan;
+    const { checkOnly } = options;
+    const testLevel = testPlan.level;
     reporter.info(
-      `${checkOnly ? 'Validating' : 'Deploying'} ${pkg.components.length} components to ${org.username} (${testLevel}${testLevel === 'RunSpecifiedTests' ? `: ${pkg.testClasses.join(', ')}` : ''})...`,
+      `${checkOnly ? 'Validating' : 'Deploying'} ${pkg.components.length} components (${pkg.generated.length} generated${pkg.extra.length > 0 ? `, ${pkg.extra.length} from --source-dir` : ''}) to ${org.username} (${testLevel}${testLevel === 'RunSpecifiedTests' ? `: ${testPlan.runTests.join(', ')}` : ''}; ${testPlan.reason})...`,
     );
     options.onDeployStart?.();
     const send = () =>
@@ -236,7 +316,7 @@ export async function deployProject(
         {
           checkOnly,
           testLevel,
-          runTests: pkg.testClasses,
+          runTests: testPlan.runTests,
           waitMinutes: options.waitMinutes,
           projectRoot: location.root,
         },
@@ -277,6 +357,14 @@ export async function deployProject(
         components: inspection.leftovers,
         removed: inspection.remove && report.success && !checkOnly,
       },
+      services: { names: choice.names, chosenBy: choice.chosenBy },
+      tests: {
+        ...report.tests,
+        level: testLevel,
+        classes: testPlan.runTests,
+        reason: testPlan.reason,
+      },
+      probesSkipped,
     };
     if (report.status === 'Canceled') {
       result.error = new CalloutError(
@@ -377,4 +465,34 @@ async function inspectOrg(
   if (remove) reporter.info(`Removing after the deploy: ${names}.`);
   else reporter.warn(`Kept in the org: ${names}.`);
   return { leftovers, remove, capacity };
+}
+
+/**
+ * externalCredential mode with some services left out: the services not chosen whose External
+ * Credential the org already holds. The permission set sent keeps their principal access (a
+ * permission set deploy replaces its whole content) and names no credential the org lacks.
+ * When the org cannot say, every service keeps it: a missing credential then fails the deploy
+ * loudly instead of silently taking away access.
+ */
+async function keptPrincipalAccess(
+  org: OrgConnection,
+  config: CalloutConfig,
+  chosen: readonly string[],
+  reporter: Reporter,
+): Promise<string[]> {
+  const others = Object.keys(config.services).filter((name) => !chosen.includes(name));
+  if (config.secretStorage !== 'externalCredential' || others.length === 0) return [];
+  try {
+    const answer = await org.request<{ records: Array<{ DeveloperName: string }> }>(
+      'GET',
+      `/services/data/v${config.apiVersion}/query?q=${encodeURIComponent('SELECT DeveloperName FROM ExternalCredential')}`,
+    );
+    const present = new Set(answer.records.map((r) => r.DeveloperName));
+    return others.filter((name) => present.has(`${config.prefix}_${name}`));
+  } catch (error) {
+    reporter.warn(
+      `Could not list the org's External Credentials (${(error as Error).message}); the permission set keeps the access of ${others.join(', ')}.`,
+    );
+    return others;
+  }
 }

@@ -80,10 +80,14 @@ export class Project {
     });
   }
 
-  requireSingleServiceForStdin(count: number): void {
+  /** `how`: the command line that names one service, for the action (default: verify's). */
+  requireSingleServiceForStdin(
+    count: number,
+    how = 'Run once per service: `... | callout verify SERVICE --secret-stdin`.',
+  ): void {
     if (this.options.secretStdin && count > 1) {
       throw new CalloutError('USAGE', '--secret-stdin reads one secret; name one service.', {
-        actions: ['Run once per service: `... | callout verify SERVICE --secret-stdin`.'],
+        actions: [how],
       });
     }
   }

@@ -1,6 +1,11 @@
-import { isIP } from 'node:net';
 import type { ServiceConfig } from '../config/schema.ts';
 import type { TokenResponse } from '../exchange/tokenResponse.ts';
+import {
+  ALLOWED_PORTS,
+  calloutPortAllowed,
+  portOf,
+  privateHostReason,
+} from '../exchange/endpoints.ts';
 
 /** Platform Cache limits for org cache (Salesforce "Platform Cache Limits"). */
 export const CACHE_MIN_TTL_SECONDS = 300;
@@ -16,20 +21,7 @@ export interface FitCheck {
 }
 
 function isLocalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) {
-    const [a = 0, b = 0] = host.split('.').map(Number);
-    return (
-      a === 127 ||
-      a === 10 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a === 0
-    );
-  }
-  if (isIP(host) === 6) return host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host);
-  return false;
+  return privateHostReason(hostname) !== undefined;
 }
 
 /**
@@ -44,7 +36,7 @@ function endpointChecks(
 ): FitCheck[] {
   const url = new URL(raw);
   const checks: FitCheck[] = [];
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const port = portOf(url);
   if (url.protocol === 'https:' && tlsOff) {
     // Not a tick: with the checks off, any certificate was accepted here, and Salesforce accepts none of those.
     checks.push({
@@ -61,16 +53,13 @@ function endpointChecks(
       message: `${label} uses plain HTTP: credentials and tokens would cross the internet unencrypted. Use HTTPS.`,
     });
   }
-  const portOk =
-    (port === 443 && url.protocol === 'https:') ||
-    (port === 80 && url.protocol === 'http:') ||
-    port >= 1024;
+  const portOk = calloutPortAllowed(url);
   checks.push({
     id: `${idPrefix}.port`,
     status: portOk ? 'pass' : 'fail',
     message: portOk
       ? `${label} port ${port} is one Apex may call.`
-      : `${label} port ${port} is not allowed for Apex callouts (only 80 for HTTP, 443 for HTTPS, or 1024-65535).`,
+      : `${label} port ${port} is not allowed for Apex callouts (only ${ALLOWED_PORTS}).`,
   });
   if (isLocalHost(url.hostname)) {
     checks.push({

@@ -254,6 +254,8 @@ describe('deploy lists callout-kit leftovers and removes them with --clean', () 
               waitMinutes: 1,
               scratch: undefined,
               clean: true,
+              // The fake org's partner endpoints are on 127.0.0.1.
+              allowUnreachableEndpoints: true,
               confirm: (question) => {
                 questions.push(question);
                 return Promise.resolve(answer);

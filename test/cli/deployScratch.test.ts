@@ -37,7 +37,7 @@ describe('callout deploy in a child process', () => {
     org.setScenario('neverFinishes');
     const child = spawn(
       process.execPath,
-      [BIN, 'deploy', '--skip-compile-check', '--skip-verify'],
+      [BIN, 'deploy', '--skip-compile-check', '--skip-verify', '--allow-unreachable-endpoints'],
       {
         cwd: dir,
         env: {

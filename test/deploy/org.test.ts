@@ -12,7 +12,6 @@ import {
   type DeployRequest,
   type OrgConnection,
 } from '../../src/deploy/index.ts';
-import { buildProjectVM } from '../../src/generate/viewModel.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 import { createSfHome, type SfHome } from '../helpers/sfAuth.ts';
 import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
@@ -53,7 +52,6 @@ beforeAll(async () => {
     buildDeployPackage({
       packageDir: join(REPO, 'force-app/main/default'),
       apiVersion: '64.0',
-      project: buildProjectVM(config),
       config,
       secrets: new Map([['ExternalAppStage', new Secret(CANARY_SECRET)]]),
     }),

@@ -7,7 +7,6 @@ import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { buildDeployPackage } from '../../src/deploy/package.ts';
 import { preloadDeployLibraries } from '../../src/deploy/libraries.ts';
-import { buildProjectVM } from '../../src/generate/viewModel.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 import { unzip } from '../servers/fakeOrg.ts';
 
@@ -22,7 +21,6 @@ async function reference(secrets: Record<string, string>) {
   return buildDeployPackage({
     packageDir: PACKAGE_DIR,
     apiVersion: '64.0',
-    project: buildProjectVM(config),
     config,
     secrets: new Map(Object.entries(secrets).map(([name, value]) => [name, new Secret(value)])),
   });
@@ -156,5 +154,83 @@ describe('the deploy package', () => {
       message: expect.stringContaining('control character'),
     });
     expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('secret-value');
+  });
+});
+
+/** A golden case's expected package folder as the deploy package of some of its services. */
+async function golden(
+  fixture: string,
+  services: string[],
+  options: { keepAccess?: string[]; secrets?: Record<string, string>; sourceDirs?: string[] } = {},
+) {
+  const dir = join(REPO, 'test/fixtures', fixture);
+  const config = parseConfig(JSON.parse(await readFile(join(dir, 'callout.config.json'), 'utf8')));
+  const { sdr } = await preloadDeployLibraries();
+  const pkg = await buildDeployPackage({
+    packageDir: join(dir, 'expected'),
+    apiVersion: '64.0',
+    config,
+    services,
+    ...(options.keepAccess ? { keepAccess: options.keepAccess } : {}),
+    ...(options.sourceDirs ? { sourceDirs: options.sourceDirs.map((d) => join(dir, d)) } : {}),
+    secrets: new Map(
+      Object.entries(options.secrets ?? {}).map(([name, value]) => [name, new Secret(value)]),
+    ),
+  });
+  const { zipBuffer } = await new sdr.MetadataConverter().convert(pkg.componentSet, 'metadata', {
+    type: 'zip',
+  });
+  const zip = new Map([...unzip(zipBuffer!)].map(([name, data]) => [name, data.toString('utf8')]));
+  return { pkg, zip };
+}
+
+describe('the deploy package of some services', () => {
+  it('holds the chosen service only: its record with its secret, its remote sites', async () => {
+    const { pkg, zip } = await golden('two-services', ['PartnerStage'], {
+      secrets: { PartnerStage: CANARY_SECRET },
+    });
+    expect(pkg.generated.filter((c) => c.includes('PartnerProd'))).toEqual([]);
+    expect([...zip.keys()].filter((name) => name.includes('PartnerProd'))).toEqual([]);
+    expect(pkg.generated).toEqual(
+      expect.arrayContaining([
+        'CustomMetadata:PartnerService.PartnerStage',
+        'RemoteSiteSetting:Partner_PartnerStage_Api',
+        'ApexClass:PartnerTokenService',
+      ]),
+    );
+    expect(zip.get('customMetadata/PartnerService.PartnerStage.md')).toContain(CANARY_SECRET);
+  });
+
+  it('leaves the other service out even when a --source-dir holds it', async () => {
+    const { pkg, zip } = await golden('two-services', ['PartnerStage'], {
+      sourceDirs: ['expected'],
+    });
+    expect([...zip.keys()].filter((name) => name.includes('PartnerProd'))).toEqual([]);
+    expect(pkg.leftOut).toEqual(
+      expect.arrayContaining([
+        'CustomMetadata:PartnerService.PartnerProd',
+        'RemoteSiteSetting:Partner_PartnerProd_Token',
+      ]),
+    );
+    expect(pkg.extra).toEqual([]);
+  });
+
+  it('externalCredential: the permission set grants the chosen services and those the org keeps', async () => {
+    const accessIn = (xml: string | undefined) =>
+      [...(xml ?? '').matchAll(/<externalCredentialPrincipal>([^<]+)</g)].map((m) => m[1]);
+    const basic = await golden('external-credential', ['VaultBasic']);
+    expect([...basic.zip.keys()].filter((name) => name.includes('VaultBody'))).toEqual([]);
+    expect(accessIn(basic.zip.get('permissionsets/Vault_Callout.permissionset'))).toEqual([
+      'Vault_VaultBasic-ClientCredentials',
+      'Vault_VaultBasic_Api-ApiAccess',
+    ]);
+    const kept = await golden('external-credential', ['VaultBasic'], { keepAccess: ['VaultBody'] });
+    expect([...kept.zip.keys()].filter((name) => name.includes('VaultBody'))).toEqual([]);
+    expect(accessIn(kept.zip.get('permissionsets/Vault_Callout.permissionset'))).toEqual([
+      'Vault_VaultBasic-ClientCredentials',
+      'Vault_VaultBasic_Api-ApiAccess',
+      'Vault_VaultBody-ClientCredentials',
+      'Vault_VaultBody_Api-ApiAccess',
+    ]);
   });
 });

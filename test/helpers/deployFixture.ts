@@ -98,23 +98,33 @@ async function generateProject(mode: Mode): Promise<string> {
 }
 
 /**
- * Runs deploy (the generated tests' local run is skipped unless a test asks for it; it has tests
- * of its own); every run, success or failure, is checked for the secrets in every form (canary).
- * In this process with the file's sf home; in a child process for another HOME (no login).
+ * Runs deploy (the generated tests' local run is skipped unless a test asks for it with
+ * --run-apex-tests; it has tests of its own); every run, success or failure, is checked for the
+ * secrets in every form (canary). The partner is the fault server on 127.0.0.1, which no org
+ * could call: --allow-unreachable-endpoints is added unless a test asks for the check with
+ * --check-endpoints. In this process with the file's sf home; in a child process for another
+ * HOME (no login). `secrets`: the secret variables set (default all).
  */
-export async function deploy(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = sf.env) {
+export async function deploy(
+  dir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = sf.env,
+  secrets: Partial<typeof SECRETS> = SECRETS,
+) {
   const localTests = args.includes('--run-apex-tests');
+  const checkEndpoints = args.includes('--check-endpoints');
   const result = await runCli(
     [
       'deploy',
       '--skip-compile-check',
       ...(localTests ? [] : ['--skip-apex-tests']),
-      ...args.filter((a) => a !== '--run-apex-tests'),
+      ...(checkEndpoints ? [] : ['--allow-unreachable-endpoints']),
+      ...args.filter((a) => a !== '--run-apex-tests' && a !== '--check-endpoints'),
     ],
     {
       cwd: dir,
       spawn: env !== sf.env,
-      env: { ...env, ...SECRETS, XDG_CACHE_HOME: join(dir, '.cache') },
+      env: { ...env, ...secrets, XDG_CACHE_HOME: join(dir, '.cache') },
     },
   );
   expectNoSecret(result.stdout + result.stderr);

@@ -140,7 +140,7 @@ describe('the cache folder', () => {
       cwd: ws.dir,
       env: ws.env,
     });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code).toBe(0);
     expect(await mode(root)).toBe(0o700);
   });
 

@@ -5,8 +5,13 @@ import type { Output } from '../output.ts';
 /** `callout deploy`: the outcome line, failed components with file and line, failed tests, coverage. */
 export function displayDeploy(result: DeployResult, output: Output): string {
   const lines = [
-    `Deploy ${result.id} ${result.status}${result.checkOnly ? ' (check only: nothing saved)' : ''}: ${result.components.deployed}/${result.components.total} components, ${result.tests.run} tests run, ${result.tests.failures} failed.`,
+    `Deploy ${result.id} ${result.status}${result.checkOnly ? ' (check only: nothing saved)' : ''}: ${result.components.deployed}/${result.components.total} components, ${result.tests.run} tests run (${result.tests.level}), ${result.tests.failures} failed.`,
+    `Services: ${result.services.names.join(', ')} (${result.services.chosenBy}).`,
   ];
+  for (const p of result.probesSkipped)
+    lines.push(
+      `  - ${p.service}: probe ${p.method} ${p.path} not run on deploy (--probe runs it).`,
+    );
   const fail = output.style('✗', 'red');
   for (const f of result.componentFailures)
     lines.push(
