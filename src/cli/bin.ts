@@ -8,6 +8,14 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
+// A closed pipe (`callout request GET /big | head`) ends the run quietly, as cat and curl do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const { main, interrupted } = await import('./main.ts');
 // Ctrl-C: one quiet line and exit 130, unless a command handles it itself (deploy cancels the
 // deploy in the org; a prompt turns it into its own error, which main reports the same way).

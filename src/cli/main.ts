@@ -55,7 +55,8 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (name === undefined || name === 'help') {
     if (argv.includes('--version') || argv.includes('-v')) {
-      output.print(version());
+      if (json) output.success({ version: version() });
+      else output.print(version());
       return 0;
     }
     if (name === undefined && !wantsHelp && argv.length > 0) {
@@ -66,7 +67,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       );
     }
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === argv[index + 1]) : undefined;
-    output.print(topic ? commandHelp(topic) : mainHelp(version()));
+    output.help(topic ? commandHelp(topic) : mainHelp(version()));
     return 0;
   }
   const spec = COMMANDS.find((c) => c.name === name);
@@ -89,7 +90,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     const args = [...argv.slice(0, index), ...argv.slice(index + 1)];
     const parsed = parseFlags(args, { ...GLOBAL_FLAGS, ...spec.flags }, spec.name);
     if (parsed.flags.help) {
-      output.print(commandHelp(spec));
+      output.help(commandHelp(spec));
       return 0;
     }
     const extra = parsed.positionals.slice(spec.args.max);

@@ -1,11 +1,19 @@
+import { StringDecoder } from 'node:string_decoder';
 import { CalloutError } from '../errors/index.ts';
 import type { Reporter } from '../flows/reporter.ts';
+import { applyClips } from '../util/clip.ts';
 import { Redactor } from '../util/redact.ts';
+import { terminalSafe } from '../util/terminal.ts';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
+
+/** Deeper JSON (a hostile server's body of nested arrays) is cut, so serialising never overflows. */
+const MAX_JSON_DEPTH = 64;
+// The characters JSON.stringify leaves raw.
+const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * All that the CLI prints goes through here: people's text and progress to stderr, results to
@@ -39,8 +47,85 @@ export class Output implements Reporter {
     this.write(this.streams.stdout, text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** The edge: the fully built text is redacted, then cut where `clipAtEdge` marked it, then written. */
   private write(stream: NodeJS.WritableStream, text: string): void {
-    stream.write(this.redactor.redact(text));
+    stream.write(applyClips(this.redactor.redact(text)));
+  }
+
+  /**
+   * One `--json` document: every string value (and key) redacted and cut on its own, so neither
+   * the redactor nor a cut can break the JSON structure; depth bounded, so a deeply nested server
+   * body cannot overflow the stack and leave stdout empty.
+   */
+  private writeJson(document: object): void {
+    const seen = new Set<object>();
+    const prepare = (input: unknown, depth: number): unknown => {
+      let value = input;
+      if (value !== null && typeof value === 'object' && 'toJSON' in value) {
+        const toJSON = (value as { toJSON: unknown }).toJSON;
+        if (typeof toJSON === 'function') value = (toJSON as () => unknown).call(value);
+      }
+      if (typeof value === 'string') return applyClips(this.redactor.redact(value));
+      if (typeof value === 'bigint') return String(value);
+      if (value === null || typeof value !== 'object') return value;
+      if (depth >= MAX_JSON_DEPTH) return `[cut: nested deeper than ${MAX_JSON_DEPTH} levels]`;
+      if (seen.has(value)) return '[cut: circular]';
+      seen.add(value);
+      let out: unknown;
+      if (Array.isArray(value)) {
+        out = value.map((item) => prepare(item, depth + 1) ?? null);
+      } else {
+        const entries: [string, unknown][] = [];
+        for (const [key, item] of Object.entries(value)) {
+          if (item === undefined || typeof item === 'function' || typeof item === 'symbol')
+            continue;
+          entries.push([applyClips(this.redactor.redact(key)), prepare(item, depth + 1)]);
+        }
+        out = Object.fromEntries(entries);
+      }
+      seen.delete(value);
+      return out;
+    };
+    // JSON.stringify escapes C0 controls only; DEL, C1 (0x9b is CSI on some terminals) and the
+    // invisible reordering characters get \u escapes too (they can only be inside strings).
+    const text = JSON.stringify(prepare(document, 0), null, 2).replace(
+      JSON_UNSAFE,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    this.streams.stdout.write(`${text}\n`);
+  }
+
+  /**
+   * A body for stdout, written as it arrives: bytes unchanged (binary included) unless they hold
+   * the secret, and waiting for a slow reader. Not under --json, whose document is the output.
+   */
+  bodySink(): { write(chunk: Buffer): Promise<void>; end(): Promise<void> } {
+    const stdout = this.streams.stdout;
+    const redacting = this.redactor.stream();
+    // On a terminal the body is the server's text shown to a person: decoded (a character split
+    // across chunks waits for its rest) and terminal-safe. Pipes and files get the bytes.
+    const decoder = stdout.isTTY ? new StringDecoder('utf8') : undefined;
+    const shown = (bytes: Buffer, last: boolean): Buffer | string =>
+      decoder
+        ? terminalSafe(last ? decoder.write(bytes) + decoder.end() : decoder.write(bytes), {
+            keepNewlines: true,
+          })
+        : bytes;
+    const put = (data: Buffer | string) =>
+      new Promise<void>((resolve) => {
+        if (data.length === 0 || stdout.write(data)) resolve();
+        else stdout.once('drain', () => resolve());
+      });
+    return {
+      write: (chunk) => put(shown(redacting.push(chunk), false)),
+      end: () => put(shown(redacting.end(), true)),
+    };
+  }
+
+  /** `--help` text; under --json the same text as the document's `result.help`. */
+  help(text: string): void {
+    if (this.json) this.writeJson({ status: 0, result: { help: text }, warnings: this.warnings });
+    else this.print(text);
   }
 
   style(text: string, code: 'bold' | 'dim' | 'red' | 'green' | 'yellow'): string {
@@ -58,7 +143,9 @@ export class Output implements Reporter {
 
   /** Progress and human notes, to stderr; silent under --json. */
   info(text: string): void {
-    if (!this.json) this.write(this.streams.stderr, `${text}\n`);
+    // Progress may name what a server said: terminal-safe, like every other human line.
+    if (!this.json)
+      this.write(this.streams.stderr, `${terminalSafe(text, { keepNewlines: true })}\n`);
   }
 
   private lastProgress = '';
@@ -74,7 +161,8 @@ export class Output implements Reporter {
   warn(text: string, options: { shown?: boolean } = {}): void {
     this.warnings.push(text);
     if (!this.json && !options.shown) {
-      this.write(this.streams.stderr, `${this.style('Warning:', 'yellow')} ${text}\n`);
+      const safe = terminalSafe(text, { keepNewlines: true });
+      this.write(this.streams.stderr, `${this.style('Warning:', 'yellow')} ${safe}\n`);
     }
   }
 
@@ -84,11 +172,7 @@ export class Output implements Reporter {
   }
 
   success(result: unknown): void {
-    if (this.json)
-      this.write(
-        this.streams.stdout,
-        `${JSON.stringify({ status: 0, result, warnings: this.warnings }, null, 2)}\n`,
-      );
+    if (this.json) this.writeJson({ status: 0, result, warnings: this.warnings });
   }
 
   /**
@@ -100,20 +184,19 @@ export class Output implements Reporter {
     if (this.json) {
       const json = failure.toObject(this.debug);
       if (report) json.data = { ...report, ...json.data };
-      this.write(
-        this.streams.stdout,
-        `${JSON.stringify({ ...json, warnings: this.warnings }, null, 2)}\n`,
-      );
+      this.writeJson({ ...json, warnings: this.warnings });
     } else if (failure.name === 'INTERRUPTED') {
       // The user stopped it: one quiet line, no advice.
       this.write(this.streams.stderr, `${failure.message}\n`);
     } else {
-      const lines = [`${this.style(`Error (${failure.name}):`, 'red')} ${failure.message}`];
-      for (const action of failure.actions) lines.push(`  Try: ${action}`);
+      // Messages embed server strings (descriptions, titles, headers): shown terminal-safe.
+      const safe = (text: string) => terminalSafe(text, { keepNewlines: true });
+      const lines = [`${this.style(`Error (${failure.name}):`, 'red')} ${safe(failure.message)}`];
+      for (const action of failure.actions) lines.push(`  Try: ${safe(action)}`);
       if (this.debug) {
-        if (failure.stack) lines.push('', failure.stack);
+        if (failure.stack) lines.push('', safe(failure.stack));
         if (failure.cause instanceof Error && failure.cause.stack)
-          lines.push('Caused by:', failure.cause.stack);
+          lines.push('Caused by:', safe(failure.cause.stack));
       }
       this.write(this.streams.stderr, `${lines.join('\n')}\n`);
     }

@@ -119,6 +119,11 @@ export const requestFlags = {
     valueName: '"Name: value"',
     description: 'Extra request header (repeatable).',
   }),
+  'max-size': Flags.string({
+    valueName: 'BYTES',
+    description:
+      'Refuse an answer larger than this (e.g. 500000, 64K, 10M); without it any size is passed through.',
+  }),
 } satisfies FlagDefs;
 
 export const generateFlags = {

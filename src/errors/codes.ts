@@ -354,6 +354,11 @@ export const ERROR_CODES = {
     summary: 'the API answered with an HTTP error (4xx or 5xx)',
     actions: ['Read the response body printed on stdout; check the method, path and body.'],
   },
+  API_RESPONSE_TOO_LARGE: {
+    exitCode: EXIT.api,
+    summary: "the API's answer is larger than --max-size",
+    actions: ['Raise --max-size, or leave it out to take a body of any size.'],
+  },
   APEX_PARSE: {
     exitCode: EXIT.apex,
     summary: 'an Apex file does not parse',

@@ -1,3 +1,5 @@
+// The edge (Output) cuts server text, after redaction: see clipAtEdge.
+import { clipAtEdge } from '../util/clip.ts';
 import { Secret } from '../config/secret.ts';
 import { CalloutError } from '../errors/index.ts';
 import { parseBoundedJson } from '../util/boundedJson.ts';
@@ -88,7 +90,7 @@ export function htmlTitle(body: string): string | undefined {
   const inner = elementText(head, 'title') ?? elementText(head, 'h1');
   if (!inner) return undefined;
   const text = stripTags(inner).replace(/\s+/g, ' ').trim();
-  return text === '' ? undefined : text.slice(0, 120);
+  return text === '' ? undefined : clipAtEdge(text, 120);
 }
 
 type JsonObject = Record<string, unknown>;
@@ -103,12 +105,15 @@ function parseJsonObject(body: string): JsonObject | 'too large' | undefined {
     : undefined;
 }
 
-/** Short printable text from a server, so a hostile or huge description cannot flood the output. */
+/**
+ * Short one-line text from a server, so a hostile or huge description cannot flood the output.
+ * The cut is made at the edge, after redaction (a cut here could halve an echoed secret); other
+ * control characters stay for --json and are escaped for terminals there.
+ */
 function clip(value: unknown, max = 300): string | undefined {
   if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- strip control characters a server sent
-  const text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max)}...` : text;
+  const text = value.replace(/[\r\n\v\f\u0085\u2028\u2029]+/g, ' ').trim();
+  return clipAtEdge(text, max);
 }
 
 /** Retry-After as seconds (delta-seconds or an HTTP date). */

@@ -1,9 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { selectService } from '../config/load.ts';
 import { CalloutError } from '../errors/index.ts';
 import { header } from '../exchange/tokenResponse.ts';
-import type { TimedAnswer } from '../harness/http.ts';
+import type { BodySink, StreamedAnswer } from '../harness/http.ts';
 import { parseBoundedJson } from '../util/boundedJson.ts';
 import { relativeTime } from '../util/duration.ts';
 import type { Project } from './project.ts';
@@ -52,6 +53,16 @@ export interface ApiRequest {
   headers: Record<string, string>;
   /** The body, or `@FILE` to read it from a file relative to the project's folder. */
   data: string | undefined;
+  /** `--max-size`: refuse an answer larger than this many bytes. */
+  maxBytes?: number | undefined;
+}
+
+export interface ApiOptions {
+  /**
+   * Where the final answer's body goes as it arrives (stdout, for people and pipes); without it
+   * the body is kept and returned. The body of a 401 is always kept (it is retried, not printed).
+   */
+  sink?: BodySink | undefined;
 }
 
 export interface ApiResult {
@@ -60,11 +71,16 @@ export interface ApiResult {
   url: string;
   httpStatus: number;
   retried: boolean;
-  headers: TimedAnswer['headers'];
-  /** The body as text, for people and pipes. */
-  text: string;
-  /** The body for --json: parsed when it is JSON. */
-  body: unknown;
+  headers: StreamedAnswer['headers'];
+  /** Bytes of the body, whether it was streamed or kept. */
+  bodySize: number;
+  /** A kept body: its text when it is valid UTF-8, else base64 (`bodyEncoding` says which). */
+  body?: string;
+  bodyEncoding?: 'utf8' | 'base64';
+  /** A kept body with a JSON content type, parsed (when it parses). */
+  json?: unknown;
+  /** True when the body went to the sink as it arrived. */
+  streamed: boolean;
   /** HTTP 401 twice, or any other status of 400 and above. */
   error?: CalloutError;
 }
@@ -81,13 +97,22 @@ async function readData(cwd: string, data: string | undefined): Promise<string |
   }
 }
 
-function bodyForJson(answer: TimedAnswer): unknown {
-  if (/json/i.test(header(answer, 'content-type') ?? '')) {
-    // Bounded: --json prints the parsed body with JSON.stringify, which recurses.
-    const parsed = parseBoundedJson(answer.body, { maxBytes: MAX_PARSED_API_BODY_BYTES });
-    return parsed.ok ? parsed.value : answer.body;
+/** A kept body for --json: text when it is valid UTF-8, base64 otherwise; parsed when JSON. */
+function describeBody(answer: StreamedAnswer): Pick<ApiResult, 'body' | 'bodyEncoding' | 'json'> {
+  if (!answer.body) return {};
+  if (!isUtf8(answer.body)) return { body: answer.body.toString('base64'), bodyEncoding: 'base64' };
+  const text = answer.body.toString('utf8');
+  const described: Pick<ApiResult, 'body' | 'bodyEncoding' | 'json'> = {
+    body: text,
+    bodyEncoding: 'utf8',
+  };
+  const type = answer.headers['content-type'];
+  if (/json/i.test(Array.isArray(type) ? (type[0] ?? '') : (type ?? ''))) {
+    // Bounded in size and depth (the text is there whatever happens): --json prints the value.
+    const parsed = parseBoundedJson(text, { maxBytes: MAX_PARSED_API_BODY_BYTES });
+    if (parsed.ok) described.json = parsed.value;
   }
-  return answer.body;
+  return described;
 }
 
 /** `callout request`: the API called with the token, like curl; a 401 gets one fresh-token retry. */
@@ -95,6 +120,7 @@ export async function callApi(
   project: Project,
   request: ApiRequest,
   reporter: Reporter,
+  options: ApiOptions = {},
 ): Promise<ApiResult> {
   const body = await readData(project.cwd, request.data);
   const { name, service } = selectService(project.config, request.service);
@@ -111,7 +137,7 @@ export async function callApi(
       headers['Content-Type'] = 'application/json';
     if (token.useOnce !== undefined) reporter.warn(`${name}: ${token.useOnce}`);
     reporter.info(`${request.method} ${url} (${token.fromCache ? 'cached' : 'new'} token)`);
-    return project.client.send(
+    return project.client.stream(
       {
         method: request.method,
         url,
@@ -120,6 +146,11 @@ export async function callApi(
         timeoutMs: service.timeoutMs,
       },
       'the API',
+      {
+        maxBytes: request.maxBytes,
+        // A 401 is retried (or, the second time, reported): its body is kept, not printed.
+        sink: (status) => (status === 401 ? undefined : options.sink),
+      },
     );
   };
   let answer = await send(false);
@@ -139,14 +170,15 @@ export async function callApi(
     httpStatus: answer.status,
     retried,
     headers: answer.headers,
-    text: answer.body,
-    body: bodyForJson(answer),
+    bodySize: answer.size,
+    ...describeBody(answer),
+    streamed: answer.body === undefined,
   };
   if (answer.status === 401) {
     result.error = new CalloutError(
       'API_UNAUTHORIZED',
       'The API answered HTTP 401 twice, the second time with a fresh token.',
-      { data: { wwwAuthenticate: header(answer, 'www-authenticate') } },
+      { data: { wwwAuthenticate: header({ ...answer, body: '' }, 'www-authenticate') } },
     );
   } else if (answer.status >= 400) {
     result.error = new CalloutError('API_ERROR', `The API answered HTTP ${answer.status}.`);

@@ -20,6 +20,37 @@ export interface TimedAnswer extends HttpAnswer {
   latencyMs: number;
 }
 
+/** Where an answer's body goes as it arrives (e.g. stdout); `write` may wait for the reader. */
+export interface BodySink {
+  write(chunk: Buffer): void | Promise<void>;
+  end(): void | Promise<void>;
+}
+
+/** An answer whose body went to a sink (then `body` is undefined) or was kept whole, as bytes. */
+export interface StreamedAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  latencyMs: number;
+  /** Bytes received. */
+  size: number;
+  body: Buffer | undefined;
+}
+
+export interface StreamOptions {
+  /** Refuse an answer larger than this many bytes (an error, never a cut). */
+  maxBytes?: number | undefined;
+  /** Picks the body's sink once the status is known; undefined keeps the body in memory. */
+  sink?: (status: number) => BodySink | undefined;
+}
+
+function tooLarge(maxBytes: number, what: string, written: number): CalloutError {
+  return new CalloutError(
+    'API_RESPONSE_TOO_LARGE',
+    `The answer of ${what} is larger than --max-size ${maxBytes} bytes${written > 0 ? `; the first ${written} bytes were written before that was known` : '; nothing of it was printed'}.`,
+    { data: { maxBytes, written } },
+  );
+}
+
 export interface HttpClientOptions {
   /** DNS lookup, injectable so tests can answer "no such host" without leaving the machine. */
   lookup?: LookupFunction;
@@ -196,6 +227,90 @@ export class HttpClient {
       const advice = this.proxyAdvice(req.url);
       throw advice.length > 0 ? failure.extend({ actionsAfter: advice }) : failure;
     }
+  }
+
+  /**
+   * Sends a request and passes the answer's body on unchanged, any size, binary included: to the
+   * sink the caller picks from the status, or kept whole. Nothing is cut: past `maxBytes` it is
+   * an error.
+   */
+  async stream(
+    req: HttpRequest,
+    what: string,
+    options: StreamOptions = {},
+  ): Promise<StreamedAnswer> {
+    const started = performance.now();
+    // timeoutMs bounds the wait for the answer; a body of any size then streams as long as data
+    // keeps coming (bodyTimeout bounds a stall), so a large download is not cut at timeoutMs.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The answer took too long.', 'TimeoutError')),
+      req.timeoutMs,
+    );
+    const { signal } = controller;
+    const { maxBytes } = options;
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      const url = new URL(req.url);
+      res = await request(this.agent, {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: req.method as 'POST',
+        headers: req.headers,
+        body: req.body ?? null,
+        signal,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
+    } catch (error) {
+      throw classifyNetworkError(
+        signal.aborted ? (signal.reason ?? error) : error,
+        req.url,
+        req.timeoutMs,
+        what,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const headers = res.headers as Record<string, string | string[] | undefined>;
+    const declared = Number(headers['content-length']);
+    // Abandoning a body aborts the request: that is meant, not an error to surface.
+    res.body.on('error', () => undefined);
+    if (maxBytes !== undefined && Number.isFinite(declared) && declared > maxBytes) {
+      res.body.destroy();
+      throw tooLarge(maxBytes, what, 0);
+    }
+    const sink = options.sink?.(res.statusCode);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        const buffer = chunk as Buffer;
+        if (maxBytes !== undefined && size + buffer.length > maxBytes) {
+          res.body.destroy();
+          throw tooLarge(maxBytes, what, sink ? size : 0);
+        }
+        size += buffer.length;
+        if (sink) await sink.write(buffer);
+        else chunks.push(buffer);
+      }
+      if (sink) await sink.end();
+    } catch (error) {
+      if (error instanceof CalloutError) throw error;
+      throw classifyNetworkError(
+        signal.aborted ? (signal.reason ?? error) : error,
+        req.url,
+        req.timeoutMs,
+        what,
+      );
+    }
+    return {
+      status: res.statusCode,
+      headers,
+      latencyMs: Math.round(performance.now() - started),
+      size,
+      body: sink ? undefined : Buffer.concat(chunks),
+    };
   }
 
   async close(): Promise<void> {

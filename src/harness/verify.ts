@@ -15,6 +15,7 @@ import { endpointFit, tlsChecksOff, tokenFit, type FitCheck } from './apexFit.ts
 import { exchangeToken, type ExchangeResult } from './exchange.ts';
 import type { HttpClient } from './http.ts';
 import { decodeAccessToken, jwtScope, type DecodedJwt } from './jwt.ts';
+import { clipAtEdge } from '../util/clip.ts';
 
 export interface VerifyOptions {
   detectAuth: boolean;
@@ -162,7 +163,7 @@ async function runProbe(
     report.httpStatus = answer.status;
     report.latencyMs = answer.latencyMs;
     const challenge = header(answer, 'www-authenticate');
-    if (challenge) report.wwwAuthenticate = challenge.slice(0, 300);
+    if (challenge) report.wwwAuthenticate = clipAtEdge(challenge, 300);
     if (answer.status >= 200 && answer.status < 300) {
       report.ok = true;
       return { report };

@@ -286,7 +286,11 @@ describe('callout request', () => {
     );
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({
-      result: { httpStatus: 201, body: expect.objectContaining({ amount: 5 }) },
+      result: {
+        httpStatus: 201,
+        bodyEncoding: 'utf8',
+        json: expect.objectContaining({ amount: 5 }),
+      },
     });
   });
 

@@ -13,6 +13,8 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** stdout as the bytes written (in-process runs), for binary output. */
+  stdoutBytes?: Buffer;
 }
 
 export interface RunOptions {
@@ -33,9 +35,15 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
 }
 
 class Capture extends Writable {
-  text = '';
+  private readonly chunks: Buffer[] = [];
+  get bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+  get text(): string {
+    return this.bytes.toString();
+  }
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
+    this.chunks.push(Buffer.from(chunk));
     done();
   }
 }
@@ -50,7 +58,7 @@ async function runInProcess(args: string[], options: RunOptions): Promise<CliRes
     stdout,
     stderr,
   });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return { code, stdout: stdout.text, stderr: stderr.text, stdoutBytes: stdout.bytes };
 }
 
 /** The built binary in a child process (async, so servers in this process keep answering). */

@@ -1,6 +1,7 @@
 import { CalloutError } from '../../errors/index.ts';
 import { withProject } from '../../flows/project.ts';
 import { getToken } from '../../flows/token.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { CommandRun } from '../context.ts';
 import { projectOptions } from '../projectOptions.ts';
 import type { tokenFlags } from '../specs.ts';
@@ -15,6 +16,7 @@ export const run: CommandRun<typeof tokenFlags> = async (context, output) => {
   const token = await withProject(projectOptions(context, output), (project) =>
     getToken(project, { service: context.positionals[0], fresh: context.flags.fresh }, output),
   );
-  output.result(token.accessToken);
+  // The token is the server's string: a valid one is printable ASCII and passes unchanged.
+  output.result(terminalSafe(token.accessToken));
   output.success(token);
 };

@@ -1,4 +1,5 @@
 import type { DeployResult } from '../../flows/deploy.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 /** `callout deploy`: the outcome line, failed components with file and line, failed tests, coverage. */
@@ -14,11 +15,14 @@ export function displayDeploy(result: DeployResult, output: Output): string {
   const fail = output.style('✗', 'red');
   for (const f of result.componentFailures)
     lines.push(
-      `  ${fail} ${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''} ${f.type} ${f.fullName}: ${f.problem}`,
+      `  ${fail} ${terminalSafe(`${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''} ${f.type} ${f.fullName}: ${f.problem}`)}`,
     );
   for (const t of result.testFailures) {
-    lines.push(`  ${fail} ${t.className}.${t.method}: ${t.message}`);
-    if (t.stackTrace) lines.push(`      ${t.stackTrace.split('\n').join('\n      ')}`);
+    lines.push(`  ${fail} ${terminalSafe(`${t.className}.${t.method}: ${t.message}`)}`);
+    if (t.stackTrace)
+      lines.push(
+        `      ${terminalSafe(t.stackTrace, { keepNewlines: true }).split('\n').join('\n      ')}`,
+      );
   }
   const generated = new Set(result.generatedClasses);
   const coverage = result.coverage.filter((c) => generated.has(c.className));
@@ -29,7 +33,7 @@ export function displayDeploy(result: DeployResult, output: Output): string {
         `  ${c.percent >= 75 ? output.style('✓', 'green') : fail} ${c.className.padEnd(40)} ${c.percent.toFixed(1)}% (${c.lines - c.uncovered}/${c.lines} lines)`,
       );
   }
-  for (const w of result.coverageWarnings) lines.push(`  ! ${w}`);
+  for (const w of result.coverageWarnings) lines.push(`  ! ${terminalSafe(w)}`);
   const { cache, leftovers } = result;
   if (cache && cache.deployedMb < cache.requestedMb)
     lines.push(
@@ -37,7 +41,9 @@ export function displayDeploy(result: DeployResult, output: Output): string {
     );
   if (leftovers?.removed)
     lines.push(
-      `Removed from the org: ${leftovers.components.map((c) => `${c.type} ${c.fullName}`).join(', ')}.`,
+      terminalSafe(
+        `Removed from the org: ${leftovers.components.map((c) => `${c.type} ${c.fullName}`).join(', ')}.`,
+      ),
     );
   return lines.join('\n');
 }

@@ -3,13 +3,14 @@ import type {
   ApexServiceReport,
   MaskedRequest,
 } from '../../flows/verifyApex.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 function requestLines(request: MaskedRequest): string[] {
   const lines = [`${request.method} ${request.url}`];
   for (const [name, value] of Object.entries(request.headers)) lines.push(`${name}: ${value}`);
   if (request.body !== '') lines.push(`Body: ${request.body}`);
-  return lines;
+  return lines.map((line) => terminalSafe(line));
 }
 
 /**
@@ -36,11 +37,13 @@ function calloutLines(callout: ApexCalloutReport, output: Output): string[] {
   for (const difference of callout.differences)
     lines.push(
       output.style(
-        `    ✗ ${difference.part}: Apex ${difference.apex}, harness ${difference.harness}`,
+        terminalSafe(
+          `    ✗ ${difference.part}: Apex ${difference.apex}, harness ${difference.harness}`,
+        ),
         'red',
       ),
     );
-  return lines;
+  return lines.map((line) => terminalSafe(line));
 }
 
 /** The people's form of a `verify --apex` report (the `--json` form is the report itself). */

@@ -1,9 +1,20 @@
 import { jwtDate } from '../../harness/jwt.ts';
 import type { ServiceReport } from '../../harness/verify.ts';
 import { relativeTime } from '../../util/duration.ts';
+import { clipAtEdge } from '../../util/clip.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { Output } from '../output.ts';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
+
+/** A server's value as JSON text; one nested too deeply for JSON.stringify's recursion says so. */
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(nested too deeply to show)';
+  }
+}
 
 function formatClaim(key: string, value: unknown, now: number): string {
   if (key === 'exp' || key === 'iat' || key === 'nbf') {
@@ -11,7 +22,8 @@ function formatClaim(key: string, value: unknown, now: number): string {
     if (!date) return `${key}=${JSON.stringify(value)} (not a valid date)`;
     return `${key}=${date.toISOString()} (${relativeTime(date.getTime(), now)})`;
   }
-  return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  // Claims and extra fields come from the server: shown terminal-safe.
+  return terminalSafe(`${key}=${clipAtEdge(typeof value === 'string' ? value : json(value), 200)}`);
 }
 
 /**
@@ -45,7 +57,7 @@ export function displayServiceReport(
   if (response) {
     lines.push(output.style('Response', 'bold'));
     lines.push(`  HTTP ${response.httpStatus} in ${response.latencyMs} ms`);
-    lines.push(`  token_type: ${response.tokenType ?? '(none)'}`);
+    lines.push(`  token_type: ${terminalSafe(response.tokenType ?? '(none)')}`);
     lines.push(
       response.useOnce !== undefined
         ? `  ${response.useOnce}`
@@ -59,7 +71,7 @@ export function displayServiceReport(
           ? '; all granted'
           : '';
     lines.push(
-      `  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${scope.granted}"`}${missing}`,
+      `  scope: requested "${scope.requested ?? ''}", granted ${scope.granted === undefined ? '(not stated)' : `"${terminalSafe(scope.granted)}"`}${terminalSafe(missing)}`,
     );
     const extras = Object.entries(response.extraFields);
     if (extras.length > 0)
@@ -89,7 +101,7 @@ export function displayServiceReport(
         : check.status === 'warn'
           ? output.style(MARK.warn, 'yellow')
           : output.style(MARK.fail, 'red');
-    lines.push(`  ${mark} ${check.message}`);
+    lines.push(`  ${mark} ${terminalSafe(check.message, { keepNewlines: true })}`);
   }
   if (report.probe) {
     const p = report.probe;
@@ -98,7 +110,7 @@ export function displayServiceReport(
     lines.push(
       `  ${mark} ${p.method} ${p.url} -> ${p.httpStatus !== undefined ? `HTTP ${p.httpStatus} in ${p.latencyMs} ms` : 'no answer'}`,
     );
-    if (p.wwwAuthenticate) lines.push(`    WWW-Authenticate: ${p.wwwAuthenticate}`);
+    if (p.wwwAuthenticate) lines.push(`    WWW-Authenticate: ${terminalSafe(p.wwwAuthenticate)}`);
   }
   if (report.detectAuth) {
     const d = report.detectAuth;
@@ -106,11 +118,12 @@ export function displayServiceReport(
     lines.push(
       d.worked
         ? `  ✓ clientAuth "${d.tried}" works. ${d.change ?? ''}`
-        : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${d.error?.message})`,
+        : `  ✗ clientAuth "${d.tried}" fails too (${d.error?.name}: ${terminalSafe(d.error?.message ?? '')})`,
     );
   }
   if (report.error && !options.headline) {
-    lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${report.error.message}`);
+    const message = terminalSafe(report.error.message, { keepNewlines: true });
+    lines.push('', `${output.style(`${report.error.name}:`, 'red')} ${message}`);
   }
   return lines.join('\n');
 }
