@@ -265,6 +265,16 @@ const RAISED_BY: Partial<Record<ErrorCode, string[][]>> = {
   APEX_UNSUPPORTED: [['test'], ['apex', 'run'], ['verify', '--apex']],
   APEX_MISMATCH: [['verify', '--apex']],
   INTERRUPTED: [['init'], ['deploy']],
+  // Driven by the hostile-input suite (test/hostile) and the deploy tests against the fake org.
+  PATH_OUTSIDE_PROJECT: [['generate'], ['check', '/elsewhere'], ['init'], ['deploy']],
+  CACHE_UNSAFE: [['token'], ['verify'], ['request', 'GET', '/x']],
+  SECRET_REFUSED: [['verify'], ['token'], ['deploy'], ['verify', '--secret-stdin']],
+  SECRET_IN_PRODUCTION_METADATA: [['deploy']],
+  CLEAN_NOT_CONFIRMED: [['deploy', '--clean']],
+  TOKEN_NOT_BEARER: [['verify'], ['token']],
+  TOKEN_MALFORMED: [['verify'], ['token']],
+  ENDPOINT_UNREACHABLE: [['deploy']],
+  API_RESPONSE_TOO_LARGE: [['request', 'GET', '/x', '--max-size', '1K']],
 };
 
 let urls: Urls;

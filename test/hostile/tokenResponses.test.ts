@@ -273,7 +273,8 @@ describe('a 401 from the token endpoint', () => {
     });
     const verify = await hostile.run(['verify', '--no-probe']);
     expect(verify.code).toBe(10);
-    expect(verify.stdout).toContain('WWW-Authenticate: Basic realm="partner", charset="UTF-8"');
+    // The failure's message (the headline, on stderr) carries the challenge.
+    expect(verify.stderr).toContain('WWW-Authenticate: Basic realm="partner", charset="UTF-8"');
     const token = await hostile.run(['token', '--json']);
     expect(parseJson(token.stdout)).toMatchObject({
       name: 'CLIENT_AUTH_REJECTED',
@@ -298,7 +299,7 @@ describe('a WWW-Authenticate challenge that echoes the credentials', () => {
     });
     const verify = await hostile.run(['verify', '--no-probe']);
     expect(verify.code).toBe(10);
-    expect(verify.stdout).toContain('WWW-Authenticate: Basic realm="');
+    expect(verify.stderr).toContain('WWW-Authenticate: Basic realm="');
     await hostile.run(['verify', '--no-probe', '--json']);
     await hostile.run(['token', '--json', '--debug']);
     expectNoCanary(...(await hostile.everything()));

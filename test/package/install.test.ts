@@ -247,8 +247,10 @@ describe('the installed package', () => {
       };
       expect(checked).toMatchObject({ status: 0, result: { diagnostics: [] } });
       expect(checked.result.files).toBeGreaterThan(3);
-      // The prebuilt driver ran: nothing was compiled into the cache (there is no javac anyway).
-      await expect(readdir(join(cache, 'callout-kit', 'apex-check'))).rejects.toThrow(/ENOENT/);
+      // The prebuilt driver ran: no driver was compiled into the cache (there is no javac anyway);
+      // the cache holds only the standard objects' schema, derived from jsforce's types.
+      const cached = await readdir(join(cache, 'callout-kit', 'apex-check'));
+      expect(cached.filter((name) => !/^standard-schema-[0-9a-f]+\.tsv$/.test(name))).toEqual([]);
 
       const test = ok(await callout(['test', '--json']), 'callout test');
       expect(JSON.parse(test.stdout)).toMatchObject({ status: 0 });
