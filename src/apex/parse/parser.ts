@@ -36,10 +36,12 @@ let cachedSerializer: Serializer | undefined;
  */
 export function findSerializer(): Serializer {
   if (cachedSerializer) return cachedSerializer;
-  const require = createRequire(import.meta.url);
   const name = `@prettier-apex/apex-ast-serializer-${process.platform}-${process.arch}`;
   try {
-    const packageJson = require.resolve(`${name}/package.json`);
+    // prettier-plugin-apex's optional dependency: resolved from the plugin, which declares it (npm
+    // may not hoist it next to callout-kit).
+    const plugin = createRequire(import.meta.url).resolve('prettier-plugin-apex');
+    const packageJson = createRequire(plugin).resolve(`${name}/package.json`);
     const binary = join(
       dirname(packageJson),
       `apex-ast-serializer-${process.platform}-${process.arch}${process.platform === 'win32' ? '.exe' : ''}`,
