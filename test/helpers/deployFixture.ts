@@ -24,7 +24,11 @@ const savedEnv = { ...process.env };
 /** Registers the fixture's hooks; call once at the top level of a test file. */
 export function useDeployFixture(): void {
   beforeAll(async () => {
-    [org, faults] = await Promise.all([startFakeOrg(), startFaultServer()]);
+    [org, faults] = await Promise.all([
+      // The final status at the first check: no deploy waits for the poll interval.
+      startFakeOrg({ defaultPollsToFinish: 0 }),
+      startFaultServer(),
+    ]);
     org.setRecords('PermissionSet', [{ Id: '0PS000000000001', Name: 'Vault_Callout' }]);
     sf = await createSfHome(org, { alias: 'fake' });
     // Deploys run in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads,

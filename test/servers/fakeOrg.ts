@@ -169,6 +169,12 @@ export interface FakeOrgOptions {
   scenario?: FakeOrgScenario;
   scenarioOptions?: FakeScenarioOptions;
   /**
+   * pollsToFinish for a scenario that does not set it (default 2). The CLI tests use 0: the final
+   * status comes at the first check, so no deploy waits for the poll interval; the tests of
+   * polling and progress set pollsToFinish themselves.
+   */
+  defaultPollsToFinish?: number;
+  /**
    * Act as a Dev Hub (default false: the ScratchOrgInfo probe answers 400 INVALID_TYPE, "not a Dev
    * Hub"). With scratchOrg set, a ScratchOrgInfo create signs up into that fake; without it the
    * signup ends in Status 'Error' (S-9999).
@@ -1285,7 +1291,10 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       });
       return finalAnswer(state, includeDetails);
     }
-    const pollsToFinish = Math.max(0, state.scenarioOptions.pollsToFinish ?? 2);
+    const pollsToFinish = Math.max(
+      0,
+      state.scenarioOptions.pollsToFinish ?? options.defaultPollsToFinish ?? 2,
+    );
     const { finishAfterMs } = state.scenarioOptions;
     const finished =
       state.scenario !== 'neverFinishes' &&
