@@ -5,7 +5,7 @@
 //   2. CPU of reading that page's title in-process (htmlTitle), the part that was quadratic.
 //   3. 20 parallel `callout token` processes for one service: token requests at the server
 //      (target exactly 1), and 10 in parallel for 10 services: cache entries kept (target 10).
-// Usage: npm run build && node scripts/bench-hostile.ts [--json]
+// Usage: npm run bench:hostile [-- --json]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
