@@ -185,21 +185,26 @@ export class HttpClient {
     ];
   }
 
+  /** The request through this client's dispatcher (the proxy agent when one is set). */
+  private dispatch(req: HttpRequest, signal: AbortSignal): ReturnType<typeof request> {
+    const url = new URL(req.url);
+    return request(this.agent, {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: req.method as 'POST',
+      headers: req.headers,
+      body: req.body ?? null,
+      signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+  }
+
   async send(req: HttpRequest, what = 'the token endpoint'): Promise<TimedAnswer> {
     const started = performance.now();
     const signal = AbortSignal.timeout(req.timeoutMs);
     try {
-      const url = new URL(req.url);
-      const res = await request(this.agent, {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: req.method as 'POST',
-        headers: req.headers,
-        body: req.body ?? null,
-        signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
+      const res = await this.dispatch(req, signal);
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
@@ -251,17 +256,7 @@ export class HttpClient {
     const { maxBytes } = options;
     let res: Awaited<ReturnType<typeof request>>;
     try {
-      const url = new URL(req.url);
-      res = await request(this.agent, {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: req.method as 'POST',
-        headers: req.headers,
-        body: req.body ?? null,
-        signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
+      res = await this.dispatch(req, signal);
     } catch (error) {
       throw classifyNetworkError(
         signal.aborted ? (signal.reason ?? error) : error,
