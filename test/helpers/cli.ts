@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Run the built binary in a child process (Node flags, signals, the version gate, sf logins). */
   spawn?: boolean;
   nodeArgs?: string[];
+  /** A spawned child is killed after this long (default 15 s). */
+  limitMs?: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export function spawnCli(args: string[], options: RunOptions): Promise<CliResult
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 15_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });

@@ -9,7 +9,6 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +16,8 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { tokenCacheKey } from '../../src/harness/tokenCache.ts';
-import {
-  BIN,
-  parseJson,
-  runCli,
-  workspace,
-  type CliResult,
-  type Workspace,
-} from '../helpers/cli.ts';
+import { parseJson, runCli, spawnCli, workspace, type Workspace } from '../helpers/cli.ts';
 import { CANARY_ENV, CANARY_SECRET, exampleConfig } from '../helpers/fixtures.ts';
-import { TEST_COMPILE_CACHE } from '../helpers/sfAuth.ts';
 import { unsignedJwt } from '../servers/index.ts';
 import {
   expectNoCanary,
@@ -78,35 +69,6 @@ async function cacheCase(services = 1, delayMs = 0) {
   const key = (service = 'Service1') =>
     tokenCacheKey(parseConfig(config).services[service]!, new Secret(CANARY_SECRET));
   return { ws, path, root, tokens, key };
-}
-
-/**
- * The built CLI in a child process, killed after `limitMs`: on a loaded machine 20 Node processes
- * take longer to start than the shared helper's 15 s limit allows.
- */
-function spawnToken(ws: Workspace, args: string[], limitMs: number): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ws.dir,
-      env: {
-        PATH: process.env.PATH,
-        NO_COLOR: '1',
-        NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
-        ...ws.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
@@ -185,7 +147,14 @@ describe('parallel runs', () => {
     async () => {
       const { ws, path, tokens } = await cacheCase(1, 300);
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => spawnToken(ws, ['token', 'Service1'], 80_000)),
+        Array.from({ length: 20 }, () =>
+          spawnCli(['token', 'Service1'], {
+            cwd: ws.dir,
+            env: ws.env,
+            // On a loaded machine 20 Node processes take longer to start than the default allows.
+            limitMs: 80_000,
+          }),
+        ),
       );
       for (const result of results) expect(result.code).toBe(0);
       expect(server.count(path)).toBe(1);
