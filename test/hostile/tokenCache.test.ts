@@ -98,6 +98,12 @@ describe('the cache folder', () => {
 
   it('is created 0700 by generate too, when generate is the first to use it', async () => {
     const { ws, root } = await cacheCase();
+    // A prefix no earlier run formatted: the formatter's in-memory memo (shared by the unit
+    // files) would otherwise answer without writing to its cache folder.
+    const configPath = join(ws.dir, 'callout.config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8')) as ConfigInput;
+    config.prefix = `Fresh${Math.random().toString(36).slice(2, 10).replace(/\d/g, 'x')}`;
+    await writeFile(configPath, JSON.stringify(config));
     const result = await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], {
       cwd: ws.dir,
       env: ws.env,
