@@ -5,26 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { startFakeOrg, unzip } from '../servers/fakeOrg.ts';
 import { createSfHome } from '../helpers/sfAuth.ts';
 import { BIN, parseJson } from '../helpers/cli.ts';
-import {
-  deploy,
-  noLoginEnv,
-  org,
-  project,
-  SECRETS,
-  sf,
-  useDeployFixture,
-} from '../helpers/deployFixture.ts';
+import { deploy, org, project, SECRETS, sf, useDeployFixture } from '../helpers/deployFixture.ts';
 
 /**
- * callout deploy in a child process: Ctrl-C, no sf login at all, and scratch orgs on a fake Dev
- * Hub (protocol-level fakes, not Salesforce). The in-process deploy tests are in deploy.test.ts.
+ * callout deploy without a login, Ctrl-C (a child process, for the signal), and scratch orgs on a
+ * fake Dev Hub (protocol-level fakes, not Salesforce; a child process where the Dev Hub's login
+ * lives in another HOME: @salesforce/core fixes its HOME when it loads). The other deploy tests
+ * are in deploy.test.ts.
  */
 useDeployFixture();
 
-describe('callout deploy in a child process', () => {
-  it('says how to log in when there is no sf login', async () => {
+describe('callout deploy without a login, and Ctrl-C (in a child process)', () => {
+  it('says how to log in when there is no sf login for the org', async () => {
+    // In this process: the fixture's sf home has no login named nobody (doctor.test.ts runs a
+    // HOME with no login at all in a child process).
     const dir = await project();
-    const result = await deploy(dir, ['--target-org', 'nobody', '--json'], await noLoginEnv());
+    const result = await deploy(dir, ['--target-org', 'nobody', '--json']);
     expect(result.code).toBe(9);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'ORG_LOGIN_MISSING',
@@ -67,7 +63,8 @@ describe('callout deploy in a child process', () => {
 describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: protocol-level fakes, not Salesforce)', () => {
   it('writes a default definition with the PlatformCache feature, then asks for a Dev Hub login', async () => {
     const dir = await project();
-    const result = await deploy(dir, ['--scratch', '--skip-verify', '--json'], await noLoginEnv());
+    // The fixture's sf home has a target-org but no target-dev-hub.
+    const result = await deploy(dir, ['--scratch', '--skip-verify', '--json']);
     expect(result.code).toBe(9);
     expect(parseJson(result.stdout)).toMatchObject({
       name: 'ORG_LOGIN_MISSING',
