@@ -157,12 +157,9 @@ describe('callout doctor', () => {
   }, 30_000);
 
   it('fails when the org named has no sf login, and says how to log in', async () => {
+    // In this process: the sf home has no login named nobody (the test above has none at all).
     const dir = await project();
-    const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));
-    const result = await doctor(dir, { ...sf.env, HOME: home, USERPROFILE: home }, [
-      '--target-org',
-      'nobody',
-    ]);
+    const result = await doctor(dir, sf.env, ['--target-org', 'nobody']);
     expect(result.code).toBe(18);
     const checks = (parseJson(result.stdout) as { data: { checks: Checks } }).data.checks;
     expect(checks.find((c) => c.id === 'org.login')).toMatchObject({
