@@ -78,7 +78,7 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'Verify, compile-check and deploy the generated package with your sf login; run the generated tests',
     usage:
-      'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--service NAME]... [--source-dir DIR]... [--tests CLASS]... [--test-level L] [--check-only] [--skip-verify] [--skip-compile-check] [--wait MIN]',
+      'callout deploy [--target-org ORG | --scratch [--definition-file F] [--target-dev-hub HUB] [--delete-after]] [--service NAME]... [--source-dir DIR]... [--tests CLASS]... [--test-level L] [--check-only] [--skip-verify] [--skip-compile-check] [--skip-apex-tests] [--wait MIN] [--clean [--yes]] [--allow-unreachable-endpoints] [--allow-secret-in-metadata] [--probe]',
     flags: deployFlags,
     load: () => import('./commands/deploy.ts'),
     args: { max: 0, expected: 'no arguments' },
