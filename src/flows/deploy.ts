@@ -273,11 +273,11 @@ export async function deployProject(
     const org = await connectOrg(targetOrg, config.apiVersion);
     // 3b. What the org holds, read before anything is sent: the production guard, callout-kit's
     // leftovers (--clean), the Platform Cache partitions.
-    const inspection = await inspectOrg(org, project, options, reporter);
+    // The org's reads (inspection, the External Credentials) and the package build overlap: they
+    // are round trips and local work, and nothing is sent before all of them are done.
     const packageDir = join(location.root, location.packageDir);
-    const keepAccess = await keptPrincipalAccess(org, config, choice.names, reporter);
-    const build = async (overrides?: Map<string, Buffer>) => {
-      const built = await buildDeployPackage({
+    const packageFor = (keepAccess: string[], overrides?: Map<string, Buffer>) =>
+      buildDeployPackage({
         packageDir,
         apiVersion: config.apiVersion,
         config,
@@ -287,8 +287,17 @@ export async function deployProject(
         sourceDirs,
         ...(overrides ? { overrides } : {}),
       });
-      if (inspection.remove) await removeAfterDeploy(built.componentSet, inspection.leftovers);
-      return built;
+    const [inspection, { keepAccess, built }] = await Promise.all([
+      inspectOrg(org, project, options, reporter),
+      keptPrincipalAccess(org, config, choice.names, reporter).then(async (keep) => ({
+        keepAccess: keep,
+        built: await packageFor(keep),
+      })),
+    ]);
+    const build = async (overrides?: Map<string, Buffer>) => {
+      const next = overrides ? await packageFor(keepAccess, overrides) : built;
+      if (inspection.remove) await removeAfterDeploy(next.componentSet, inspection.leftovers);
+      return next;
     };
     let pkg = await build();
     if (pkg.leftOut.length > 0)
@@ -423,26 +432,33 @@ async function inspectOrg(
   reporter: Reporter,
 ): Promise<{ leftovers: OrgComponentName[]; remove: boolean; capacity: CacheCapacityReport }> {
   const { config } = project;
-  if (config.secretStorage === 'customMetadata')
-    guardSecretInMetadata(await readOrgKind(org, config.apiVersion), {
+  // Three reads, in parallel: the org's kind (customMetadata mode), the cache partitions and
+  // callout-kit's components in the org.
+  const [kind, partitions, listed] = await Promise.all([
+    config.secretStorage === 'customMetadata' ? readOrgKind(org, config.apiVersion) : undefined,
+    // Allocations only say who holds what; a failed read costs the warning its detail, not the deploy.
+    readCachePartitions(org, config.apiVersion).catch(() => []),
+    findLeftovers(org, config).then(
+      (found) => ({ found }),
+      (error: unknown) => ({ error }),
+    ),
+  ]);
+  if (kind)
+    guardSecretInMetadata(kind, {
       secretStorage: config.secretStorage,
       allowSecretInMetadata: options.allowSecretInMetadata ?? false,
       username: org.username,
     });
-  // Allocations only say who holds what; a failed read costs the warning its detail, not the deploy.
-  const partitions = await readCachePartitions(org, config.apiVersion).catch(() => []);
   const capacity = capacityReport(buildProjectVM(config), partitions);
 
-  let leftovers: OrgComponentName[];
-  try {
-    leftovers = await findLeftovers(org, config);
-  } catch (error) {
-    if (options.clean) throw CalloutError.wrap(error);
+  if ('error' in listed) {
+    if (options.clean) throw CalloutError.wrap(listed.error);
     reporter.warn(
-      `Could not list callout-kit's components in the org to find leftovers: ${(error as Error).message}`,
+      `Could not list callout-kit's components in the org to find leftovers: ${(listed.error as Error).message}`,
     );
     return { leftovers: [], remove: false, capacity };
   }
+  const leftovers = listed.found;
   if (leftovers.length === 0) return { leftovers, remove: false, capacity };
   const names = describeComponents(leftovers);
   if (!options.clean) {
