@@ -310,3 +310,24 @@ describe('Crypto.sign', () => {
     expect(verify('sha256', Buffer.from('header.payload'), publicKey, signature)).toBe(true);
   });
 });
+
+describe('JSON from a server', () => {
+  it('refuses a body nested past Jackson’s limit with a JSONException, never a stack overflow', async () => {
+    // 100,000 nested arrays: the runtime's reader recursed once per level and overflowed.
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const runtime = await loadApexProject({
+      transport: async () => ({ status: 200, headers: {}, body: deep }),
+    });
+    const result = await runtime.runAnonymous(
+      `HttpRequest r = new HttpRequest(); r.setEndpoint('https://api.test/deep'); r.setMethod('GET');
+       String body = new Http().send(r).getBody();
+       try { JSON.deserializeUntyped(body); System.debug('parsed'); }
+       catch (JSONException e) { System.debug(e.getMessage()); }
+       System.debug(JSON.serialize(JSON.deserializeUntyped('[[[1]]]')));`,
+    );
+    expect(result.debugLines).toEqual([
+      'Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`) at input location [1,1002]',
+      '[[[1]]]',
+    ]);
+  });
+});

@@ -26,6 +26,11 @@ type Raw = null | boolean | string | { number: string } | Raw[] | Map<string, Ra
 class JsonSyntaxError extends Error {}
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/**
+ * Jackson's default nesting limit (StreamReadConstraints): a body nested deeper is a
+ * JSONException, as in the org, never a stack overflow in the runtime.
+ */
+const MAX_DEPTH = 1000;
 
 /** A strict JSON reader whose messages follow the Jackson parser behind Apex's JSON class. */
 function parseJson(text: string): Raw {
@@ -39,10 +44,25 @@ function parseJson(text: string): Raw {
   const ws = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
+  let depth = 0;
+  const nested = (): void => {
+    if (++depth > MAX_DEPTH)
+      fail(
+        `Document nesting depth (${depth}) exceeds the maximum allowed (${MAX_DEPTH}, from \`StreamReadConstraints.getMaxNestingDepth()\`)`,
+      );
+  };
   const value = (): Raw => {
     ws();
     const c = text[i];
     if (c === undefined) return fail('Unexpected end-of-input: expected a value');
+    if (c === '{' || c === '[') nested();
+    try {
+      return container(c);
+    } finally {
+      if (c === '{' || c === '[') depth--;
+    }
+  };
+  const container = (c: string): Raw => {
     if (c === '{') {
       i++;
       const map = new Map<string, Raw>();
