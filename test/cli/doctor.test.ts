@@ -139,6 +139,23 @@ describe('callout doctor', () => {
     }
   });
 
+  it("shows the org's answers terminal-safe (a partition name with an escape sequence)", async () => {
+    org.setOrganization({ OrganizationType: 'Enterprise Edition' });
+    org.setCache({ partitions: [{ name: 'Evil\u001b[2J', organizationMb: 2 }] });
+    try {
+      const dir = await project();
+      const result = await runCli(['doctor'], {
+        cwd: dir,
+        env: { ...sf.env, [CANARY_ENV]: CANARY_SECRET, XDG_CACHE_HOME: join(dir, '.cache') },
+      });
+      expect(result.stdout).toContain('Evil\\e[2J');
+      expect(result.stdout + result.stderr).not.toContain('\u001b');
+    } finally {
+      org.setOrganization({ OrganizationType: 'Developer Edition' });
+      org.setCache({});
+    }
+  });
+
   it('without an org, runs the local checks, skips the org ones with a note, and passes', async () => {
     const dir = await project();
     const home = await mkdtemp(join(tmpdir(), 'callout-empty-home-'));

@@ -1,4 +1,5 @@
 import { doctor } from '../../flows/doctor.ts';
+import { terminalSafe } from '../../util/terminal.ts';
 import type { CommandRun } from '../context.ts';
 import type { doctorFlags } from '../specs.ts';
 
@@ -16,7 +17,11 @@ export const run: CommandRun<typeof doctorFlags> = async (context, output) => {
   );
   output.result(
     result.checks
-      .map((c) => `${MARK[c.status]} ${c.message}${c.action ? `\n    ${c.action}` : ''}`)
+      // Messages quote the org's answers (names, errors): shown terminal-safe.
+      .map(
+        (c) =>
+          `${MARK[c.status]} ${terminalSafe(c.message)}${c.action ? `\n    ${terminalSafe(c.action)}` : ''}`,
+      )
       .join('\n'),
   );
   if (result.error) return output.failure(result.error, { checks: result.checks });
