@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { resolveInside } from '../util/paths.ts';
 import { unescapeXml } from '../util/xml.ts';
 import { basename, join } from 'node:path';
 import type { OrgCachePartitionConfig } from './platform/orgCache.ts';
@@ -19,6 +20,20 @@ async function list(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/**
+ * A file of the package directory, read only when it stays inside it through any link: a class
+ * linked to a file elsewhere (a cloned repository's `classes/Evil.cls -> ~/.ssh/id_rsa`) is
+ * refused, not parsed and quoted in an error.
+ */
+async function readInside(packageDir: string, path: string): Promise<string> {
+  const real = await resolveInside(packageDir, path, {
+    what: 'The file',
+    allowAbsolute: true,
+    actions: ['Replace the symbolic link with the file itself, inside the package directory.'],
+  });
+  return readFile(real, 'utf8');
 }
 
 function tag(xml: string, name: string): string | undefined {
@@ -73,14 +88,14 @@ export async function readPackageDir(dir: string): Promise<PackageContents> {
     if (name.endsWith('.cls'))
       contents.files.push({
         path: join(classDir, name),
-        source: await readFile(join(classDir, name), 'utf8'),
+        source: await readInside(dir, join(classDir, name)),
       });
   const recordDir = join(root, 'customMetadata');
   for (const name of await list(recordDir)) {
     if (!name.endsWith('.md-meta.xml')) continue;
     const { type, record } = parseCustomMetadataRecord(
       name,
-      await readFile(join(recordDir, name), 'utf8'),
+      await readInside(dir, join(recordDir, name)),
     );
     (contents.customMetadata[type] ??= []).push(record);
   }
@@ -91,7 +106,7 @@ export async function readPackageDir(dir: string): Promise<PackageContents> {
     const fieldDir = join(objectDir, type, 'fields');
     for (const name of await list(fieldDir)) {
       if (!name.endsWith('.field-meta.xml')) continue;
-      const xml = await readFile(join(fieldDir, name), 'utf8');
+      const xml = await readInside(dir, join(fieldDir, name));
       fields[name.replace(/\.field-meta\.xml$/, '')] = tag(xml, 'type') ?? 'Text';
     }
     contents.customMetadataFields[type] = fields;
@@ -99,7 +114,7 @@ export async function readPackageDir(dir: string): Promise<PackageContents> {
   const cacheDir = join(root, 'cachePartitions');
   for (const name of await list(cacheDir)) {
     if (!name.endsWith('.cachePartition-meta.xml')) continue;
-    const xml = await readFile(join(cacheDir, name), 'utf8');
+    const xml = await readInside(dir, join(cacheDir, name));
     const org = [
       ...xml.matchAll(/<platformCachePartitionTypes>([\s\S]*?)<\/platformCachePartitionTypes>/g),
     ]

@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { resolveInside } from '../util/paths.ts';
 import { unescapeXml } from '../util/xml.ts';
 import { basename, join } from 'node:path';
 import {
@@ -266,7 +267,14 @@ async function metadataFiles(dirs: readonly string[], folder: string, suffix: st
         continue;
       }
       for (const name of names.filter((n) => n.endsWith(suffix)))
-        found.push({ name: basename(name, suffix), xml: await readFile(join(base, name), 'utf8') });
+        found.push({
+          name: basename(name, suffix),
+          // Only through links that stay inside the package directory.
+          xml: await readFile(
+            await resolveInside(dir, join(base, name), { what: 'The file', allowAbsolute: true }),
+            'utf8',
+          ),
+        });
       break;
     }
   }

@@ -245,3 +245,23 @@ describe('init does not write through links', () => {
     expect(jsonOf(result)).toMatchObject({ name: 'PATH_OUTSIDE_PROJECT' });
   });
 });
+
+describe('reads stay inside the package directory', () => {
+  it('a class linked to a file outside the project is refused by test and verify --apex, its content never shown', async () => {
+    const project = await hostileProject();
+    await mkdir(join(project.dir, CLASSES), { recursive: true });
+    // The credentials file holds the canary: parsed as Apex, its text would be quoted in an error.
+    await symlink(join(project.victim, 'credentials'), join(project.dir, CLASSES, 'Evil.cls'));
+    for (const argv of [
+      ['test', '--json'],
+      ['verify', '--apex', '--json'],
+    ]) {
+      const result = await outsideUnchanged(project, () =>
+        runCli(argv, { cwd: project.dir, env: project.env }),
+      );
+      expectNoCanary(result);
+      expect(jsonOf(result)).toMatchObject({ name: 'PATH_OUTSIDE_PROJECT' });
+      expect(jsonOf(result).message).toContain('Evil.cls');
+    }
+  });
+});
