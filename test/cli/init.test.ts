@@ -127,24 +127,30 @@ describe('callout init in an existing sfdx project', () => {
   });
 });
 
+/** A one-service config in `root`, with `extra` settings (e.g. its own apiVersion). */
+async function writeConfig(root: string, extra: Record<string, unknown> = {}): Promise<void> {
+  await writeFile(
+    join(root, 'callout.config.json'),
+    JSON.stringify({
+      prefix: 'ExternalApp',
+      ...extra,
+      services: {
+        S: {
+          tokenUrl: 'https://a.example/t',
+          apiBaseUrl: 'https://a.example',
+          clientId: 'x',
+          clientSecret: { env: 'S_CLIENT_SECRET' },
+          clientAuth: 'basic',
+        },
+      },
+    }),
+  );
+}
+
 describe('the config loader and sourceApiVersion', () => {
   it('names sfdx-project.json when the version it gives is not one the config accepts', async () => {
     const root = await sfdxProject('50.0');
-    await writeFile(
-      join(root, 'callout.config.json'),
-      JSON.stringify({
-        prefix: 'ExternalApp',
-        services: {
-          S: {
-            tokenUrl: 'https://a.example/t',
-            apiBaseUrl: 'https://a.example',
-            clientId: 'x',
-            clientSecret: { env: 'S_CLIENT_SECRET' },
-            clientAuth: 'basic',
-          },
-        },
-      }),
-    );
+    await writeConfig(root);
     await expect(loadConfig({ cwd: root })).rejects.toMatchObject({
       name: 'CONFIG_INVALID',
       message: expect.stringContaining('sourceApiVersion "50.0" of'),
@@ -154,22 +160,7 @@ describe('the config loader and sourceApiVersion', () => {
 
   it('keeps the config its own version when it has one', async () => {
     const root = await sfdxProject('61.0');
-    await writeFile(
-      join(root, 'callout.config.json'),
-      JSON.stringify({
-        prefix: 'ExternalApp',
-        apiVersion: '60.0',
-        services: {
-          S: {
-            tokenUrl: 'https://a.example/t',
-            apiBaseUrl: 'https://a.example',
-            clientId: 'x',
-            clientSecret: { env: 'S_CLIENT_SECRET' },
-            clientAuth: 'basic',
-          },
-        },
-      }),
-    );
+    await writeConfig(root, { apiVersion: '60.0' });
     expect((await loadConfig({ cwd: root })).config.apiVersion).toBe('60.0');
   });
 });
