@@ -169,6 +169,8 @@ export interface SfdxProject {
   sourceApiVersion?: string;
   /** The default package directory (else the first), as `sf` picks it. */
   defaultPackageDirectory?: string;
+  /** Every package directory, forward slashes, no trailing slash (empty when none is listed). */
+  packageDirectories: string[];
 }
 
 /**
@@ -178,15 +180,19 @@ export interface SfdxProject {
 export async function findSfdxProject(start: string): Promise<SfdxProject | undefined> {
   const path = await findFileUp(start, SFDX_PROJECT_FILE);
   if (!path) return undefined;
-  // sfdx-project.json is small; a pipe, a device or a huge file is not one (sf reports those).
+  // A file that cannot be read or parsed still marks the project root (sf reports what is wrong
+  // with it; init must not write a second one over it): it only lists no package directory.
+  // sfdx-project.json is small; a pipe, a device or a huge file is not one.
   const read = await readBounded(path, 1024 * 1024);
-  if (!read.ok) return undefined;
-  let json: { sourceApiVersion?: unknown; packageDirectories?: unknown };
-  try {
-    json = JSON.parse(read.bytes.toString('utf8')) as typeof json;
-  } catch {
-    return undefined;
+  let json: { sourceApiVersion?: unknown; packageDirectories?: unknown } = {};
+  if (read.ok) {
+    try {
+      json = (JSON.parse(read.bytes.toString('utf8')) ?? {}) as typeof json;
+    } catch {
+      // As if it listed nothing.
+    }
   }
+  const clean = (dir: string) => dir.replace(/\\/g, '/').replace(/\/$/, '');
   const dirs = (Array.isArray(json.packageDirectories) ? json.packageDirectories : []).filter(
     (d): d is { path: string; default?: unknown } =>
       typeof (d as { path?: unknown })?.path === 'string' && (d as { path: string }).path !== '',
@@ -195,12 +201,11 @@ export async function findSfdxProject(start: string): Promise<SfdxProject | unde
   return {
     root: dirname(path),
     path,
+    packageDirectories: dirs.map((d) => clean(d.path)),
     ...(typeof json.sourceApiVersion === 'string'
       ? { sourceApiVersion: json.sourceApiVersion }
       : {}),
-    ...(chosen
-      ? { defaultPackageDirectory: chosen.path.replace(/\\/g, '/').replace(/\/$/, '') }
-      : {}),
+    ...(chosen ? { defaultPackageDirectory: clean(chosen.path) } : {}),
   };
 }
 

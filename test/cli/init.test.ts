@@ -103,6 +103,18 @@ describe('callout init in an existing sfdx project', () => {
     expect((await loadConfig({ cwd: sub })).config.apiVersion).toBe('61.0');
   });
 
+  it('never writes over an sfdx-project.json it cannot parse: it is the project, sf reports it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'callout-init-broken-'));
+    const broken = '{ "packageDirectories": [ { "path": "force-app", }';
+    await writeFile(join(dir, 'sfdx-project.json'), broken);
+    const result = await runCli(['init', '--yes', '--json', ...ESSENTIALS], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout).result).toMatchObject({
+      files: [join(dir, 'callout.config.json')],
+    });
+    expect(await readFile(join(dir, 'sfdx-project.json'), 'utf8')).toBe(broken);
+  });
+
   it('says the API version in the config only when it differs from the project', async () => {
     const root = await sfdxProject('61.0');
     const result = await runCli(
