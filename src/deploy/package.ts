@@ -216,6 +216,6 @@ export async function buildDeployPackage(options: {
     extra: sorted(extra),
     extraApex: sorted(extraApex),
     leftOut: sorted(leftOut),
-    testClasses: [project.classes.tokenServiceTest, project.classes.apiClientTest],
+    testClasses: project.testClasses,
   };
 }

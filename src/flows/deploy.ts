@@ -231,7 +231,7 @@ export async function deployProject(
       const { runGeneratedTests } = await import('./apex.ts');
       const run = await runGeneratedTests(
         project.cwd,
-        [vm.classes.tokenServiceTest, vm.classes.apiClientTest],
+        vm.testClasses,
         reporter,
       );
       if (run.error) throw run.error;

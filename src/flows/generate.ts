@@ -178,7 +178,7 @@ export async function generateProject(
     const { runGeneratedTests } = await import('./apex.ts');
     const run = await runGeneratedTests(
       options.cwd,
-      [project.classes.tokenServiceTest, project.classes.apiClientTest],
+      project.testClasses,
       reporter,
     );
     result.apexTests = {

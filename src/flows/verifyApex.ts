@@ -502,18 +502,22 @@ export async function verifyApexServices(
   project.requireSingleServiceForStdin(services.length);
   const vm = buildProjectVM(project.config);
   const { dirs, contents, directories } = await packageContents(project);
-  const wanted = new Set(
-    [vm.classes.tokenService, vm.classes.apiClient, vm.classes.exception].map(
-      (c) => `${c.toLowerCase()}.cls`,
-    ),
-  );
+  const runtimeClasses = [
+    vm.classes.tokenService,
+    vm.classes.tokenRequest,
+    vm.classes.tokenResponse,
+    vm.classes.tokenCache,
+    vm.classes.apiClient,
+    vm.classes.exception,
+  ];
+  const wanted = new Set(runtimeClasses.map((c) => `${c.toLowerCase()}.cls`));
   const files = contents
     .flatMap((c) => c.files)
     .filter((f) => wanted.has(basename(f.path).toLowerCase()));
   if (files.length < wanted.size)
     throw new CalloutError(
       'GENERATE_OUT_OF_DATE',
-      `${[vm.classes.tokenService, vm.classes.apiClient, vm.classes.exception].join(', ')} are not all in ${directories.join(', ')}: verify --apex runs the generated Apex.`,
+      `${runtimeClasses.join(', ')} are not all in ${directories.join(', ')}: verify --apex runs the generated Apex.`,
       { actions: ['Run `callout generate` first.'] },
     );
   const records = contents.flatMap((c) => c.customMetadata[vm.settingsType.apiName] ?? []);

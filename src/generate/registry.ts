@@ -47,9 +47,15 @@ const apexClass = (template: string, name: (p: ProjectVM) => string): ArtifactSp
 export const ARTIFACTS: readonly ArtifactSpec[] = [
   ...apexClass('CalloutException', (p) => p.classes.exception),
   ...apexClass('TokenService', (p) => p.classes.tokenService),
+  ...apexClass('TokenRequest', (p) => p.classes.tokenRequest),
+  ...apexClass('TokenResponse', (p) => p.classes.tokenResponse),
+  ...apexClass('TokenCache', (p) => p.classes.tokenCache),
   ...apexClass('ApiClient', (p) => p.classes.apiClient),
   ...apexClass('CalloutMock', (p) => p.classes.calloutMock),
   ...apexClass('TokenServiceTest', (p) => p.classes.tokenServiceTest),
+  ...apexClass('TokenRequestTest', (p) => p.classes.tokenRequestTest),
+  ...apexClass('TokenResponseTest', (p) => p.classes.tokenResponseTest),
+  ...apexClass('TokenCacheTest', (p) => p.classes.tokenCacheTest),
   ...apexClass('ApiClientTest', (p) => p.classes.apiClientTest),
   spec({
     template: 'objects/Service__mdt/Service__mdt.object-meta.xml.hbs',

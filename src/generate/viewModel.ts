@@ -99,13 +99,25 @@ export interface ProjectVM {
   apiVersion: string;
   secretStorage: CalloutConfig['secretStorage'];
   classes: {
+    /** The public facade: getAccessToken, invalidate, getSettings, timeoutMs. */
     tokenService: string;
+    /** Builds and sends the token request; the cache key. */
+    tokenRequest: string;
+    /** Reads the token response: OAuth errors, HTML titles, expires_in, redaction. */
+    tokenResponse: string;
+    /** The transaction cache and the Platform Cache store. */
+    tokenCache: string;
     apiClient: string;
     exception: string;
     calloutMock: string;
     tokenServiceTest: string;
+    tokenRequestTest: string;
+    tokenResponseTest: string;
+    tokenCacheTest: string;
     apiClientTest: string;
   };
+  /** Every generated test class, in the order they run. */
+  testClasses: string[];
   /** Custom Metadata type: API name (with __mdt) and the name used in record file names (without). */
   settingsType: { apiName: string; name: string; label: string; pluralLabel: string };
   fields: FieldVM[];
@@ -134,10 +146,15 @@ export interface ProjectVM {
    * templates/partials/, chosen here so the templates hold no branch per variant.
    */
   partials: {
-    tokenServiceDescription: string;
-    tokenServiceClientCredentials: string;
-    tokenServiceTestBasicAuthorization: string;
-    tokenServiceTestSecret: string;
+    tokenRequestDescription: string;
+    tokenRequestClientCredentials: string;
+    tokenResponseDescription: string;
+    tokenResponseRedact: string;
+    tokenRequestTestBasicAuthorization: string;
+    tokenRequestTestSecret: string;
+    tokenResponseTestRedaction: string;
+    /** Shared by the token test classes: their in-memory settings. */
+    tokenTestSettings: string;
   };
 }
 
@@ -363,10 +380,11 @@ function testFixture(
     tokenUrl: text('tokenUrl'),
     apiBaseUrl: text('apiBaseUrl'),
     fields,
-    cacheKeyChanges: cacheKeyFields.map((field) => ({
-      field,
-      value: `${fields.find((f) => f.field === field)?.value ?? ''}x`,
-    })),
+    cacheKeyChanges: cacheKeyFields.map((field) => {
+      const fixture = fields.find((f) => f.field === field);
+      // The tests' record holds 'basic' or 'body' in the client auth style field.
+      return { field, value: fixture?.isClientAuthStyle ? 'body' : `${fixture?.value ?? ''}x` };
+    }),
     adjacentCacheKeyFields: { first: cacheKeyFields[0]!, second: cacheKeyFields[1]! },
     basicAuthorization: authorization instanceof Secret ? authorization.reveal() : '',
     basicBody: encodeForm(basic.form),
@@ -395,15 +413,17 @@ function clientCredentialFields(settings: readonly SettingSpec[]): ProjectVM['cl
 }
 
 /**
- * The record fields whose values make up the Apex cache key: every setting that changes the
- * token and has a field, except secrets (the Platform Cache key is visible to the org's code).
+ * The record fields whose values make up the Apex cache key (with the full service name):
+ * everything in the token request that has a field, except secrets (the Platform Cache key is
+ * visible to the org's code). That is every setting that changes the token, and the client auth
+ * style, which changes the request though not the token.
  */
 function apexCacheKeyFields(
   settings: readonly SettingSpec[],
   secretStorage: CalloutConfig['secretStorage'],
 ): string[] {
   return storedSettings(settings, secretStorage)
-    .filter((s) => s.cacheKey && !s.secret)
+    .filter((s) => (s.cacheKey || s.request.kind === 'clientAuthStyle') && !s.secret)
     .map((s) => s.field);
 }
 
@@ -425,6 +445,20 @@ export function buildProjectVM(
   const typeName = checkName(`${prefix}Service`, CUSTOM_METADATA_TYPE, 'prefix');
   const partition = checkName(config.cache.partition ?? prefix, CACHE_PARTITION, 'cache.partition');
   const ecMode = config.secretStorage === 'externalCredential';
+  const classes: ProjectVM['classes'] = {
+    tokenService: cls('TokenService'),
+    tokenRequest: cls('TokenRequest'),
+    tokenResponse: cls('TokenResponse'),
+    tokenCache: cls('TokenCache'),
+    apiClient: cls('ApiClient'),
+    exception: cls('CalloutException'),
+    calloutMock: cls('CalloutMock'),
+    tokenServiceTest: cls('TokenServiceTest'),
+    tokenRequestTest: cls('TokenRequestTest'),
+    tokenResponseTest: cls('TokenResponseTest'),
+    tokenCacheTest: cls('TokenCacheTest'),
+    apiClientTest: cls('ApiClientTest'),
+  };
   const shape = requestShape(settings);
   const services = Object.entries(config.services)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -435,14 +469,14 @@ export function buildProjectVM(
     prefix,
     apiVersion: config.apiVersion,
     secretStorage: config.secretStorage,
-    classes: {
-      tokenService: cls('TokenService'),
-      apiClient: cls('ApiClient'),
-      exception: cls('CalloutException'),
-      calloutMock: cls('CalloutMock'),
-      tokenServiceTest: cls('TokenServiceTest'),
-      apiClientTest: cls('ApiClientTest'),
-    },
+    classes,
+    testClasses: [
+      classes.tokenServiceTest,
+      classes.tokenRequestTest,
+      classes.tokenResponseTest,
+      classes.tokenCacheTest,
+      classes.apiClientTest,
+    ],
     settingsType: {
       apiName: `${typeName}__mdt`,
       name: typeName,
@@ -471,10 +505,14 @@ export function buildProjectVM(
     services,
     testFixture: testFixture(prefix, settings, config.secretStorage),
     partials: {
-      tokenServiceDescription: `${config.secretStorage}/TokenService.description`,
-      tokenServiceClientCredentials: `${config.secretStorage}/TokenService.clientCredentials`,
-      tokenServiceTestBasicAuthorization: `${config.secretStorage}/TokenServiceTest.basicAuthorization`,
-      tokenServiceTestSecret: `${config.secretStorage}/TokenServiceTest.secret`,
+      tokenRequestDescription: `${config.secretStorage}/TokenRequest.description`,
+      tokenRequestClientCredentials: `${config.secretStorage}/TokenRequest.clientCredentials`,
+      tokenResponseDescription: `${config.secretStorage}/TokenResponse.description`,
+      tokenResponseRedact: `${config.secretStorage}/TokenResponse.redact`,
+      tokenRequestTestBasicAuthorization: `${config.secretStorage}/TokenRequestTest.basicAuthorization`,
+      tokenRequestTestSecret: `${config.secretStorage}/TokenRequestTest.secret`,
+      tokenResponseTestRedaction: `${config.secretStorage}/TokenResponseTest.redaction`,
+      tokenTestSettings: 'common/TokenTest.settings',
     },
   };
 }
