@@ -22,33 +22,30 @@ async function runWithFault(file: string, plant: (source: string) => string) {
 
 describe('planted faults in the generated Apex make its tests fail, naming test and line', () => {
   it('the Basic scheme misspelled', async () => {
-    const result = await runWithFault('ExternalAppTokenService.cls', (s) =>
+    const result = await runWithFault('ExternalAppTokenRequest.cls', (s) =>
       s.replace("'Basic '", "'Basik '"),
     );
 
     const failed = result.tests.filter((t) => t.Outcome === 'Fail');
-    expect(failed.map((t) => t.MethodName)).toContain('it_sends_the_basic_client_auth_request');
-    const failure = failed.find((t) => t.MethodName === 'it_sends_the_basic_client_auth_request')!;
+    expect(failed.map((t) => t.MethodName)).toContain('sendsTheBasicClientAuthRequest');
+    const failure = failed.find((t) => t.MethodName === 'sendsTheBasicClientAuthRequest')!;
     expect(failure.Message).toMatch(
       /^System\.AssertException: Assertion Failed: Basic base64\(client_id:client_secret\): Expected: Basic /,
     );
     expect(failure.StackTrace).toMatch(
-      /^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/,
+      /^Class\.ExternalAppTokenRequestTest\.sendsTheBasicClientAuthRequest: line \d+, column 1$/,
     );
     expect(result.summary.outcome).toBe('Failed');
   });
 
   it('the audience not sent', async () => {
-    const result = await runWithFault('ExternalAppTokenService.cls', (s) =>
-      s.replace("addParameter(form, 'audience', settings.Audience__c);", ''),
+    const result = await runWithFault('ExternalAppTokenRequest.cls', (s) =>
+      s.replace("addParameter('audience', settings.Audience__c);", ''),
     );
 
     const failed = result.tests.filter((t) => t.Outcome === 'Fail').map((t) => t.MethodName);
     expect(failed).toEqual(
-      expect.arrayContaining([
-        'it_sends_the_basic_client_auth_request',
-        'it_sends_the_body_client_auth_request',
-      ]),
+      expect.arrayContaining(['sendsTheBasicClientAuthRequest', 'sendsTheBodyClientAuthRequest']),
     );
   });
 
@@ -72,24 +69,26 @@ describe('planted faults in the generated Apex make its tests fail, naming test 
   });
 
   it('an exception deep in the service names every frame', async () => {
-    const result = await runWithFault('ExternalAppTokenService.cls', (s) =>
-      s.replace('String body = response.getBody();', 'String body = null; body.length();'),
+    const result = await runWithFault('ExternalAppTokenResponse.cls', (s) =>
+      s.replace(
+        "String token = stringValue(fields.get('access_token'));",
+        'String token = null; token.length();',
+      ),
     );
 
     const failure = result.tests.find(
-      (t) => t.MethodName === 'it_sends_the_basic_client_auth_request',
+      (t) => t.MethodName === 'returnsTheAccessTokenOfANewTokenRequest',
     )!;
     expect(failure.Message).toBe(
       'System.NullPointerException: Attempt to de-reference a null object',
     );
     expect(failure.StackTrace!.split('\n')).toEqual([
-      expect.stringMatching(
-        /^Class\.ExternalAppTokenService\.readTokenResponse: line \d+, column 1$/,
-      ),
-      expect.stringMatching(/^Class\.ExternalAppTokenService\.requestToken: line \d+, column 1$/),
+      expect.stringMatching(/^Class\.ExternalAppTokenResponse\.accessTokenOf: line \d+, column 1$/),
+      expect.stringMatching(/^Class\.ExternalAppTokenResponse\.<init>: line \d+, column 1$/),
+      expect.stringMatching(/^Class\.ExternalAppTokenRequest\.send: line \d+, column 1$/),
       expect.stringMatching(/^Class\.ExternalAppTokenService\.getAccessToken: line \d+, column 1$/),
       expect.stringMatching(
-        /^Class\.ExternalAppTokenServiceTest\.it_sends_the_basic_client_auth_request: line \d+, column 1$/,
+        /^Class\.ExternalAppTokenServiceTest\.returnsTheAccessTokenOfANewTokenRequest: line \d+, column 1$/,
       ),
     ]);
   });

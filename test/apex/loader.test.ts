@@ -35,6 +35,12 @@ describe('reading a package directory', () => {
       'ExternalAppApiClientTest.cls',
       'ExternalAppCalloutException.cls',
       'ExternalAppCalloutMock.cls',
+      'ExternalAppTokenCache.cls',
+      'ExternalAppTokenCacheTest.cls',
+      'ExternalAppTokenRequest.cls',
+      'ExternalAppTokenRequestTest.cls',
+      'ExternalAppTokenResponse.cls',
+      'ExternalAppTokenResponseTest.cls',
       'ExternalAppTokenService.cls',
       'ExternalAppTokenServiceTest.cls',
     ]);

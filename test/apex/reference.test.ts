@@ -17,22 +17,38 @@ describe('the reference output runs locally', () => {
       .filter((t) => t.Outcome !== 'Pass')
       .map((t) => `${t.FullName}: ${t.Message}`);
     expect(failures).toEqual([]);
-    // Every @IsTest method of the two generated test classes ran.
-    const declared = ['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']
+    // Every @IsTest method of the generated test classes ran.
+    const testClasses = [
+      'ExternalAppTokenServiceTest',
+      'ExternalAppTokenRequestTest',
+      'ExternalAppTokenResponseTest',
+      'ExternalAppTokenCacheTest',
+      'ExternalAppApiClientTest',
+    ];
+    const declared = testClasses
       .map((name) => readFileSync(join(FORCE_APP, 'main/default/classes', `${name}.cls`), 'utf8'))
       .map((source) => source.match(/@IsTest\s+(?:private\s+)?static void /g)?.length ?? 0)
       .reduce((a, b) => a + b, 0);
     expect(declared).toBeGreaterThan(20);
     expect(result.summary.testsRan).toBe(declared);
-    expect(new Set(result.tests.map((t) => t.ApexClass.Name))).toEqual(
-      new Set(['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']),
-    );
+    expect(new Set(result.tests.map((t) => t.ApexClass.Name))).toEqual(new Set(testClasses));
     const coverage = Object.fromEntries(
       result.coverage!.coverage.map((c) => [c.name, c.coveredPercent]),
     );
-    expect(coverage.ExternalAppTokenService).toBeGreaterThanOrEqual(90);
-    expect(coverage.ExternalAppApiClient).toBeGreaterThanOrEqual(90);
-    expect(coverage.ExternalAppCalloutException).toBeGreaterThanOrEqual(90);
+    for (const cls of [
+      'ExternalAppTokenService',
+      'ExternalAppTokenRequest',
+      'ExternalAppTokenResponse',
+      'ExternalAppTokenCache',
+      'ExternalAppApiClient',
+      'ExternalAppCalloutException',
+    ])
+      expect({ [cls]: coverage[cls] }).toEqual({ [cls]: expect.any(Number) as number });
+    expect(
+      Object.entries(coverage)
+        .filter(([, percent]) => percent < 90)
+        .map(([name]) => name),
+    ).toEqual([]);
     expect(Object.keys(coverage)).not.toContain('ExternalAppCalloutMock');
   });
 
@@ -45,7 +61,7 @@ describe('the reference output runs locally', () => {
     ).toEqual([]);
     expect(result.summary.testsRan).toBeGreaterThan(20);
     for (const cls of result.coverage!.coverage.filter((c) =>
-      /TokenService|ApiClient/.test(c.name),
+      /Token(Service|Request|Response|Cache)|ApiClient/.test(c.name),
     ))
       expect({ [cls.name]: cls.coveredPercent >= 90 }).toEqual({ [cls.name]: true });
   });
@@ -90,6 +106,30 @@ describe('the reference output runs locally', () => {
       new RegExp(`:${CANARY}$`),
     );
     expect(first.debugLines.join('\n')).not.toContain(CANARY);
+  });
+
+  it('reports a token callout that times out with the host and the service, never the URL or the secret', async () => {
+    const runtime = await loadApexProject({
+      dirs: [FORCE_APP],
+      customMetadata: {
+        ExternalAppService__mdt: [
+          { DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: CANARY } },
+        ],
+      },
+      transport: () =>
+        Promise.reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })),
+    });
+
+    const run = await runtime.runAnonymous(
+      "ExternalAppTokenService.getAccessToken('ExternalAppStage');",
+    );
+
+    expect(run.exception).toMatchObject({
+      type: 'ExternalAppCalloutException',
+      message:
+        'ExternalAppStage: the token request to auth-stage.externalapp.example failed: Read timed out.',
+    });
+    expect(JSON.stringify(run)).not.toContain(CANARY);
   });
 
   it('makes a token callout in every transaction when the partition has 0 MB', async () => {

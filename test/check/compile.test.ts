@@ -103,7 +103,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'wrong argument count',
-    file: 'ExternalAppTokenService',
+    file: 'ExternalAppTokenRequest',
     find: "request.setMethod('POST');",
     replace: "request.setMethod('POST', 1);",
     message:
@@ -111,7 +111,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'unknown custom metadata field',
-    file: 'ExternalAppTokenService',
+    file: 'ExternalAppTokenRequest',
     find: 'request.setEndpoint(settings.TokenUrl__c);',
     replace: 'request.setEndpoint(settings.No_Such__c);',
     message: 'Variable does not exist: No_Such__c',
@@ -120,7 +120,7 @@ const MUTANTS: Mutant[] = [
     name: 'private member used from a test',
     file: 'ExternalAppTokenServiceTest',
     find: 'String token = ExternalAppTokenService.getAccessToken(SERVICE);',
-    replace: 'String token = ExternalAppTokenService.blankToEmpty(SERVICE);',
+    replace: 'String token = ExternalAppTokenResponse.stringValue(SERVICE);',
     message: 'Method is not visible',
   },
   {
@@ -140,7 +140,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'wrong exception type in catch',
-    file: 'ExternalAppTokenService',
+    file: 'ExternalAppTokenResponse',
     find: 'catch (JSONException notJson)',
     replace: 'catch (String notJson)',
     message: 'Catch block variable must be of type exception',
@@ -161,7 +161,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'custom metadata field of the wrong type',
-    file: 'ExternalAppTokenService',
+    file: 'ExternalAppTokenRequest',
     find: 'String clientAuth = settings.ClientAuth__c;',
     replace: 'String clientAuth = settings.TimeoutMs__c;',
     message: 'Illegal assignment from Decimal to String',

@@ -36,20 +36,21 @@ describe('callout test', () => {
     const coverage = Object.fromEntries(
       json.result.coverage.coverage.map((c) => [c.name, c.coveredPercent]),
     );
-    expect(coverage.ExternalAppTokenService).toBeGreaterThanOrEqual(90);
+    for (const role of ['Service', 'Request', 'Response', 'Cache'])
+      expect(coverage[`ExternalAppToken${role}`]).toBeGreaterThanOrEqual(90);
     expect(coverage.ExternalAppApiClient).toBeGreaterThanOrEqual(90);
   });
 
   it('a planted fault fails the test that catches it, naming the test and the Apex line', async () => {
     const dir = await referenceProject();
-    const file = join(dir, 'force-app/main/default/classes/ExternalAppTokenService.cls');
+    const file = join(dir, 'force-app/main/default/classes/ExternalAppTokenRequest.cls');
     const source = await readFile(file, 'utf8');
     expect(source).toContain("'Basic '");
     await writeFile(file, source.replace("'Basic '", "'Basik '"));
     const result = await runCli(['test'], { cwd: dir });
     expect(result.code).toBe(20);
-    expect(result.stdout).toMatch(/FAIL {2}ExternalAppTokenServiceTest\.\w+/);
-    expect(result.stdout).toMatch(/Class\.ExternalAppTokenServiceTest\.\w+: line \d+, column \d+/);
+    expect(result.stdout).toMatch(/FAIL {2}ExternalAppTokenRequestTest\.\w+/);
+    expect(result.stdout).toMatch(/Class\.ExternalAppTokenRequestTest\.\w+: line \d+, column \d+/);
     expect(result.stderr).toContain('Error (APEX_TEST_FAILURE)');
   });
 

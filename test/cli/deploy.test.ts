@@ -15,6 +15,15 @@ import {
   useDeployFixture,
 } from '../helpers/deployFixture.ts';
 
+/** The generated test classes of the two-services golden case, in the order they run. */
+const PARTNER_TESTS = [
+  'PartnerTokenServiceTest',
+  'PartnerTokenRequestTest',
+  'PartnerTokenResponseTest',
+  'PartnerTokenCacheTest',
+  'PartnerApiClientTest',
+];
+
 /**
  * callout deploy end to end, in this process: the real @salesforce/core login lookup (a temporary
  * HOME holding an sf login), source-deploy-retrieve's deploy on core's connection, against a
@@ -46,7 +55,7 @@ describe('callout deploy against a protocol-level fake org', () => {
     const sent = org.deploys()[before]!;
     expect(sent.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest'],
+      runTests: PARTNER_TESTS,
       checkOnly: false,
     });
     // Verify ran against the partner before the deploy.

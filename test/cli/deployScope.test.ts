@@ -15,6 +15,15 @@ import {
   useDeployFixture,
 } from '../helpers/deployFixture.ts';
 
+/** The generated test classes of the two-services golden case, in the order they run. */
+const PARTNER_TESTS = [
+  'PartnerTokenServiceTest',
+  'PartnerTokenRequestTest',
+  'PartnerTokenResponseTest',
+  'PartnerTokenCacheTest',
+  'PartnerApiClientTest',
+];
+
 /**
  * What `callout deploy` sends and runs: only the generated components (plus --source-dir), the
  * chosen services (--service, the config's orgs), endpoints an org can call, and the probe only
@@ -98,7 +107,7 @@ describe('deploy sends what callout-kit owns', () => {
     expect(json.result.components.names).not.toContain('ApexClass:Mine');
     expect(org.deploys()[before]!.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest'],
+      runTests: PARTNER_TESTS,
     });
   });
 
@@ -131,7 +140,7 @@ describe('deploy sends what callout-kit owns', () => {
     expect(result.code).toBe(0);
     expect(org.deploys()[before]!.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest', 'MineTest'],
+      runTests: [...PARTNER_TESTS, 'MineTest'],
     });
     expect(sentFiles(before)).toContain('classes/Mine.cls');
   });

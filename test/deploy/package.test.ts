@@ -61,6 +61,9 @@ describe('the deploy package', () => {
     expect(pkg.components).toEqual(
       expect.arrayContaining([
         'ApexClass:ExternalAppTokenService',
+        'ApexClass:ExternalAppTokenRequest',
+        'ApexClass:ExternalAppTokenResponse',
+        'ApexClass:ExternalAppTokenCache',
         'ApexClass:ExternalAppApiClient',
         'CustomObject:ExternalAppService__mdt',
         'CustomMetadata:ExternalAppService.ExternalAppStage',
@@ -69,7 +72,13 @@ describe('the deploy package', () => {
         'RemoteSiteSetting:ExternalApp_ExternalAppStage_Token',
       ]),
     );
-    expect(pkg.testClasses).toEqual(['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']);
+    expect(pkg.testClasses).toEqual([
+      'ExternalAppTokenServiceTest',
+      'ExternalAppTokenRequestTest',
+      'ExternalAppTokenResponseTest',
+      'ExternalAppTokenCacheTest',
+      'ExternalAppApiClientTest',
+    ]);
     expect(pkg.componentSet.sourceApiVersion).toBe('64.0');
   });
 

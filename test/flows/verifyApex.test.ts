@@ -261,7 +261,9 @@ describe('callout verify --apex, when nothing answers', () => {
     expect(result.code).toBe(14);
     expect(json).toMatchObject({
       name: 'CONNECTION_REFUSED',
-      message: expect.stringMatching(/^The generated Apex threw System\.CalloutException: /),
+      message: expect.stringMatching(
+        /^The generated Apex threw AcmeCalloutException: AcmeRefused: the token request to [\w.-]+:\d+ failed: Connection refused\./,
+      ),
     });
     const [report] = servicesOf(json);
     expect(report).toMatchObject({
@@ -275,7 +277,7 @@ describe('callout verify --apex finds what the harness would not', () => {
   it('a planted fault in the generated token service (the Basic scheme misspelled) fails with the difference listed', async () => {
     await withEdit(
       customMetadata,
-      'classes/AcmeTokenService.cls',
+      'classes/AcmeTokenRequest.cls',
       (text) => text.replace("'Basic ' + EncodingUtil", "'Basic  ' + EncodingUtil"),
       async () => {
         const { result, json } = await verifyApex(customMetadata, 'AcmeBasic');

@@ -79,18 +79,18 @@ describe('a setting added to the registry', () => {
       settingField: 'Tenant__c',
       rawSetting: false,
     });
-    const service = (await render(project)).get('classes/ExternalAppTokenService.cls')!;
-    expect(squash(service)).toContain("addParameter(form, 'tenant', settings.Tenant__c);");
+    const apex = (await render(project)).get('classes/ExternalAppTokenRequest.cls')!;
+    expect(squash(apex)).toContain("addParameter('tenant', settings.Tenant__c);");
   });
 
   it('joins the Apex cache key material, and the generated tests check that it changes the key', async () => {
     const project = buildProjectVM(configWithTenant('customMetadata'), { settings: WITH_TENANT });
     expect(project.cacheKeyFields.at(-1)).toBe('Tenant__c');
     const files = await render(project);
-    expect(files.get('classes/ExternalAppTokenService.cls')).toContain(
-      'material.add(blankToEmpty(settings.Tenant__c));',
+    expect(files.get('classes/ExternalAppTokenRequest.cls')).toContain(
+      'material.add(settings.Tenant__c);',
     );
-    expect(squash(files.get('classes/ExternalAppTokenServiceTest.cls')!)).toContain(
+    expect(squash(files.get('classes/ExternalAppTokenRequestTest.cls')!)).toContain(
       "settings.Tenant__c = 'acme-testx'; Assert.areNotEqual(key",
     );
   });
@@ -99,7 +99,7 @@ describe('a setting added to the registry', () => {
     const files = await render(
       buildProjectVM(configWithTenant('customMetadata'), { settings: WITH_TENANT }),
     );
-    const test = files.get('classes/ExternalAppTokenServiceTest.cls')!;
+    const test = files.get('classes/ExternalAppTokenRequestTest.cls')!;
     expect(test).toContain("settings.Tenant__c = 'acme-test';");
     expect(test).toMatch(/'grant_type=client_credentials&[^']*&tenant=acme-test'/);
     expect(files.get('classes/ExternalAppApiClientTest.cls')).toContain(
@@ -144,33 +144,31 @@ describe('the artifacts derived from the registry', () => {
 
 /** The Apex cache key, computed the way the generated cacheKey() computes it. */
 function apexCacheKey(source: string, service: string, record: Map<string, string | null>): string {
-  const fields = [...source.matchAll(/material\.add\(blankToEmpty\(settings\.(\w+)\)\);/g)].map(
-    (m) => m[1]!,
-  );
-  const material = fields.map((field) => record.get(field) ?? '').join('\n');
-  const hash = createHash('sha256').update(material, 'utf8').digest('hex');
-  return `tok${service.replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}${hash.slice(0, 24)}`;
+  const fields = [...source.matchAll(/material\.add\(settings\.(\w+)\);/g)].map((m) => m[1]!);
+  const material = [service, ...fields.map((field) => record.get(field) ?? null)];
+  const hash = createHash('sha256').update(JSON.stringify(material), 'utf8').digest('hex');
+  return `tok${hash.slice(0, 47)}`;
 }
 
 describe('the Apex Platform Cache key', () => {
   const generated = readFile(
-    new URL('../../force-app/main/default/classes/ExternalAppTokenService.cls', import.meta.url),
+    new URL('../../force-app/main/default/classes/ExternalAppTokenRequest.cls', import.meta.url),
     'utf8',
   );
-  const keyFor = async (patch: Record<string, unknown>) => {
+  const keyFor = async (patch: Record<string, unknown>, service = 'ExternalAppStage') => {
     const project = buildProjectVM(parseConfig(exampleConfig(patch)));
     const record = new Map(project.services[0]!.values.map((v) => [v.field, v.value]));
-    return apexCacheKey(await generated, 'ExternalAppStage', record);
+    return apexCacheKey(await generated, service, record);
   };
 
-  it('hashes the token URL, client id, audience, scope and extra params', async () => {
+  it('hashes the service name, the token URL, client id, client auth style, audience, scope and extra params', async () => {
     const source = await generated;
-    const fields = [...source.matchAll(/material\.add\(blankToEmpty\(settings\.(\w+)\)\);/g)].map(
-      (m) => m[1],
-    );
+    const fields = [...source.matchAll(/material\.add\(settings\.(\w+)\);/g)].map((m) => m[1]);
+    expect(source).toContain('List<String> material = new List<String>{ service };');
     expect(fields).toEqual([
       'TokenUrl__c',
       'ClientId__c',
+      'ClientAuth__c',
       'Audience__c',
       'Scope__c',
       'FormParams__c',
@@ -180,20 +178,27 @@ describe('the Apex Platform Cache key', () => {
   it.each([
     ['token URL', { tokenUrl: 'https://auth-eu.externalapp.example/oauth/token' }],
     ['client id', { clientId: 'another-client' }],
+    ['client auth style', { clientAuth: 'body' }],
     ['audience', { audience: 'https://payments.externalapp.example' }],
     ['scope', { scope: 'read:loans' }],
     ['extra params', { params: { resource: 'payments' } }],
   ])(
-    'differs for another %s, so a token for one resource is never reused for another',
+    'differs for another %s, so a token for one request is never reused for another',
     async (_name, patch) => {
       expect(await keyFor(patch)).not.toBe(await keyFor({}));
     },
   );
 
-  it('is the same when only the timeout or the client auth style differs; alphanumeric, at most 50', async () => {
+  it('differs for services whose names share their first 20 characters', async () => {
+    expect(await keyFor({}, 'ExternalAppStageServiceOne')).not.toBe(
+      await keyFor({}, 'ExternalAppStageServiceTwo'),
+    );
+  });
+
+  it('is the same when only the timeout differs; alphanumeric, 50 characters', async () => {
     const key = await keyFor({});
-    expect(await keyFor({ timeoutMs: 5000, clientAuth: 'body' })).toBe(key);
-    expect(key).toMatch(/^[A-Za-z0-9]{1,50}$/);
+    expect(await keyFor({ timeoutMs: 5000 })).toBe(key);
+    expect(key).toMatch(/^tok[0-9a-f]{47}$/);
   });
 });
 
