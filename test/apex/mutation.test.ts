@@ -16,33 +16,37 @@ import {
  * must kill.
  */
 const SAMPLE = [
-  'TokenService.REFRESH_MARGIN_SECONDS/constant#1',
+  'TokenCache.REFRESH_MARGIN_SECONDS/constant#1',
   'TokenService.getAccessToken/comparison#1',
   'TokenService.invalidate/drop-statement#1',
-  'TokenService.cacheTtlSeconds/arithmetic#1',
-  'TokenService.cacheTtlSeconds/call-swap#1',
-  'TokenService.requestToken/boolean-operator#1',
-  'TokenService.requestToken/drop-statement#8',
-  'TokenService.addClientCredentials/constant#5',
-  'TokenService.addClientCredentials/swap-branches#1',
-  'TokenService.readTokenResponse/negate-condition#1',
-  'TokenService.readTokenResponse/comparison#1',
-  'TokenService.readTokenResponse/remove-not#1',
-  'TokenService.readTokenResponse/arithmetic#1',
-  'TokenService.expiresInSeconds/return-value#5',
-  'TokenService.redact/return-value#2',
-  'TokenService.CachedToken.isValidAt/comparison#1',
+  'TokenCache.ttlSeconds/arithmetic#1',
+  'TokenCache.ttlSeconds/call-swap#1',
+  'TokenRequest.ExternalAppTokenRequest/boolean-operator#1',
+  'TokenRequest.ExternalAppTokenRequest/drop-statement#10',
+  'TokenRequest.addClientCredentials/constant#1',
+  'TokenRequest.addClientCredentials/swap-branches#1',
+  'TokenResponse.ExternalAppTokenResponse/negate-condition#1',
+  'TokenResponse.ExternalAppTokenResponse/comparison#1',
+  'TokenResponse.lifetimeSeconds/remove-not#1',
+  'TokenResponse.redact/return-value#2',
+  'TokenCache.CachedToken.isValidAt/comparison#1',
   'ApiClient.UNAUTHORIZED/constant#1',
   'ApiClient.send/comparison#2',
   'ApiClient.send/drop-statement#3',
   'ApiClient.sendWithToken/constant#3',
   // Behaviours the generated tests gained from the mutation report (docs/mutation.md).
-  'TokenService.PARTITION/constant#1',
+  'TokenCache.PARTITION/constant#1',
   'TokenService.getSettings/drop-statement#2',
-  'TokenService.OrgCacheStore.put/drop-statement#1',
-  'TokenService.cacheKey/constant#2',
-  'TokenService.readTokenResponse/constant#8',
-  'TokenService.expiresInSeconds/comparison#1',
+  'TokenCache.OrgCacheStore.put/drop-statement#1',
+  'TokenResponse.errorResponse/constant#8',
+  'TokenRequest.setBasicAuthorization/constant#1',
+  // The edge cases of issue 12: the whole cache key, a failed callout, an unusable expires_in.
+  'TokenRequest.cacheKey/constant#3',
+  'TokenRequest.send/drop-statement#2',
+  'TokenRequest.send/constant#3',
+  'TokenService.getAccessToken/comparison#2',
+  'TokenResponse.lifetimeSeconds/constant#3',
+  'TokenResponse.lifetimeSeconds/comparison#3',
 ];
 
 let reference: Reference;
@@ -85,11 +89,13 @@ describe('the mutation tool', () => {
   });
 
   it('keeps a dropped statement line blank, so the lines after it keep their numbers', () => {
-    const dropped = mutants.find((m) => m.id === 'TokenService.requestToken/drop-statement#8')!;
+    const dropped = mutants.find(
+      (m) => m.id === 'TokenRequest.ExternalAppTokenRequest/drop-statement#10',
+    )!;
     const source = reference.files.find((f) => f.path === dropped.file)!.source;
     const mutated = applyMutants(source, [dropped]).split('\n');
 
-    expect(dropped.code).toBe("addParameter(form, 'audience', settings.Audience__c);");
+    expect(dropped.code).toBe("addParameter('audience', settings.Audience__c);");
     expect(mutated[dropped.line - 1]!.trim()).toBe('');
     expect(mutated.length).toBe(source.split('\n').length);
   });

@@ -6,8 +6,8 @@
  * disagree, so a template change that the tool does not understand fails loudly instead of
  * silently producing fewer mutants.
  *
- * Ids are stable while a method's code is: `TokenService.requestToken/comparison#2` is the
- * second comparison mutant in requestToken, whatever line the method moves to.
+ * Ids are stable while a method's code is: `TokenResponse.lifetimeSeconds/comparison#2` is the
+ * second comparison mutant in lifetimeSeconds, whatever line the method moves to.
  */
 import type * as J from '../../../src/apex/parse/jorje.ts';
 import { position, tokenize, type Token } from './lexer.ts';
@@ -36,7 +36,7 @@ export interface MutationTarget {
 }
 
 export interface Mutant {
-  /** Stable: `TokenService.requestToken/comparison#2`. */
+  /** Stable: `TokenResponse.lifetimeSeconds/comparison#2`. */
   id: string;
   file: string;
   operator: MutationOperator;

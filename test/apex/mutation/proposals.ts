@@ -19,7 +19,7 @@ export interface Proposal {
 
 /**
  * None open. The 19 proposals of the first report (December 2026) are in the test templates now
- * (templates/classes/*Test.cls.hbs and templates/partials/customMetadata/TokenServiceTest.secret.hbs);
+ * (templates/classes/*Test.cls.hbs and templates/partials/customMetadata/, since split by class);
  * docs/mutation.md lists each by the generated test that took it over. Add a new proposal here
  * when a survivor shows a behaviour no generated test checks, then move it into the templates.
  */

@@ -18,6 +18,9 @@ const CLASSES = join(FORCE_APP, 'main', 'default', 'classes');
 /** The generated classes that are mutated, and the label used in ids. */
 export const TARGETS = [
   { path: 'ExternalAppTokenService.cls', label: 'TokenService' },
+  { path: 'ExternalAppTokenRequest.cls', label: 'TokenRequest' },
+  { path: 'ExternalAppTokenResponse.cls', label: 'TokenResponse' },
+  { path: 'ExternalAppTokenCache.cls', label: 'TokenCache' },
   { path: 'ExternalAppApiClient.cls', label: 'ApiClient' },
 ];
 
