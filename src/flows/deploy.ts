@@ -229,11 +229,7 @@ export async function deployProject(
       if (options.skipApexTests) return;
       // The runtime loads only when the tests run: a deploy that skips them starts sooner.
       const { runGeneratedTests } = await import('./apex.ts');
-      const run = await runGeneratedTests(
-        project.cwd,
-        vm.testClasses,
-        reporter,
-      );
+      const run = await runGeneratedTests(project.cwd, vm.testClasses, reporter);
       if (run.error) throw run.error;
     };
     const checks = await Promise.allSettled([verify(), compile(), apexTests()]);

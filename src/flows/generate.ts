@@ -176,11 +176,7 @@ export async function generateProject(
   if (options.mode === 'write' && options.apexTests && !refused) {
     // The runtime loads only when the tests run: a deploy that skips them starts sooner.
     const { runGeneratedTests } = await import('./apex.ts');
-    const run = await runGeneratedTests(
-      options.cwd,
-      project.testClasses,
-      reporter,
-    );
+    const run = await runGeneratedTests(options.cwd, project.testClasses, reporter);
     result.apexTests = {
       skipped: false,
       ran: run.summary.testsRan,
