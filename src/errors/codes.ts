@@ -124,6 +124,14 @@ export const ERROR_CODES = {
       'The config check should have refused this value: report it (run with --debug for where it failed).',
     ],
   },
+  GENERATED_NAME_COLLISION: {
+    exitCode: EXIT.generate,
+    summary:
+      'two services (or config entries) would generate the same file or metadata name, ignoring case',
+    actions: [
+      'Change the name of one of the two services in callout.config.json, then run `callout generate`.',
+    ],
+  },
   COMPILE_FAILED: {
     exitCode: EXIT.compile,
     summary: "Salesforce's Apex compiler (run offline) reported errors",

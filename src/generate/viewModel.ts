@@ -40,12 +40,16 @@ export interface RecordValueVM {
 }
 
 export interface RemoteSiteVM {
+  /** The service (its key in the config's `services`) this remote site is generated for. */
+  service: string;
   name: string;
   url: string;
   description: string;
 }
 
 export interface ExternalCredentialVM {
+  /** The service (its key in the config's `services`) these credentials are generated for. */
+  service: string;
   /** ExternalCredential and principal names; the principal access name is `${name}-${principal}`. */
   name: string;
   label: string;
@@ -244,11 +248,13 @@ function serviceVM(
     ? []
     : [
         {
+          service: name,
           name: checkName(`${prefix}_${name}_Token`, COMPONENT_NAME, `services.${name}`),
           url: origin(service.tokenUrl),
           description: `Token endpoint of ${name} (callout-kit).`,
         },
         {
+          service: name,
           name: checkName(`${prefix}_${name}_Api`, COMPONENT_NAME, `services.${name}`),
           url: origin(service.apiBaseUrl),
           description: `API of ${name} (callout-kit).`,
@@ -256,6 +262,7 @@ function serviceVM(
       ];
   const externalCredential: ExternalCredentialVM | null = ecMode
     ? {
+        service: name,
         name: credentialName,
         label: `${name} client credentials`,
         principal: 'ClientCredentials',

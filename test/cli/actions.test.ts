@@ -200,6 +200,21 @@ const SCENARIOS: Scenario[] = [
     env: NO_JAVA,
     followUp: true,
   },
+  // Services X and X_Api in externalCredential mode would generate one External Credential.
+  {
+    code: 'GENERATED_NAME_COLLISION',
+    argv: ['generate', ...GENERATE_FAST],
+    config: (u) => {
+      const one = token('/ok')(u);
+      const service = one.services.ExternalAppStage!;
+      return {
+        ...one,
+        secretStorage: 'externalCredential',
+        services: { Pay: service, Pay_Api: service },
+      };
+    },
+    env: NO_JAVA,
+  },
   { code: 'CLIENT_AUTH_REJECTED', argv: ['verify'], config: token('/invalid-client') },
   {
     code: 'CLIENT_AUTH_REJECTED',
