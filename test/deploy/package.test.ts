@@ -52,6 +52,26 @@ function recordValues(xml: string): Record<string, string | null> {
   );
 }
 
+type ObjectPermission = Record<string, string>;
+/** The objects a permission set grants read on and nothing else (create, edit, delete, all). */
+function readOnlyObjects(xml: string | undefined): string[] {
+  const granted = (
+    parser.parse(xml ?? '') as {
+      PermissionSet: { objectPermissions?: ObjectPermission | ObjectPermission[] };
+    }
+  ).PermissionSet.objectPermissions;
+  return [granted ?? []]
+    .flat()
+    .filter(
+      (p) =>
+        p.allowRead === 'true' &&
+        ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords', 'viewAllRecords'].every(
+          (k) => p[k] === 'false',
+        ),
+    )
+    .map((p) => p.object!);
+}
+
 // Loading core and SDR takes seconds on a busy machine: once, outside the tests' time.
 beforeAll(() => preloadDeployLibraries(), 30_000);
 
@@ -232,5 +252,10 @@ describe('the deploy package of some services', () => {
       'Vault_VaultBody-ClientCredentials',
       'Vault_VaultBody_Api-ApiAccess',
     ]);
+    // Rendered in memory for a subset, it keeps read access to User External Credentials.
+    for (const { zip } of [basic, kept])
+      expect(readOnlyObjects(zip.get('permissionsets/Vault_Callout.permissionset'))).toEqual([
+        'UserExternalCredential',
+      ]);
   });
 });
