@@ -285,6 +285,8 @@ const RAISED_BY: Partial<Record<ErrorCode, string[][]>> = {
   CACHE_UNSAFE: [['token'], ['verify'], ['request', 'GET', '/x']],
   SECRET_REFUSED: [['verify'], ['token'], ['deploy'], ['verify', '--secret-stdin']],
   SECRET_IN_PRODUCTION_METADATA: [['deploy']],
+  // Driven by the deploy tests against the fake org (a 300-character secret).
+  SECRET_TOO_LONG: [['deploy']],
   CLEAN_NOT_CONFIRMED: [['deploy', '--clean']],
   TOKEN_NOT_BEARER: [['verify'], ['token']],
   TOKEN_MALFORMED: [['verify'], ['token']],

@@ -182,6 +182,51 @@ describe('callout deploy against a protocol-level fake org', () => {
     expect(parseJson(result.stdout)).toMatchObject({ name: 'GENERATE_OUT_OF_DATE' });
   });
 
+  it('refuses a secret longer than ClientSecret__c holds before the org or the partner hear of it, naming the service, never the secret', async () => {
+    const dir = await project();
+    // 300 UTF-16 code units, as Salesforce counts a Text field: the canary, padded.
+    const long = CANARY_SECRET + 'x'.repeat(300 - CANARY_SECRET.length);
+    const orgBefore = org.requests().length;
+    const partnerBefore = faults.requests().length;
+    const run = (args: string[]) => deploy(dir, args, sf.env, { ...SECRETS, PARTNER_STAGE: long });
+    const [json, debug] = [await run(['--json']), await run(['--debug'])];
+    expect([json.code, debug.code]).toEqual([4, 4]);
+    expect(parseJson(json.stdout)).toMatchObject({
+      name: 'SECRET_TOO_LONG',
+      message: expect.stringMatching(/PartnerStage \(300 characters\).*255.*ClientSecret__c/),
+      actions: [
+        expect.stringContaining('"secretStorage": "externalCredential"'),
+        expect.any(String),
+      ],
+      data: { services: [{ service: 'PartnerStage', length: 300 }], limit: 255 },
+    });
+    // The --debug stack included: no form of the long secret anywhere.
+    const output = [json, debug].map((r) => r.stdout + r.stderr).join('\n');
+    for (const form of canaryForms(long)) expect(output).not.toContain(form);
+    expect(org.requests().length).toBe(orgBefore);
+    expect(faults.requests().length).toBe(partnerBefore);
+  });
+
+  it('counts the secret as Salesforce does: 255 UTF-16 code units fit, one astral character more does not', async () => {
+    const dir = await project();
+    org.setScenario('success');
+    const fits = CANARY_SECRET + 'y'.repeat(255 - CANARY_SECRET.length);
+    expect(
+      (await deploy(dir, ['--skip-verify'], sf.env, { ...SECRETS, PARTNER_STAGE: fits })).code,
+    ).toBe(0);
+    // 255 code points but 256 UTF-16 code units: an emoji counts two.
+    const astral = `${CANARY_SECRET}${'y'.repeat(254 - CANARY_SECRET.length)}\u{1F511}`;
+    expect([...astral]).toHaveLength(255);
+    const result = await deploy(dir, ['--skip-verify', '--json'], sf.env, {
+      ...SECRETS,
+      PARTNER_STAGE: astral,
+    });
+    expect(result.code).toBe(4);
+    expect(parseJson(result.stdout)).toMatchObject({
+      data: { services: [{ service: 'PartnerStage', length: 256 }] },
+    });
+  });
+
   it('externalCredential mode: secret only through the credentials API, never in the zip; permission set assigned', async () => {
     const dir = await project('externalCredential');
     org.setScenario('success');

@@ -5,7 +5,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
-import { buildDeployPackage } from '../../src/deploy/package.ts';
+import { buildDeployPackage, checkSecretsFit } from '../../src/deploy/package.ts';
 import { preloadDeployLibraries } from '../../src/deploy/libraries.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 import { unzip } from '../servers/fakeOrg.ts';
@@ -257,5 +257,38 @@ describe('the deploy package of some services', () => {
       expect(readOnlyObjects(zip.get('permissionsets/Vault_Callout.permissionset'))).toEqual([
         'UserExternalCredential',
       ]);
+  });
+});
+
+describe('the secret against the field that carries it', () => {
+  const config = (secretStorage: 'customMetadata' | 'externalCredential') =>
+    parseConfig({
+      prefix: 'Acme',
+      apiVersion: '64.0',
+      secretStorage,
+      services: {
+        A: {
+          tokenUrl: 'https://auth.example.test/t',
+          apiBaseUrl: 'https://api.example.test',
+          clientId: 'c',
+          clientSecret: { env: 'A_SECRET' },
+          clientAuth: 'basic',
+        },
+      },
+    });
+  const secrets = (length: number) => new Map([['A', new Secret('s'.repeat(length))]]);
+
+  it('customMetadata mode: up to 255 characters fit ClientSecret__c, 256 do not', () => {
+    expect(() => checkSecretsFit(config('customMetadata'), secrets(255))).not.toThrow();
+    expect(() => checkSecretsFit(config('customMetadata'), secrets(256))).toThrow(
+      expect.objectContaining({
+        name: 'SECRET_TOO_LONG',
+        data: expect.objectContaining({ limit: 255 }),
+      }),
+    );
+  });
+
+  it('externalCredential mode: no record field holds it, and the credentials API documents no limit', () => {
+    expect(() => checkSecretsFit(config('externalCredential'), secrets(300))).not.toThrow();
   });
 });
