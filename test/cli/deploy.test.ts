@@ -246,4 +246,37 @@ describe('callout deploy against a protocol-level fake org', () => {
     });
     expect(result.stdout + result.stderr).not.toContain(SECRETS.VAULT_SECRET);
   });
+
+  it('externalCredential mode: GETs the principal credentials first, POSTs when it holds none, PUTs when it does', async () => {
+    const dir = await project('externalCredential');
+    org.setScenario('success');
+    // The principal holds no credentials to begin with (another test may have set them).
+    await fetch(
+      `${org.instanceUrl}/services/data/v64.0/named-credentials/credential?externalCredential=Vault_VaultBasic&principalName=ClientCredentials&principalType=NamedPrincipal`,
+      { method: 'DELETE', headers: { Authorization: `Bearer ${org.accessToken}` } },
+    );
+    const runs: Array<{ calls: string[]; outcome: unknown }> = [];
+    for (let i = 0; i < 2; i++) {
+      const from = org.credentialRequests().length;
+      const result = await deploy(dir, ['--skip-verify', '--json']);
+      expect(result.code).toBe(0);
+      const calls = org.credentialRequests().slice(from);
+      // The GET names the principal in its query, as documented; nothing else carries it.
+      expect(new URLSearchParams(calls[0]!.search).get('principalName')).toBe('ClientCredentials');
+      runs.push({
+        calls: calls.map((c) => `${c.method} ${c.status}`),
+        outcome: (parseJson(result.stdout).result as { credentials: unknown }).credentials,
+      });
+    }
+    expect(runs).toEqual([
+      {
+        calls: ['GET 200', 'POST 201'],
+        outcome: [{ service: 'VaultBasic', credentials: 'created' }],
+      },
+      {
+        calls: ['GET 200', 'PUT 200'],
+        outcome: [{ service: 'VaultBasic', credentials: 'updated' }],
+      },
+    ]);
+  });
 });

@@ -352,7 +352,7 @@ describe('deploy --service in externalCredential mode', () => {
           ? ['Vault_VaultBody-ClientCredentials', 'Vault_VaultBody_Api-ApiAccess']
           : []),
       ]);
-      // POST, or POST then PUT when the principal has credentials already.
+      // GET, then POST, or PUT when the principal has credentials already.
       const sent = org.credentialRequests().slice(credentials);
       expect(
         new Set(sent.map((r) => (r.body as { externalCredential?: string }).externalCredential)),

@@ -484,7 +484,7 @@ return { polls, cancel, after };`,
     expect(out.cancel.id).toBe(out.after.id);
   });
 
-  it('the credential API: 400 for an unknown external credential, 201/200 once deployed', async () => {
+  it('the credential API: 400 for an unknown external credential, GET a Credential (empty, then set), 201/200 once deployed', async () => {
     fake.setScenario('success', { pollsToFinish: 0 });
     const body = {
       externalCredential: 'Acme_API',
@@ -501,6 +501,8 @@ return { polls, cancel, after };`,
       unknown: { error?: Failure };
       created: { value?: Record<string, unknown> };
       replaced: { value?: Record<string, unknown> };
+      before: { value?: Record<string, unknown> };
+      after: { value?: Record<string, unknown> };
     }>(
       sf,
       `
@@ -509,9 +511,12 @@ const send = (method, body) => capture(conn.request({ method, url, body: JSON.st
 const unknown = await send('POST', { ...input.body, externalCredential: 'Nope_API' });
 const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), { singlePackage: true });
 await conn.metadata.checkDeployStatus(id);
+const get = () => capture(conn.request(url + '?externalCredential=Acme_API&principalName=AcmePrincipal&principalType=NamedPrincipal'));
+const before = await get();
 const created = await send('POST', input.body);
+const after = await get();
 const replaced = await send('PUT', input.body);
-return { unknown, created, replaced };`,
+return { unknown, created, replaced, before, after };`,
       { zip: zip.toString('base64'), body },
     );
     expect(out.unknown.error).toMatchObject({ errorCode: 'INVALID_INPUT' });
@@ -526,12 +531,25 @@ return { unknown, created, replaced };`,
     expect(JSON.stringify(out.created.value)).not.toContain('s3cret');
     expect(out.replaced.value).toMatchObject({ externalCredential: 'Acme_API' });
     const recorded = fake.credentialRequests();
+    // GET answers the documented Credential: an empty credentials map before any is set.
+    expect(out.before.value).toMatchObject({
+      externalCredential: 'Acme_API',
+      principalName: 'AcmePrincipal',
+      principalType: 'NamedPrincipal',
+      credentials: {},
+    });
+    expect(out.after.value).toMatchObject({
+      credentials: { clientId: { value: 'client-1', encrypted: false } },
+    });
+    expect(JSON.stringify(out.after.value)).not.toContain('s3cret');
     expect(recorded.map((c) => `${c.method} ${c.status}`)).toEqual([
       'POST 400',
+      'GET 200',
       'POST 201',
+      'GET 200',
       'PUT 200',
     ]);
-    expect(recorded[1]?.body).toEqual(body);
+    expect(recorded[2]?.body).toEqual(body);
   });
 });
 

@@ -1719,6 +1719,24 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       const name = url.searchParams.get('principalName') ?? '';
       const k = key(ec, type, name);
       const stored = credentials.get(k);
+      // GET answers a Credential, as documented ("Response body for GET: Credential"): for a
+      // principal that holds none yet, with an empty credentials map.
+      const principals = externalCredentials.get(ec);
+      const principalExists =
+        externalCredentials.has(ec) &&
+        (type !== 'NamedPrincipal' || principals === undefined || principals.includes(name));
+      if (!stored && req.method === 'GET' && principalExists) {
+        answer(200, {
+          authenticationProtocol: null,
+          authenticationProtocolVariant: null,
+          authenticationStatus: 'NotConfigured',
+          credentials: {},
+          externalCredential: ec,
+          principalName: name,
+          principalType: type,
+        });
+        return;
+      }
       if (!stored) {
         answer(404, NOT_FOUND);
         return;
