@@ -38,7 +38,14 @@ export async function setPrincipalCredentials(
     }
   };
   const current = await step('reading', () =>
-    org.request<Credential | null>('GET', `${path}?${new URLSearchParams(principal).toString()}`),
+    org
+      .request<Credential | null>('GET', `${path}?${new URLSearchParams(principal).toString()}`)
+      // The documented answer is a Credential with an empty map; a NOT_FOUND for a principal that
+      // never held any is read the same way (POST then says what is missing, if anything is).
+      .catch((error: unknown) => {
+        if (notFound(error)) return null;
+        throw error;
+      }),
   );
   const held = Object.keys(current?.credentials ?? {}).length > 0;
   const body = {
@@ -55,6 +62,12 @@ export async function setPrincipalCredentials(
   }
   await step('setting', () => org.request('POST', path, body));
   return 'created';
+}
+
+/** jsforce puts Salesforce's errorCode in the error's errorCode and name. */
+function notFound(error: unknown): boolean {
+  const { errorCode, name } = (error ?? {}) as { errorCode?: unknown; name?: unknown };
+  return errorCode === 'NOT_FOUND' || name === 'NOT_FOUND';
 }
 
 /**

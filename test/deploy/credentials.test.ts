@@ -104,6 +104,16 @@ describe('setting the principal credentials', () => {
     expect(calls.map((c) => c.method)).toEqual(['GET', 'PUT']);
   });
 
+  it('takes a NOT_FOUND answer to the GET (jsforce: errorCode and name) as holding none', async () => {
+    const notFound = Object.assign(new Error('The requested resource does not exist'), {
+      name: 'NOT_FOUND',
+      errorCode: 'NOT_FOUND',
+    });
+    const { org, calls } = scripted((c) => (c.method === 'GET' ? notFound : {}));
+    expect(await set(org)).toBe('created');
+    expect(calls.map((c) => c.method)).toEqual(['GET', 'POST']);
+  });
+
   it('takes a Credential without a credentials map as holding none', async () => {
     const { org, calls } = scripted((c) => (c.method === 'GET' ? { credentials: null } : {}));
     expect(await set(org)).toBe('created');
