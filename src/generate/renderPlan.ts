@@ -107,7 +107,7 @@ export function renderPlan(project: ProjectVM): PlannedArtifact[] {
   ];
   throw new CalloutError(
     'GENERATED_NAME_COLLISION',
-    `Generated names collide, so one file would replace the other: ${collisions.map(describe).join('; ')}.`,
+    `Generated names collide (ignoring case, as Salesforce and macOS do), so one would overwrite the other: ${collisions.map(describe).join('; ')}.`,
     {
       data: { collisions },
       // Sources that are not services are callout-kit's own names (prefix + role): a bug.
