@@ -200,7 +200,7 @@ describe('callout verify --apex, customMetadata mode', () => {
     });
     expectNoCanary(result);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('AcmeTokenService and AcmeApiClient, run locally');
+    expect(result.stdout).toContain('AcmeTokenService and AcmeApi, run locally');
     expect(result.stdout).toContain('Token request (HTTP 200): the same as the harness sends');
     expect(result.stdout).toContain('Authorization: Basic ****');
     expect(result.stdout).toContain('Token callouts in the second transaction: 0');
