@@ -114,4 +114,31 @@ describe('the reference output runs locally', () => {
     expect(tokenCallouts).toBe(3);
     expect(runtime.callouts).toHaveLength(6);
   });
+
+  // HttpRequest has no getTimeout(), so no Apex test can see the timeout; the transport does.
+  it("sends an API request with the service's timeout, or the request's own", async () => {
+    const requests: TransportRequest[] = [];
+    const runtime = await loadApexProject({
+      dirs: [FORCE_APP],
+      customMetadata: {
+        ExternalAppService__mdt: [
+          { DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: CANARY } },
+        ],
+      },
+      transport: async (request) => {
+        requests.push(request);
+        return { status: 200, headers: {}, body: '{"access_token":"tok","expires_in":3600}' };
+      },
+    });
+
+    const result = await runtime.runAnonymous(
+      "ExternalAppApi api = ExternalAppApi.service('ExternalAppStage');\n" +
+        "api.get('/ping').send();\n" +
+        "api.get('/ping').timeout(30000).send();",
+    );
+
+    expect(result.exception).toBeUndefined();
+    const api = requests.filter((r) => r.url.endsWith('/ping'));
+    expect(api.map((r) => r.timeoutMs)).toEqual([10000, 30000]);
+  });
 });
