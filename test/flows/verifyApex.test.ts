@@ -122,6 +122,9 @@ beforeAll(async () => {
       AcmeWrongSecret: service({ clientSecret: { env: 'WRONG_SECRET' } }),
       AcmeWhitelabel: service({ tokenUrl: faults.url('/whitelabel') }),
       AcmeRefused: service({ tokenUrl: await refusedUrl() }),
+      AcmeDraft: service({
+        probe: { method: 'POST', path: '/loans/drafts', body: '{"amount":1000}' },
+      }),
     }),
     generatedProject('externalCredential', {
       VaultBasic: service({}),
@@ -192,6 +195,21 @@ describe('callout verify --apex, customMetadata mode', () => {
       expect(oidc.tokenRequests() - before).toBe(1);
     },
   );
+
+  it('a probe with a body: the generated client sends it as JSON, as the harness does', async () => {
+    const { result, json } = await verifyApex(customMetadata, 'AcmeDraft');
+    expect(result.code).toBe(0);
+    const [report] = servicesOf(json);
+    expect(report).toMatchObject({
+      ok: true,
+      probe: { method: 'POST', path: '/loans/drafts', httpStatus: 201 },
+    });
+    const callouts = report!.callouts as JsonCallout[];
+    const probe = callouts.find((c) => c.kind === 'api')!;
+    expect(probe.differences).toEqual([]);
+    expect(probe.body).toBe('{"amount":1000}');
+    expect(probe.headers['Content-Type']).toBe('application/json');
+  });
 
   it('prints the callouts side by side with the harness for people', async () => {
     const result = await runCli(['verify', '--apex', 'AcmeBasic'], {
