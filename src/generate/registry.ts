@@ -64,10 +64,10 @@ const apexClass = (template: string, name: (p: ProjectVM) => string): ArtifactSp
 export const ARTIFACTS: readonly ArtifactSpec[] = [
   ...apexClass('CalloutException', (p) => p.classes.exception),
   ...apexClass('TokenService', (p) => p.classes.tokenService),
-  ...apexClass('ApiClient', (p) => p.classes.apiClient),
+  ...apexClass('Api', (p) => p.classes.apiClient),
   ...apexClass('CalloutMock', (p) => p.classes.calloutMock),
   ...apexClass('TokenServiceTest', (p) => p.classes.tokenServiceTest),
-  ...apexClass('ApiClientTest', (p) => p.classes.apiClientTest),
+  ...apexClass('ApiTest', (p) => p.classes.apiClientTest),
   spec({
     template: 'objects/Service__mdt/Service__mdt.object-meta.xml.hbs',
     items: project,

@@ -104,10 +104,12 @@ export interface ProjectVM {
   secretStorage: CalloutConfig['secretStorage'];
   classes: {
     tokenService: string;
+    /** The API client, `${prefix}Api` (its request builder), from templates/classes/Api.cls.hbs. */
     apiClient: string;
     exception: string;
     calloutMock: string;
     tokenServiceTest: string;
+    /** `${prefix}ApiTest`. */
     apiClientTest: string;
   };
   /** Custom Metadata type: API name (with __mdt) and the name used in record file names (without). */
@@ -444,11 +446,11 @@ export function buildProjectVM(
     secretStorage: config.secretStorage,
     classes: {
       tokenService: cls('TokenService'),
-      apiClient: cls('ApiClient'),
+      apiClient: cls('Api'),
       exception: cls('CalloutException'),
       calloutMock: cls('CalloutMock'),
       tokenServiceTest: cls('TokenServiceTest'),
-      apiClientTest: cls('ApiClientTest'),
+      apiClientTest: cls('ApiTest'),
     },
     settingsType: {
       apiName: `${typeName}__mdt`,

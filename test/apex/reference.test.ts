@@ -18,20 +18,20 @@ describe('the reference output runs locally', () => {
       .map((t) => `${t.FullName}: ${t.Message}`);
     expect(failures).toEqual([]);
     // Every @IsTest method of the two generated test classes ran.
-    const declared = ['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']
+    const declared = ['ExternalAppTokenServiceTest', 'ExternalAppApiTest']
       .map((name) => readFileSync(join(FORCE_APP, 'main/default/classes', `${name}.cls`), 'utf8'))
       .map((source) => source.match(/@IsTest\s+(?:private\s+)?static void /g)?.length ?? 0)
       .reduce((a, b) => a + b, 0);
     expect(declared).toBeGreaterThan(20);
     expect(result.summary.testsRan).toBe(declared);
     expect(new Set(result.tests.map((t) => t.ApexClass.Name))).toEqual(
-      new Set(['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']),
+      new Set(['ExternalAppTokenServiceTest', 'ExternalAppApiTest']),
     );
     const coverage = Object.fromEntries(
       result.coverage!.coverage.map((c) => [c.name, c.coveredPercent]),
     );
     expect(coverage.ExternalAppTokenService).toBeGreaterThanOrEqual(90);
-    expect(coverage.ExternalAppApiClient).toBeGreaterThanOrEqual(90);
+    expect(coverage.ExternalAppApi).toBeGreaterThanOrEqual(90);
     expect(coverage.ExternalAppCalloutException).toBeGreaterThanOrEqual(90);
     expect(Object.keys(coverage)).not.toContain('ExternalAppCalloutMock');
   });
@@ -44,9 +44,7 @@ describe('the reference output runs locally', () => {
       result.tests.filter((t) => t.Outcome !== 'Pass').map((t) => `${t.FullName}: ${t.Message}`),
     ).toEqual([]);
     expect(result.summary.testsRan).toBeGreaterThan(20);
-    for (const cls of result.coverage!.coverage.filter((c) =>
-      /TokenService|ApiClient/.test(c.name),
-    ))
+    for (const cls of result.coverage!.coverage.filter((c) => /(TokenService|Api)$/.test(c.name)))
       expect({ [cls.name]: cls.coveredPercent >= 90 }).toEqual({ [cls.name]: true });
   });
 
@@ -108,12 +106,39 @@ describe('the reference output runs locally', () => {
       },
     });
     const block =
-      "System.debug(ExternalAppApiClient.send('ExternalAppStage', 'GET', '/ping', null).getStatusCode());";
+      "System.debug(ExternalAppApi.service('ExternalAppStage').get('/ping').send().getStatusCode());";
 
     for (let i = 0; i < 3; i++)
       expect((await runtime.runAnonymous(block)).debugLines).toEqual(['200']);
 
     expect(tokenCallouts).toBe(3);
     expect(runtime.callouts).toHaveLength(6);
+  });
+
+  // HttpRequest has no getTimeout(), so no Apex test can see the timeout; the transport does.
+  it("sends an API request with the service's timeout, or the request's own", async () => {
+    const requests: TransportRequest[] = [];
+    const runtime = await loadApexProject({
+      dirs: [FORCE_APP],
+      customMetadata: {
+        ExternalAppService__mdt: [
+          { DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: CANARY } },
+        ],
+      },
+      transport: async (request) => {
+        requests.push(request);
+        return { status: 200, headers: {}, body: '{"access_token":"tok","expires_in":3600}' };
+      },
+    });
+
+    const result = await runtime.runAnonymous(
+      "ExternalAppApi api = ExternalAppApi.service('ExternalAppStage');\n" +
+        "api.get('/ping').send();\n" +
+        "api.get('/ping').timeout(30000).send();",
+    );
+
+    expect(result.exception).toBeUndefined();
+    const api = requests.filter((r) => r.url.endsWith('/ping'));
+    expect(api.map((r) => r.timeoutMs)).toEqual([10000, 30000]);
   });
 });

@@ -41,12 +41,12 @@ describe('callout deploy against a protocol-level fake org', () => {
     expect(json.result).toMatchObject({ success: true, targetOrg: sf.username });
     expect(json.result.tests.run).toBeGreaterThan(0);
     expect(json.result.coverage.map((c) => c.className)).toEqual(
-      expect.arrayContaining(['PartnerTokenService', 'PartnerApiClient']),
+      expect.arrayContaining(['PartnerTokenService', 'PartnerApi']),
     );
     const sent = org.deploys()[before]!;
     expect(sent.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest'],
+      runTests: ['PartnerTokenServiceTest', 'PartnerApiTest'],
       checkOnly: false,
     });
     // Verify ran against the partner before the deploy.
@@ -108,8 +108,8 @@ describe('callout deploy against a protocol-level fake org', () => {
     const dir = await project();
     org.setScenario('componentFailure', {
       componentFailure: {
-        fileName: 'classes/PartnerApiClient.cls',
-        fullName: 'PartnerApiClient',
+        fileName: 'classes/PartnerApi.cls',
+        fullName: 'PartnerApi',
         lineNumber: 12,
         columnNumber: 5,
         problem: 'Variable does not exist: x',
@@ -117,7 +117,7 @@ describe('callout deploy against a protocol-level fake org', () => {
     });
     const result = await deploy(dir);
     expect(result.code).toBe(8);
-    expect(result.stdout).toContain('force-app/main/default/classes/PartnerApiClient.cls:12:5');
+    expect(result.stdout).toContain('force-app/main/default/classes/PartnerApi.cls:12:5');
     expect(result.stdout).toContain('Variable does not exist: x');
     expect(result.stderr).toContain('DEPLOY_FAILED');
   });
@@ -175,7 +175,7 @@ describe('callout deploy against a protocol-level fake org', () => {
 
   it('refuses to deploy generated source that differs from the config', async () => {
     const dir = await project();
-    const file = join(dir, 'force-app/main/default/classes/PartnerApiClient.cls');
+    const file = join(dir, 'force-app/main/default/classes/PartnerApi.cls');
     await writeFile(file, `${await readFile(file, 'utf8')}// edit\n`);
     const result = await deploy(dir, ['--json']);
     expect(result.code).toBe(5);

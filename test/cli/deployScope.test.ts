@@ -98,7 +98,7 @@ describe('deploy sends what callout-kit owns', () => {
     expect(json.result.components.names).not.toContain('ApexClass:Mine');
     expect(org.deploys()[before]!.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest'],
+      runTests: ['PartnerTokenServiceTest', 'PartnerApiTest'],
     });
   });
 
@@ -112,7 +112,7 @@ describe('deploy sends what callout-kit owns', () => {
       expect.arrayContaining([
         'classes/Mine.cls',
         'classes/MineTest.cls',
-        'classes/PartnerApiClient.cls',
+        'classes/PartnerApi.cls',
       ]),
     );
     expect(org.deploys()[before]!.options.testLevel).toBe('RunLocalTests');
@@ -131,7 +131,7 @@ describe('deploy sends what callout-kit owns', () => {
     expect(result.code).toBe(0);
     expect(org.deploys()[before]!.options).toMatchObject({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['PartnerTokenServiceTest', 'PartnerApiClientTest', 'MineTest'],
+      runTests: ['PartnerTokenServiceTest', 'PartnerApiTest', 'MineTest'],
     });
     expect(sentFiles(before)).toContain('classes/Mine.cls');
   });

@@ -81,7 +81,7 @@ describe('the deploy package', () => {
     expect(pkg.components).toEqual(
       expect.arrayContaining([
         'ApexClass:ExternalAppTokenService',
-        'ApexClass:ExternalAppApiClient',
+        'ApexClass:ExternalAppApi',
         'CustomObject:ExternalAppService__mdt',
         'CustomMetadata:ExternalAppService.ExternalAppStage',
         'CustomMetadata:ExternalAppService.ExternalAppProd',
@@ -89,7 +89,7 @@ describe('the deploy package', () => {
         'RemoteSiteSetting:ExternalApp_ExternalAppStage_Token',
       ]),
     );
-    expect(pkg.testClasses).toEqual(['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest']);
+    expect(pkg.testClasses).toEqual(['ExternalAppTokenServiceTest', 'ExternalAppApiTest']);
     expect(pkg.componentSet.sourceApiVersion).toBe('64.0');
   });
 

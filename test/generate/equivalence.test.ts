@@ -141,7 +141,7 @@ function build(config: ConfigInput) {
  * without prettier: the runtime parses the raw template output just as well.
  */
 const engine = createTemplateEngine();
-const RUNTIME_CLASSES = /^classes\/Hx(TokenService|ApiClient|CalloutException)\.cls$/;
+const RUNTIME_CLASSES = /^classes\/Hx(TokenService|Api|CalloutException)\.cls$/;
 const CASE_METADATA = /^(customMetadata|namedCredentials|externalCredentials)\//;
 
 function render(vm: ProjectVM, wanted: RegExp): Array<{ path: string; content: string }> {

@@ -548,7 +548,7 @@ describe('externalCredential mode', () => {
       PermissionSet: {
         '@xmlns': NS,
         classAccesses: [
-          { apexClass: 'AcmeApiClient', enabled: 'true' },
+          { apexClass: 'AcmeApi', enabled: 'true' },
           { apexClass: 'AcmeTokenService', enabled: 'true' },
         ],
         externalCredentialPrincipalAccesses: [

@@ -18,7 +18,7 @@ const CLASSES = join(FORCE_APP, 'main', 'default', 'classes');
 /** The generated classes that are mutated, and the label used in ids. */
 export const TARGETS = [
   { path: 'ExternalAppTokenService.cls', label: 'TokenService' },
-  { path: 'ExternalAppApiClient.cls', label: 'ApiClient' },
+  { path: 'ExternalAppApi.cls', label: 'Api' },
 ];
 
 export interface Reference {
