@@ -3,7 +3,7 @@
 //      parses every class and runs all @IsTest methods (the `callout test` path). Median of N runs.
 //   2. Many parses: N anonymous blocks through one serializer process each (the CLI's default)
 //      and through the parser server (`startParserServer`, the conformance suite's path).
-//   3. Callouts per ExternalAppApiClient.send over 100 transactions sharing one org cache, with a
+//   3. Callouts per ExternalAppApi request (send()) over 100 transactions sharing one org cache, with a
 //      1 MB partition (one token callout in total: 1.01) and with a 0 MB partition (2.0).
 // Usage: node scripts/bench-apex.ts [--runs N] [--json]
 import { spawn } from 'node:child_process';
@@ -74,7 +74,7 @@ async function calloutsPerCall(capacityMb: number): Promise<number> {
       body: request.url.includes('/oauth/token') ? '{"access_token":"t","expires_in":3600}' : '{}',
     }),
   });
-  const block = "ExternalAppApiClient.send('ExternalAppStage', 'GET', '/ping', null);";
+  const block = "ExternalAppApi.service('ExternalAppStage').get('/ping').send();";
   for (let i = 0; i < 100; i++) {
     const result = await runtime.runAnonymous(block);
     if (result.exception) throw new Error(`${result.exception.type}: ${result.exception.message}`);
@@ -133,8 +133,8 @@ else
       `  CPU time of that Node process (median): ${figures.coldTestRunNodeCpuMs} ms; machine load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
       `the same, new process with a warm parse cache (parseCacheDir): median ${figures.coldTestRunWithParseCacheMs.median} ms (${figures.coldTestRunWithParseCacheMs.runs.join(', ')})`,
       `${PARSES} anonymous blocks parsed, 2 at a time: one serializer process each ${figures.anonymousParsesNativeMs} ms; parser server (startParserServer) ${figures.anonymousParsesServerMs} ms after a ${figures.parserServerStartMs} ms JVM start`,
-      `callouts per ApiClient.send over 100 transactions, 1 MB org cache: ${figures.calloutsPerApiCallWithOrgCache}`,
-      `callouts per ApiClient.send over 100 transactions, 0 MB org cache: ${figures.calloutsPerApiCallWithZeroMbCache}`,
+      `callouts per Api send() over 100 transactions, 1 MB org cache: ${figures.calloutsPerApiCallWithOrgCache}`,
+      `callouts per Api send() over 100 transactions, 0 MB org cache: ${figures.calloutsPerApiCallWithZeroMbCache}`,
       '',
     ].join('\n'),
   );

@@ -33,7 +33,7 @@ const SF_DIR = join(REPO, '.bench/sf');
 const SF_RUN = join(SF_DIR, 'node_modules/@salesforce/cli/bin/run.js');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const ORG_MS = Number(process.env.BENCH_ORG_MS ?? 1000);
-const TESTS = ['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest'];
+const TESTS = ['ExternalAppTokenServiceTest', 'ExternalAppApiTest'];
 
 interface Run {
   wall: number;

@@ -1,6 +1,6 @@
 /**
  * `npm run mutation`: the mutation score of the generated Apex tests. Every mutant of the
- * reference ExternalAppTokenService and ExternalAppApiClient (test/apex/mutation/) runs against the
+ * reference ExternalAppTokenService and ExternalAppApi (test/apex/mutation/) runs against the
  * generated tests in the local Apex runtime, in two worker threads; prints the score, the time and
  * each survivor. Exits 1 when fewer than 90% of the supported mutants are killed, or when a
  * mutant could not be judged (a runtime error or a timeout).

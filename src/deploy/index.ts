@@ -35,7 +35,12 @@ export {
 export { preloadDeployLibraries, type DeployLibraries } from './libraries.ts';
 export { connectOrg, type OrgConnection } from './org.ts';
 export { guardSecretInMetadata, readOrgKind, type OrgKind } from './orgKind.ts';
-export { buildDeployPackage, secretRecords, type DeployPackage } from './package.ts';
+export {
+  buildDeployPackage,
+  checkSecretsFit,
+  secretRecords,
+  type DeployPackage,
+} from './package.ts';
 export {
   createScratchOrg,
   DEFAULT_DEFINITION,

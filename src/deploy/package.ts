@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { ComponentSet } from '@salesforce/source-deploy-retrieve';
 import type { CalloutConfig } from '../config/schema.ts';
 import type { Secret } from '../config/secret.ts';
+import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { CalloutError } from '../errors/index.ts';
 import { ARTIFACTS } from '../generate/registry.ts';
 import { buildProjectVM, type ProjectVM } from '../generate/viewModel.ts';
@@ -60,6 +61,39 @@ export function secretRecords(packageDir: string, project: ProjectVM): Map<strin
     files.set(resolve(packageDir, record.output(project, item)), Buffer.from(content));
   }
   return files;
+}
+
+/**
+ * customMetadata mode: each secret must fit the record field that carries it (ClientSecret__c,
+ * Text(255)); a longer one fails the record's deploy in the org. Counted as Salesforce counts
+ * text, in UTF-16 code units (JavaScript's length). Run before anything is sent, verify's token
+ * request included; the error names the service and the limit, never the secret. externalCredential
+ * mode has no such field: Salesforce documents no length limit for the credentials API's values.
+ */
+export function checkSecretsFit(
+  config: CalloutConfig,
+  secrets: ReadonlyMap<string, Secret>,
+  settings: readonly SettingSpec[] = SETTINGS,
+): void {
+  if (config.secretStorage !== 'customMetadata') return;
+  const field = settings.find((s) => s.secret);
+  if (!field) return;
+  const tooLong = [...secrets]
+    .filter(([, secret]) => secret.length > field.length)
+    .map(([service, secret]) => ({ service, length: secret.length }));
+  if (tooLong.length === 0) return;
+  const which = tooLong.map((t) => `${t.service} (${t.length} characters)`).join(', ');
+  throw new CalloutError(
+    'SECRET_TOO_LONG',
+    `The client secret of ${which} is longer than the ${field.length} characters the ${field.field} field of the Custom Metadata record holds (customMetadata mode); the org would refuse the record.`,
+    {
+      data: { services: tooLong, field: field.field, limit: field.length },
+      actions: [
+        'Keep the secret in an External Credential, which has no such field: set "secretStorage": "externalCredential" in callout.config.json, run `callout generate`, then `callout deploy`.',
+        `Or ask the API provider for a client secret of at most ${field.length} characters, and set it where clientSecret points.`,
+      ],
+    },
+  );
 }
 
 const PERMISSION_SET_TEMPLATE = 'permissionsets/permissionset.permissionset-meta.xml.hbs';

@@ -104,6 +104,14 @@ export const ERROR_CODES = {
       'Put the client secret alone on one line in a regular file (chmod 600), set it in the environment variable named in clientSecret.env, or pipe it in with --secret-stdin.',
     ],
   },
+  SECRET_TOO_LONG: {
+    exitCode: EXIT.secret,
+    summary:
+      'customMetadata mode: the client secret is longer than the Custom Metadata field that holds it (255 characters)',
+    actions: [
+      'Keep the secret in an External Credential: set "secretStorage": "externalCredential" in callout.config.json, run `callout generate`, then `callout deploy`.',
+    ],
+  },
   GENERATE_REFUSED: {
     exitCode: EXIT.generate,
     summary: 'generate refused to overwrite files changed by hand',
@@ -122,6 +130,14 @@ export const ERROR_CODES = {
     summary: 'a value cannot be written into the generated Apex or XML',
     actions: [
       'The config check should have refused this value: report it (run with --debug for where it failed).',
+    ],
+  },
+  GENERATED_NAME_COLLISION: {
+    exitCode: EXIT.generate,
+    summary:
+      'two services (or config entries) would generate the same file or metadata name, ignoring case',
+    actions: [
+      'Change the name of one of the two services in callout.config.json, then run `callout generate`.',
     ],
   },
   COMPILE_FAILED: {

@@ -4,6 +4,7 @@ import {
   buildDeployPackage,
   capacityReport,
   capacityWarning,
+  checkSecretsFit,
   connectOrg,
   createScratchOrg,
   definitionFile,
@@ -181,6 +182,8 @@ export async function deployProject(
     const secrets = new Map<string, Secret>();
     for (const { name, service } of services)
       secrets.set(name, await project.secret(name, service));
+    // A secret the record field cannot hold fails here, before verify sends it anywhere.
+    checkSecretsFit(config, secrets);
     // Verify, the compile check and the local test run are independent: they run together, and
     // the first failure in that order is the one reported.
     const verify = async () => {

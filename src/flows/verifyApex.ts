@@ -451,7 +451,7 @@ function anonymousApex(
   ];
   if (probe) {
     lines.push(
-      `HttpResponse response = ${project.classes.apiClient}.send(${apexString(service)}, ${apexString(probe.method)}, ${apexString(probe.path)}, ${probe.body === undefined ? 'null' : apexString(probe.body)});`,
+      `HttpResponse response = ${project.classes.apiClient}.service(${apexString(service)}).request(${apexString(probe.method)}, ${apexString(probe.path)})${probe.body === undefined ? '' : `.body(${apexString(probe.body)}, 'application/json')`}.send();`,
       `System.debug('probe ' + response.getStatusCode());`,
     );
   }

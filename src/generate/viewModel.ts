@@ -40,12 +40,16 @@ export interface RecordValueVM {
 }
 
 export interface RemoteSiteVM {
+  /** The service (its key in the config's `services`) this remote site is generated for. */
+  service: string;
   name: string;
   url: string;
   description: string;
 }
 
 export interface ExternalCredentialVM {
+  /** The service (its key in the config's `services`) these credentials are generated for. */
+  service: string;
   /** ExternalCredential and principal names; the principal access name is `${name}-${principal}`. */
   name: string;
   label: string;
@@ -107,6 +111,7 @@ export interface ProjectVM {
     tokenResponse: string;
     /** The transaction cache and the Platform Cache store. */
     tokenCache: string;
+    /** The API client, `${prefix}Api` (its request builder), from templates/classes/Api.cls.hbs. */
     apiClient: string;
     exception: string;
     calloutMock: string;
@@ -114,6 +119,7 @@ export interface ProjectVM {
     tokenRequestTest: string;
     tokenResponseTest: string;
     tokenCacheTest: string;
+    /** `${prefix}ApiTest`. */
     apiClientTest: string;
   };
   /** Every generated test class, in the order they run. */
@@ -261,11 +267,13 @@ function serviceVM(
     ? []
     : [
         {
+          service: name,
           name: checkName(`${prefix}_${name}_Token`, COMPONENT_NAME, `services.${name}`),
           url: origin(service.tokenUrl),
           description: `Token endpoint of ${name} (callout-kit).`,
         },
         {
+          service: name,
           name: checkName(`${prefix}_${name}_Api`, COMPONENT_NAME, `services.${name}`),
           url: origin(service.apiBaseUrl),
           description: `API of ${name} (callout-kit).`,
@@ -273,6 +281,7 @@ function serviceVM(
       ];
   const externalCredential: ExternalCredentialVM | null = ecMode
     ? {
+        service: name,
         name: credentialName,
         label: `${name} client credentials`,
         principal: 'ClientCredentials',
@@ -450,14 +459,14 @@ export function buildProjectVM(
     tokenRequest: cls('TokenRequest'),
     tokenResponse: cls('TokenResponse'),
     tokenCache: cls('TokenCache'),
-    apiClient: cls('ApiClient'),
+    apiClient: cls('Api'),
     exception: cls('CalloutException'),
     calloutMock: cls('CalloutMock'),
     tokenServiceTest: cls('TokenServiceTest'),
     tokenRequestTest: cls('TokenRequestTest'),
     tokenResponseTest: cls('TokenResponseTest'),
     tokenCacheTest: cls('TokenCacheTest'),
-    apiClientTest: cls('ApiClientTest'),
+    apiClientTest: cls('ApiTest'),
   };
   const shape = requestShape(settings);
   const services = Object.entries(config.services)

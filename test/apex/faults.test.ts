@@ -50,18 +50,18 @@ describe('planted faults in the generated Apex make its tests fail, naming test 
   });
 
   it('the 401 retry removed', async () => {
-    const result = await runWithFault('ExternalAppApiClient.cls', (s) =>
+    const result = await runWithFault('ExternalAppApi.cls', (s) =>
       s.replace('if (response.getStatusCode() == UNAUTHORIZED) {', 'if (false) {'),
     );
 
     const failure = result.tests.find(
-      (t) => t.MethodName === 'it_retries_once_with_a_new_token_after_401',
+      (t) => t.MethodName === 'sendRetriesOnceWithANewTokenAfter401',
     );
     expect(failure?.Outcome).toBe('Fail');
     expect(failure?.Message).toContain('Expected: 200, Actual: 401');
     const line = Number(/line (\d+)/.exec(failure?.StackTrace ?? '')?.[1]);
     const testSource = reference
-      .find((f) => f.path === 'ExternalAppApiClientTest.cls')!
+      .find((f) => f.path === 'ExternalAppApiTest.cls')!
       .source.split('\n');
     expect(testSource[line - 1]).toContain(
       "Assert.areEqual(200, response.getStatusCode(), 'the retry succeeded');",

@@ -31,8 +31,8 @@ describe('reading a package directory', () => {
   it('reads classes, records, field types and the org cache partition of force-app', async () => {
     const contents = await readPackageDir(join(import.meta.dirname, '..', '..', 'force-app'));
     expect(contents.files.map((f) => f.path.split('/').pop()).sort()).toEqual([
-      'ExternalAppApiClient.cls',
-      'ExternalAppApiClientTest.cls',
+      'ExternalAppApi.cls',
+      'ExternalAppApiTest.cls',
       'ExternalAppCalloutException.cls',
       'ExternalAppCalloutMock.cls',
       'ExternalAppTokenCache.cls',

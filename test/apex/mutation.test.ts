@@ -30,10 +30,15 @@ const SAMPLE = [
   'TokenResponse.lifetimeSeconds/remove-not#1',
   'TokenResponse.redact/return-value#2',
   'TokenCache.CachedToken.isValidAt/comparison#1',
-  'ApiClient.UNAUTHORIZED/constant#1',
-  'ApiClient.send/comparison#2',
-  'ApiClient.send/drop-statement#3',
-  'ApiClient.sendWithToken/constant#3',
+  'Api.UNAUTHORIZED/constant#1',
+  'Api.Request.send/comparison#1',
+  'Api.Request.send/drop-statement#1',
+  'Api.Request.toHttpRequest/constant#6',
+  'Api.Request.query/constant#3',
+  'Api.Request.header/constant#3',
+  'Api.Request.timeout/call-swap#1',
+  'Api.sendOnce/constant#4',
+  'Api.hostOf/constant#1',
   // Behaviours the generated tests gained from the mutation report (docs/mutation.md).
   'TokenCache.PARTITION/constant#1',
   'TokenService.getSettings/drop-statement#2',
@@ -66,10 +71,10 @@ describe('the mutation tool', () => {
   });
 
   it('describes each mutant by class, line and change, and changes only that', () => {
-    const flip = mutants.find((m) => m.id === 'ApiClient.send/comparison#2')!;
+    const flip = mutants.find((m) => m.id === 'Api.Request.send/comparison#1')!;
     const source = reference.files.find((f) => f.path === flip.file)!.source;
 
-    expect(flip.description).toBe(`ApiClient:L${flip.line} '==' -> '!='`);
+    expect(flip.description).toBe(`Api:L${flip.line} '==' -> '!='`);
     expect(flip.code).toBe('if (response.getStatusCode() == UNAUTHORIZED) {');
     expect(source.split('\n')[flip.line - 1]!.trim()).toBe(flip.code);
     expect(applyMutants(source, [flip])).toBe(

@@ -331,3 +331,16 @@ describe('JSON from a server', () => {
     ]);
   });
 });
+
+describe('Java regular expressions', () => {
+  it('reads *+ inside a character class as literals, and refuses a possessive quantifier outside one', async () => {
+    const runtime = await loadApexProject({});
+    const inClass = await runtime.runAnonymous(
+      `System.debug(Pattern.matches('[a*+]+', 'a+*')); System.debug(Pattern.matches('[\\\\]*+]+', ']+'));`,
+    );
+    expect(inClass.debugLines).toEqual(['true', 'true']);
+    await expect(runtime.runAnonymous(`Pattern.matches('a*+', 'aa');`)).rejects.toMatchObject({
+      name: 'APEX_UNSUPPORTED',
+    });
+  });
+});

@@ -23,7 +23,7 @@ describe('the reference output runs locally', () => {
       'ExternalAppTokenRequestTest',
       'ExternalAppTokenResponseTest',
       'ExternalAppTokenCacheTest',
-      'ExternalAppApiClientTest',
+      'ExternalAppApiTest',
     ];
     const declared = testClasses
       .map((name) => readFileSync(join(FORCE_APP, 'main/default/classes', `${name}.cls`), 'utf8'))
@@ -40,7 +40,7 @@ describe('the reference output runs locally', () => {
       'ExternalAppTokenRequest',
       'ExternalAppTokenResponse',
       'ExternalAppTokenCache',
-      'ExternalAppApiClient',
+      'ExternalAppApi',
       'ExternalAppCalloutException',
     ])
       expect({ [cls]: coverage[cls] }).toEqual({ [cls]: expect.any(Number) as number });
@@ -61,7 +61,7 @@ describe('the reference output runs locally', () => {
     ).toEqual([]);
     expect(result.summary.testsRan).toBeGreaterThan(20);
     for (const cls of result.coverage!.coverage.filter((c) =>
-      /Token(Service|Request|Response|Cache)|ApiClient/.test(c.name),
+      /(Token(Service|Request|Response|Cache)|Api)$/.test(c.name),
     ))
       expect({ [cls.name]: cls.coveredPercent >= 90 }).toEqual({ [cls.name]: true });
   });
@@ -148,12 +148,39 @@ describe('the reference output runs locally', () => {
       },
     });
     const block =
-      "System.debug(ExternalAppApiClient.send('ExternalAppStage', 'GET', '/ping', null).getStatusCode());";
+      "System.debug(ExternalAppApi.service('ExternalAppStage').get('/ping').send().getStatusCode());";
 
     for (let i = 0; i < 3; i++)
       expect((await runtime.runAnonymous(block)).debugLines).toEqual(['200']);
 
     expect(tokenCallouts).toBe(3);
     expect(runtime.callouts).toHaveLength(6);
+  });
+
+  // HttpRequest has no getTimeout(), so no Apex test can see the timeout; the transport does.
+  it("sends an API request with the service's timeout, or the request's own", async () => {
+    const requests: TransportRequest[] = [];
+    const runtime = await loadApexProject({
+      dirs: [FORCE_APP],
+      customMetadata: {
+        ExternalAppService__mdt: [
+          { DeveloperName: 'ExternalAppStage', fields: { ClientSecret__c: CANARY } },
+        ],
+      },
+      transport: async (request) => {
+        requests.push(request);
+        return { status: 200, headers: {}, body: '{"access_token":"tok","expires_in":3600}' };
+      },
+    });
+
+    const result = await runtime.runAnonymous(
+      "ExternalAppApi api = ExternalAppApi.service('ExternalAppStage');\n" +
+        "api.get('/ping').send();\n" +
+        "api.get('/ping').timeout(30000).send();",
+    );
+
+    expect(result.exception).toBeUndefined();
+    const api = requests.filter((r) => r.url.endsWith('/ping'));
+    expect(api.map((r) => r.timeoutMs)).toEqual([10000, 30000]);
   });
 });

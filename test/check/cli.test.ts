@@ -45,14 +45,17 @@ describe('offline compile check from the CLI', () => {
   async function handEdited(): Promise<{ dir: string; line: number }> {
     const dir = await project('basic');
     await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], { cwd: dir });
-    const file = join(dir, 'force-app/main/default/classes/AcmeApiClient.cls');
+    const file = join(dir, 'force-app/main/default/classes/AcmeApi.cls');
     const source = await readFile(file, 'utf8');
     await writeFile(
       file,
-      source.replace('return new Http().send(request);', 'return new Http().sendd(request);'),
+      source.replace(
+        'return new Http().send(httpRequest);',
+        'return new Http().sendd(httpRequest);',
+      ),
     );
     const line =
-      source.split('\n').findIndex((l) => l.includes('return new Http().send(request);')) + 1;
+      source.split('\n').findIndex((l) => l.includes('return new Http().send(httpRequest);')) + 1;
     return { dir, line };
   }
 
@@ -93,7 +96,7 @@ describe('offline compile check from the CLI', () => {
     const check = await runCli(['check'], { cwd: dir });
     expect(check.code).toBe(6);
     expect(check.stderr).toContain('1 Apex compile error(s) in 1 generated file(s)');
-    expect(check.stderr).toContain(`${PACKAGE}/classes/AcmeApiClient.cls:${line}:`);
+    expect(check.stderr).toContain(`${PACKAGE}/classes/AcmeApi.cls:${line}:`);
     expect(check.stderr).toContain(
       'Method does not exist or incorrect signature: void sendd(System.HttpRequest) from the type System.Http',
     );
@@ -114,7 +117,7 @@ describe('offline compile check from the CLI', () => {
       data: {
         diagnostics: [
           expect.objectContaining({
-            file: 'force-app/main/default/classes/AcmeApiClient.cls',
+            file: 'force-app/main/default/classes/AcmeApi.cls',
             line,
           }),
         ],

@@ -88,16 +88,16 @@ interface Mutant {
 const MUTANTS: Mutant[] = [
   {
     name: 'wrong type assignment',
-    file: 'ExternalAppApiClient',
+    file: 'ExternalAppApi',
     find: 'Integer UNAUTHORIZED = 401;',
     replace: "Integer UNAUTHORIZED = '401';",
     message: 'Illegal assignment from String to Integer',
   },
   {
     name: 'unknown platform method',
-    file: 'ExternalAppApiClient',
-    find: "request.setHeader('Accept'",
-    replace: "request.setHeaders('Accept'",
+    file: 'ExternalAppApi',
+    find: "httpRequest.setHeader('Accept'",
+    replace: "httpRequest.setHeaders('Accept'",
     message:
       'Method does not exist or incorrect signature: void setHeaders(String, String) from the type System.HttpRequest',
   },
@@ -125,17 +125,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'missing return',
-    file: 'ExternalAppApiClient',
-    find: 'return new Http().send(request);',
-    replace: 'new Http().send(request);',
+    file: 'ExternalAppApi',
+    find: 'return new Http().send(httpRequest);',
+    replace: 'new Http().send(httpRequest);',
     message: 'Missing return statement required return type: System.HttpResponse',
-    at: 'private static HttpResponse sendWithToken(',
+    at: 'private HttpResponse sendOnce(',
   },
   {
     name: 'misspelled platform class',
-    file: 'ExternalAppApiClient',
-    find: 'HttpRequest request = new HttpRequest();',
-    replace: 'HttpRequst request = new HttpRequest();',
+    file: 'ExternalAppApi',
+    find: 'HttpRequest httpRequest = new HttpRequest();',
+    replace: 'HttpRequst httpRequest = new HttpRequest();',
     message: 'Invalid type: HttpRequst',
   },
   {
@@ -147,14 +147,14 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'undeclared variable',
-    file: 'ExternalAppApiClient',
+    file: 'ExternalAppApi',
     find: 'return response;',
     replace: 'return respons;',
     message: 'Variable does not exist: respons',
   },
   {
     name: 'instance method called statically',
-    file: 'ExternalAppApiClient',
+    file: 'ExternalAppApi',
     find: 'if (response.getStatusCode() == UNAUTHORIZED)',
     replace: 'if (HttpResponse.getStatusCode() == UNAUTHORIZED)',
     message: 'Non static method cannot be referenced from a static context',
@@ -168,9 +168,9 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: '@TestVisible member used outside a test',
-    file: 'ExternalAppApiClient',
-    find: 'ExternalAppTokenService.getSettings(service);',
-    replace: 'ExternalAppTokenService.settingsOverride.get(service);',
+    file: 'ExternalAppApi',
+    find: 'ExternalAppTokenService.getSettings(serviceName)',
+    replace: 'ExternalAppTokenService.settingsOverride.get(serviceName)',
     message: 'Variable is not visible',
   },
   {

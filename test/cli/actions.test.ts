@@ -200,6 +200,21 @@ const SCENARIOS: Scenario[] = [
     env: NO_JAVA,
     followUp: true,
   },
+  // Services X and X_Api in externalCredential mode would generate one External Credential.
+  {
+    code: 'GENERATED_NAME_COLLISION',
+    argv: ['generate', ...GENERATE_FAST],
+    config: (u) => {
+      const one = token('/ok')(u);
+      const service = one.services.ExternalAppStage!;
+      return {
+        ...one,
+        secretStorage: 'externalCredential',
+        services: { Pay: service, Pay_Api: service },
+      };
+    },
+    env: NO_JAVA,
+  },
   { code: 'CLIENT_AUTH_REJECTED', argv: ['verify'], config: token('/invalid-client') },
   {
     code: 'CLIENT_AUTH_REJECTED',
@@ -270,6 +285,8 @@ const RAISED_BY: Partial<Record<ErrorCode, string[][]>> = {
   CACHE_UNSAFE: [['token'], ['verify'], ['request', 'GET', '/x']],
   SECRET_REFUSED: [['verify'], ['token'], ['deploy'], ['verify', '--secret-stdin']],
   SECRET_IN_PRODUCTION_METADATA: [['deploy']],
+  // Driven by the deploy tests against the fake org (a 300-character secret).
+  SECRET_TOO_LONG: [['deploy']],
   CLEAN_NOT_CONFIRMED: [['deploy', '--clean']],
   TOKEN_NOT_BEARER: [['verify'], ['token']],
   TOKEN_MALFORMED: [['verify'], ['token']],

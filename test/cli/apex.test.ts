@@ -38,7 +38,7 @@ describe('callout test', () => {
     );
     for (const role of ['Service', 'Request', 'Response', 'Cache'])
       expect(coverage[`ExternalAppToken${role}`]).toBeGreaterThanOrEqual(90);
-    expect(coverage.ExternalAppApiClient).toBeGreaterThanOrEqual(90);
+    expect(coverage.ExternalAppApi).toBeGreaterThanOrEqual(90);
   });
 
   it('a planted fault fails the test that catches it, naming the test and the Apex line', async () => {
@@ -60,7 +60,7 @@ describe('callout test', () => {
       [
         'test',
         '--tests',
-        'ExternalAppApiClientTest',
+        'ExternalAppApiTest',
         '--result-format',
         'junit',
         '--output-dir',
@@ -70,7 +70,7 @@ describe('callout test', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^<\?xml/);
-    expect(result.stdout).toContain('classname="ExternalAppApiClientTest"');
+    expect(result.stdout).toContain('classname="ExternalAppApiTest"');
     expect(result.stdout).not.toContain('ExternalAppTokenServiceTest');
     const junit = await readFile(join(out, 'test-result-junit.xml'), 'utf8');
     expect(junit).toBe(result.stdout.trimEnd() + '\n');

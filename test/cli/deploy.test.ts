@@ -21,7 +21,7 @@ const PARTNER_TESTS = [
   'PartnerTokenRequestTest',
   'PartnerTokenResponseTest',
   'PartnerTokenCacheTest',
-  'PartnerApiClientTest',
+  'PartnerApiTest',
 ];
 
 /**
@@ -50,7 +50,7 @@ describe('callout deploy against a protocol-level fake org', () => {
     expect(json.result).toMatchObject({ success: true, targetOrg: sf.username });
     expect(json.result.tests.run).toBeGreaterThan(0);
     expect(json.result.coverage.map((c) => c.className)).toEqual(
-      expect.arrayContaining(['PartnerTokenService', 'PartnerApiClient']),
+      expect.arrayContaining(['PartnerTokenService', 'PartnerApi']),
     );
     const sent = org.deploys()[before]!;
     expect(sent.options).toMatchObject({
@@ -117,8 +117,8 @@ describe('callout deploy against a protocol-level fake org', () => {
     const dir = await project();
     org.setScenario('componentFailure', {
       componentFailure: {
-        fileName: 'classes/PartnerApiClient.cls',
-        fullName: 'PartnerApiClient',
+        fileName: 'classes/PartnerApi.cls',
+        fullName: 'PartnerApi',
         lineNumber: 12,
         columnNumber: 5,
         problem: 'Variable does not exist: x',
@@ -126,7 +126,7 @@ describe('callout deploy against a protocol-level fake org', () => {
     });
     const result = await deploy(dir);
     expect(result.code).toBe(8);
-    expect(result.stdout).toContain('force-app/main/default/classes/PartnerApiClient.cls:12:5');
+    expect(result.stdout).toContain('force-app/main/default/classes/PartnerApi.cls:12:5');
     expect(result.stdout).toContain('Variable does not exist: x');
     expect(result.stderr).toContain('DEPLOY_FAILED');
   });
@@ -184,11 +184,56 @@ describe('callout deploy against a protocol-level fake org', () => {
 
   it('refuses to deploy generated source that differs from the config', async () => {
     const dir = await project();
-    const file = join(dir, 'force-app/main/default/classes/PartnerApiClient.cls');
+    const file = join(dir, 'force-app/main/default/classes/PartnerApi.cls');
     await writeFile(file, `${await readFile(file, 'utf8')}// edit\n`);
     const result = await deploy(dir, ['--json']);
     expect(result.code).toBe(5);
     expect(parseJson(result.stdout)).toMatchObject({ name: 'GENERATE_OUT_OF_DATE' });
+  });
+
+  it('refuses a secret longer than ClientSecret__c holds before the org or the partner hear of it, naming the service, never the secret', async () => {
+    const dir = await project();
+    // 300 UTF-16 code units, as Salesforce counts a Text field: the canary, padded.
+    const long = CANARY_SECRET + 'x'.repeat(300 - CANARY_SECRET.length);
+    const orgBefore = org.requests().length;
+    const partnerBefore = faults.requests().length;
+    const run = (args: string[]) => deploy(dir, args, sf.env, { ...SECRETS, PARTNER_STAGE: long });
+    const [json, debug] = [await run(['--json']), await run(['--debug'])];
+    expect([json.code, debug.code]).toEqual([4, 4]);
+    expect(parseJson(json.stdout)).toMatchObject({
+      name: 'SECRET_TOO_LONG',
+      message: expect.stringMatching(/PartnerStage \(300 characters\).*255.*ClientSecret__c/),
+      actions: [
+        expect.stringContaining('"secretStorage": "externalCredential"'),
+        expect.any(String),
+      ],
+      data: { services: [{ service: 'PartnerStage', length: 300 }], limit: 255 },
+    });
+    // The --debug stack included: no form of the long secret anywhere.
+    const output = [json, debug].map((r) => r.stdout + r.stderr).join('\n');
+    for (const form of canaryForms(long)) expect(output).not.toContain(form);
+    expect(org.requests().length).toBe(orgBefore);
+    expect(faults.requests().length).toBe(partnerBefore);
+  });
+
+  it('counts the secret as Salesforce does: 255 UTF-16 code units fit, one astral character more does not', async () => {
+    const dir = await project();
+    org.setScenario('success');
+    const fits = CANARY_SECRET + 'y'.repeat(255 - CANARY_SECRET.length);
+    expect(
+      (await deploy(dir, ['--skip-verify'], sf.env, { ...SECRETS, PARTNER_STAGE: fits })).code,
+    ).toBe(0);
+    // 255 code points but 256 UTF-16 code units: an emoji counts two.
+    const astral = `${CANARY_SECRET}${'y'.repeat(254 - CANARY_SECRET.length)}\u{1F511}`;
+    expect([...astral]).toHaveLength(255);
+    const result = await deploy(dir, ['--skip-verify', '--json'], sf.env, {
+      ...SECRETS,
+      PARTNER_STAGE: astral,
+    });
+    expect(result.code).toBe(4);
+    expect(parseJson(result.stdout)).toMatchObject({
+      data: { services: [{ service: 'PartnerStage', length: 256 }] },
+    });
   });
 
   it('externalCredential mode: secret only through the credentials API, never in the zip; permission set assigned', async () => {
@@ -209,5 +254,38 @@ describe('callout deploy against a protocol-level fake org', () => {
       result: { credentials: [{ service: 'VaultBasic' }] },
     });
     expect(result.stdout + result.stderr).not.toContain(SECRETS.VAULT_SECRET);
+  });
+
+  it('externalCredential mode: GETs the principal credentials first, POSTs when it holds none, PUTs when it does', async () => {
+    const dir = await project('externalCredential');
+    org.setScenario('success');
+    // The principal holds no credentials to begin with (another test may have set them).
+    await fetch(
+      `${org.instanceUrl}/services/data/v64.0/named-credentials/credential?externalCredential=Vault_VaultBasic&principalName=ClientCredentials&principalType=NamedPrincipal`,
+      { method: 'DELETE', headers: { Authorization: `Bearer ${org.accessToken}` } },
+    );
+    const runs: Array<{ calls: string[]; outcome: unknown }> = [];
+    for (let i = 0; i < 2; i++) {
+      const from = org.credentialRequests().length;
+      const result = await deploy(dir, ['--skip-verify', '--json']);
+      expect(result.code).toBe(0);
+      const calls = org.credentialRequests().slice(from);
+      // The GET names the principal in its query, as documented; nothing else carries it.
+      expect(new URLSearchParams(calls[0]!.search).get('principalName')).toBe('ClientCredentials');
+      runs.push({
+        calls: calls.map((c) => `${c.method} ${c.status}`),
+        outcome: (parseJson(result.stdout).result as { credentials: unknown }).credentials,
+      });
+    }
+    expect(runs).toEqual([
+      {
+        calls: ['GET 200', 'POST 201'],
+        outcome: [{ service: 'VaultBasic', credentials: 'created' }],
+      },
+      {
+        calls: ['GET 200', 'PUT 200'],
+        outcome: [{ service: 'VaultBasic', credentials: 'updated' }],
+      },
+    ]);
   });
 });

@@ -21,7 +21,7 @@ const PARTNER_TESTS = [
   'PartnerTokenRequestTest',
   'PartnerTokenResponseTest',
   'PartnerTokenCacheTest',
-  'PartnerApiClientTest',
+  'PartnerApiTest',
 ];
 
 /**
@@ -121,7 +121,7 @@ describe('deploy sends what callout-kit owns', () => {
       expect.arrayContaining([
         'classes/Mine.cls',
         'classes/MineTest.cls',
-        'classes/PartnerApiClient.cls',
+        'classes/PartnerApi.cls',
       ]),
     );
     expect(org.deploys()[before]!.options.testLevel).toBe('RunLocalTests');
@@ -361,10 +361,17 @@ describe('deploy --service in externalCredential mode', () => {
           ? ['Vault_VaultBody-ClientCredentials', 'Vault_VaultBody_Api-ApiAccess']
           : []),
       ]);
-      // POST, or POST then PUT when the principal has credentials already.
+      // GET (the credential in its query), then POST, or PUT when the principal has credentials.
       const sent = org.credentialRequests().slice(credentials);
+      expect(sent.map((r) => r.method)).toEqual(['GET', expect.stringMatching(/^(POST|PUT)$/)]);
       expect(
-        new Set(sent.map((r) => (r.body as { externalCredential?: string }).externalCredential)),
+        new Set(
+          sent.map(
+            (r) =>
+              (r.body as { externalCredential?: string } | undefined)?.externalCredential ??
+              new URLSearchParams(r.search).get('externalCredential'),
+          ),
+        ),
       ).toEqual(new Set(['Vault_VaultBasic']));
     },
   );

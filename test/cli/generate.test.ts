@@ -45,7 +45,7 @@ describe('callout generate', () => {
   it('refuses a hand-edited file, --check fails, --dry-run writes nothing, --force overwrites', async () => {
     const dir = await project();
     await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], { cwd: dir });
-    const file = join(dir, 'force-app/main/default/classes/PartnerApiClient.cls');
+    const file = join(dir, 'force-app/main/default/classes/PartnerApi.cls');
     const generated = await readFile(file, 'utf8');
     await writeFile(file, `${generated}// my change\n`);
 
@@ -58,15 +58,13 @@ describe('callout generate', () => {
     });
     expect(refused.code).toBe(5);
     expect(refused.stdout).toMatch(
-      /refused\s+force-app\/main\/default\/classes\/PartnerApiClient\.cls\s+\(changed by hand since it was generated\)/,
+      /refused\s+force-app\/main\/default\/classes\/PartnerApi\.cls\s+\(changed by hand since it was generated\)/,
     );
     expect(refused.stderr).toContain('GENERATE_REFUSED');
     expect(await readFile(file, 'utf8')).toContain('// my change');
 
     const dry = await runCli(['generate', '--dry-run', '--force'], { cwd: dir });
-    expect(dry.stdout).toMatch(
-      /would update\s+force-app\/main\/default\/classes\/PartnerApiClient\.cls/,
-    );
+    expect(dry.stdout).toMatch(/would update\s+force-app\/main\/default\/classes\/PartnerApi\.cls/);
     expect(dry.stdout).toContain('Dry run, nothing written');
     expect(await readFile(file, 'utf8')).toContain('// my change');
 

@@ -58,7 +58,7 @@ const done = (overrides: Record<string, unknown> = {}) =>
         numFailures: '0',
         codeCoverage: [
           { name: 'ExternalAppTokenService', numLocations: '200', numLocationsNotCovered: '10' },
-          { name: 'ExternalAppApiClient', numLocations: '20', numLocationsNotCovered: '0' },
+          { name: 'ExternalAppApi', numLocations: '20', numLocationsNotCovered: '0' },
         ],
       },
     },
@@ -132,7 +132,7 @@ describe('followDeploy', () => {
       tests: { run: 2, failures: 0 },
     });
     expect(report.coverage).toEqual([
-      { className: 'ExternalAppApiClient', lines: 20, uncovered: 0, percent: 100 },
+      { className: 'ExternalAppApi', lines: 20, uncovered: 0, percent: 100 },
       { className: 'ExternalAppTokenService', lines: 200, uncovered: 10, percent: 95 },
     ]);
   });
@@ -155,7 +155,7 @@ describe('followDeploy', () => {
       numberComponentErrors: 3,
       details: {
         componentFailures: [
-          failure('ApexClass', 'ExternalAppApiClient', 'classes/ExternalAppApiClient.cls', {
+          failure('ApexClass', 'ExternalAppApi', 'classes/ExternalAppApi.cls', {
             lineNumber: '72',
             columnNumber: '27',
             problem: 'Method does not exist',
@@ -206,8 +206,8 @@ describe('followDeploy', () => {
     expect(report.componentFailures).toEqual([
       {
         type: 'ApexClass',
-        fullName: 'ExternalAppApiClient',
-        file: 'force-app/main/default/classes/ExternalAppApiClient.cls',
+        fullName: 'ExternalAppApi',
+        file: 'force-app/main/default/classes/ExternalAppApi.cls',
         line: 72,
         column: 27,
         problem: 'Method does not exist',

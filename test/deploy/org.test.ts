@@ -66,7 +66,7 @@ afterAll(async () => {
 const request: DeployRequest = {
   checkOnly: false,
   testLevel: 'RunSpecifiedTests',
-  runTests: ['ExternalAppTokenServiceTest', 'ExternalAppApiClientTest'],
+  runTests: ['ExternalAppTokenServiceTest', 'ExternalAppApiTest'],
   waitMinutes: 1,
   projectRoot: REPO,
 };
@@ -98,8 +98,8 @@ describe('deployPackage against the fake org, in process', () => {
   it('maps a component failure the org reports to the source file, line and column', async () => {
     org.setScenario('componentFailure', {
       componentFailure: {
-        fileName: 'classes/ExternalAppApiClient.cls',
-        fullName: 'ExternalAppApiClient',
+        fileName: 'classes/ExternalAppApi.cls',
+        fullName: 'ExternalAppApi',
         lineNumber: 12,
         columnNumber: 5,
         problem: 'Variable does not exist: x',
@@ -109,8 +109,8 @@ describe('deployPackage against the fake org, in process', () => {
     expect(report.componentFailures).toEqual([
       {
         type: 'ApexClass',
-        fullName: 'ExternalAppApiClient',
-        file: 'force-app/main/default/classes/ExternalAppApiClient.cls',
+        fullName: 'ExternalAppApi',
+        file: 'force-app/main/default/classes/ExternalAppApi.cls',
         line: 12,
         column: 5,
         problem: 'Variable does not exist: x',

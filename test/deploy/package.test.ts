@@ -5,7 +5,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
-import { buildDeployPackage } from '../../src/deploy/package.ts';
+import { buildDeployPackage, checkSecretsFit } from '../../src/deploy/package.ts';
 import { preloadDeployLibraries } from '../../src/deploy/libraries.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 import { unzip } from '../servers/fakeOrg.ts';
@@ -52,6 +52,26 @@ function recordValues(xml: string): Record<string, string | null> {
   );
 }
 
+type ObjectPermission = Record<string, string>;
+/** The objects a permission set grants read on and nothing else (create, edit, delete, all). */
+function readOnlyObjects(xml: string | undefined): string[] {
+  const granted = (
+    parser.parse(xml ?? '') as {
+      PermissionSet: { objectPermissions?: ObjectPermission | ObjectPermission[] };
+    }
+  ).PermissionSet.objectPermissions;
+  return [granted ?? []]
+    .flat()
+    .filter(
+      (p) =>
+        p.allowRead === 'true' &&
+        ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords', 'viewAllRecords'].every(
+          (k) => p[k] === 'false',
+        ),
+    )
+    .map((p) => p.object!);
+}
+
 // Loading core and SDR takes seconds on a busy machine: once, outside the tests' time.
 beforeAll(() => preloadDeployLibraries(), 30_000);
 
@@ -64,7 +84,7 @@ describe('the deploy package', () => {
         'ApexClass:ExternalAppTokenRequest',
         'ApexClass:ExternalAppTokenResponse',
         'ApexClass:ExternalAppTokenCache',
-        'ApexClass:ExternalAppApiClient',
+        'ApexClass:ExternalAppApi',
         'CustomObject:ExternalAppService__mdt',
         'CustomMetadata:ExternalAppService.ExternalAppStage',
         'CustomMetadata:ExternalAppService.ExternalAppProd',
@@ -77,7 +97,7 @@ describe('the deploy package', () => {
       'ExternalAppTokenRequestTest',
       'ExternalAppTokenResponseTest',
       'ExternalAppTokenCacheTest',
-      'ExternalAppApiClientTest',
+      'ExternalAppApiTest',
     ]);
     expect(pkg.componentSet.sourceApiVersion).toBe('64.0');
   });
@@ -241,5 +261,43 @@ describe('the deploy package of some services', () => {
       'Vault_VaultBody-ClientCredentials',
       'Vault_VaultBody_Api-ApiAccess',
     ]);
+    // Rendered in memory for a subset, it keeps read access to User External Credentials.
+    for (const { zip } of [basic, kept])
+      expect(readOnlyObjects(zip.get('permissionsets/Vault_Callout.permissionset'))).toEqual([
+        'UserExternalCredential',
+      ]);
+  });
+});
+
+describe('the secret against the field that carries it', () => {
+  const config = (secretStorage: 'customMetadata' | 'externalCredential') =>
+    parseConfig({
+      prefix: 'Acme',
+      apiVersion: '64.0',
+      secretStorage,
+      services: {
+        A: {
+          tokenUrl: 'https://auth.example.test/t',
+          apiBaseUrl: 'https://api.example.test',
+          clientId: 'c',
+          clientSecret: { env: 'A_SECRET' },
+          clientAuth: 'basic',
+        },
+      },
+    });
+  const secrets = (length: number) => new Map([['A', new Secret('s'.repeat(length))]]);
+
+  it('customMetadata mode: up to 255 characters fit ClientSecret__c, 256 do not', () => {
+    expect(() => checkSecretsFit(config('customMetadata'), secrets(255))).not.toThrow();
+    expect(() => checkSecretsFit(config('customMetadata'), secrets(256))).toThrow(
+      expect.objectContaining({
+        name: 'SECRET_TOO_LONG',
+        data: expect.objectContaining({ limit: 255 }),
+      }),
+    );
+  });
+
+  it('externalCredential mode: no record field holds it, and the credentials API documents no limit', () => {
+    expect(() => checkSecretsFit(config('externalCredential'), secrets(300))).not.toThrow();
   });
 });

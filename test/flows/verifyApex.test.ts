@@ -122,6 +122,9 @@ beforeAll(async () => {
       AcmeWrongSecret: service({ clientSecret: { env: 'WRONG_SECRET' } }),
       AcmeWhitelabel: service({ tokenUrl: faults.url('/whitelabel') }),
       AcmeRefused: service({ tokenUrl: await refusedUrl() }),
+      AcmeDraft: service({
+        probe: { method: 'POST', path: '/loans/drafts', body: '{"amount":1000}' },
+      }),
     }),
     generatedProject('externalCredential', {
       VaultBasic: service({}),
@@ -193,6 +196,21 @@ describe('callout verify --apex, customMetadata mode', () => {
     },
   );
 
+  it('a probe with a body: the generated client sends it as JSON, as the harness does', async () => {
+    const { result, json } = await verifyApex(customMetadata, 'AcmeDraft');
+    expect(result.code).toBe(0);
+    const [report] = servicesOf(json);
+    expect(report).toMatchObject({
+      ok: true,
+      probe: { method: 'POST', path: '/loans/drafts', httpStatus: 201 },
+    });
+    const callouts = report!.callouts as JsonCallout[];
+    const probe = callouts.find((c) => c.kind === 'api')!;
+    expect(probe.differences).toEqual([]);
+    expect(probe.body).toBe('{"amount":1000}');
+    expect(probe.headers['Content-Type']).toBe('application/json');
+  });
+
   it('prints the callouts side by side with the harness for people', async () => {
     const result = await runCli(['verify', '--apex', 'AcmeBasic'], {
       cwd: customMetadata.dir,
@@ -200,7 +218,7 @@ describe('callout verify --apex, customMetadata mode', () => {
     });
     expectNoCanary(result);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('AcmeTokenService and AcmeApiClient, run locally');
+    expect(result.stdout).toContain('AcmeTokenService and AcmeApi, run locally');
     expect(result.stdout).toContain('Token request (HTTP 200): the same as the harness sends');
     expect(result.stdout).toContain('Authorization: Basic ****');
     expect(result.stdout).toContain('Token callouts in the second transaction: 0');

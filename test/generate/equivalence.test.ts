@@ -142,7 +142,7 @@ function build(config: ConfigInput) {
  */
 const engine = createTemplateEngine();
 const RUNTIME_CLASSES =
-  /^classes\/Hx(TokenService|TokenRequest|TokenResponse|TokenCache|ApiClient|CalloutException)\.cls$/;
+  /^classes\/Hx(TokenService|TokenRequest|TokenResponse|TokenCache|Api|CalloutException)\.cls$/;
 const CASE_METADATA = /^(customMetadata|namedCredentials|externalCredentials)\//;
 
 function render(vm: ProjectVM, wanted: RegExp): Array<{ path: string; content: string }> {

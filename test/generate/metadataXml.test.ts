@@ -101,6 +101,7 @@ const REPEATED = new Set([
   'namedCredentialParameters',
   'classAccesses',
   'externalCredentialPrincipalAccesses',
+  'objectPermissions',
 ]);
 
 /** Strings stay strings ("64.0", "false"), attributes keep their names, entities are decoded. */
@@ -547,7 +548,7 @@ describe('externalCredential mode', () => {
       PermissionSet: {
         '@xmlns': NS,
         classAccesses: [
-          { apexClass: 'AcmeApiClient', enabled: 'true' },
+          { apexClass: 'AcmeApi', enabled: 'true' },
           { apexClass: 'AcmeTokenService', enabled: 'true' },
         ],
         externalCredentialPrincipalAccesses: [
@@ -558,8 +559,34 @@ describe('externalCredential mode', () => {
         ],
         hasActivationRequired: 'false',
         label: 'Acme Callout',
+        // Salesforce: every user making a callout through a named credential needs read on
+        // User External Credentials; integration users and some profiles lack it.
+        objectPermissions: [
+          {
+            allowCreate: 'false',
+            allowDelete: 'false',
+            allowEdit: 'false',
+            allowRead: 'true',
+            modifyAllRecords: 'false',
+            object: 'UserExternalCredential',
+            viewAllRecords: 'false',
+          },
+        ],
       },
     });
+  });
+
+  it('writes the permission set elements in the alphabetical order of the PermissionSet type', () => {
+    const content = file(ecProject, 'permissionsets/Acme_Callout.permissionset-meta.xml');
+    const children = (xml: string, depth: number) =>
+      [...xml.matchAll(new RegExp(`^ {${depth * 4}}<(\\w+)>`, 'gm'))].map((m) => m[1]!);
+    const top = children(content, 1);
+    expect(top).toContain('objectPermissions');
+    expect(top).toEqual([...top].sort());
+    const block = /<objectPermissions>[\s\S]*?<\/objectPermissions>/.exec(content)![0];
+    const fields = children(block, 2);
+    expect(fields).toHaveLength(7);
+    expect(fields).toEqual([...fields].sort());
   });
 });
 

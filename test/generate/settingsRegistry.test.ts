@@ -102,7 +102,7 @@ describe('a setting added to the registry', () => {
     const test = files.get('classes/ExternalAppTokenRequestTest.cls')!;
     expect(test).toContain("settings.Tenant__c = 'acme-test';");
     expect(test).toMatch(/'grant_type=client_credentials&[^']*&tenant=acme-test'/);
-    expect(files.get('classes/ExternalAppApiClientTest.cls')).toContain(
+    expect(files.get('classes/ExternalAppApiTest.cls')).toContain(
       "settings.Tenant__c = 'acme-test';",
     );
   });

@@ -21,10 +21,10 @@ function testZip(): Buffer {
       `${XML_DECL}<Package ${MD}><types><members>*</members><name>ApexClass</name></types>` +
       '<types><members>Acme_API</members><name>ExternalCredential</name></types>' +
       '<version>66.0</version></Package>',
-    'classes/ExternalAppApiClient.cls': 'public class ExternalAppApiClient {}',
-    'classes/ExternalAppApiClient.cls-meta.xml': classMeta,
-    'classes/ExternalAppApiClientTest.cls': '@IsTest class ExternalAppApiClientTest {}',
-    'classes/ExternalAppApiClientTest.cls-meta.xml': classMeta,
+    'classes/ExternalAppApi.cls': 'public class ExternalAppApi {}',
+    'classes/ExternalAppApi.cls-meta.xml': classMeta,
+    'classes/ExternalAppApiTest.cls': '@IsTest class ExternalAppApiTest {}',
+    'classes/ExternalAppApiTest.cls-meta.xml': classMeta,
     'externalCredentials/Acme_API.externalCredential':
       `${XML_DECL}<ExternalCredential ${MD}><label>Acme API</label>` +
       '<authenticationProtocol>Oauth</authenticationProtocol>' +
@@ -154,7 +154,7 @@ interface DeployOut {
 
 const RUN_SPECIFIED = {
   testLevel: 'RunSpecifiedTests',
-  runTests: ['ExternalAppApiClientTest'],
+  runTests: ['ExternalAppApiTest'],
   rollbackOnError: true,
   singlePackage: true,
   checkOnly: false,
@@ -165,14 +165,14 @@ describe('the fake org zip reader and writer', () => {
     const files = unzip(testZip());
     expect([...files.keys()]).toEqual([
       'package.xml',
-      'classes/ExternalAppApiClient.cls',
-      'classes/ExternalAppApiClient.cls-meta.xml',
-      'classes/ExternalAppApiClientTest.cls',
-      'classes/ExternalAppApiClientTest.cls-meta.xml',
+      'classes/ExternalAppApi.cls',
+      'classes/ExternalAppApi.cls-meta.xml',
+      'classes/ExternalAppApiTest.cls',
+      'classes/ExternalAppApiTest.cls-meta.xml',
       'externalCredentials/Acme_API.externalCredential',
     ]);
-    expect(files.get('classes/ExternalAppApiClient.cls')?.toString()).toBe(
-      'public class ExternalAppApiClient {}',
+    expect(files.get('classes/ExternalAppApi.cls')?.toString()).toBe(
+      'public class ExternalAppApi {}',
     );
     expect(() => unzip(Buffer.from('not a zip'))).toThrow('not a zip archive');
   });
@@ -324,8 +324,8 @@ return {
         .map((c) => c.fileName)
         .sort(),
     ).toEqual([
-      'classes/ExternalAppApiClient.cls',
-      'classes/ExternalAppApiClientTest.cls',
+      'classes/ExternalAppApi.cls',
+      'classes/ExternalAppApiTest.cls',
       'externalCredentials/Acme_API.externalCredential',
       'package.xml',
     ]);
@@ -334,11 +334,11 @@ return {
     expect(tests?.numFailures).toBe(0);
     expect(tests?.failures).toEqual([]);
     expect(tests?.successes).toEqual([
-      expect.objectContaining({ name: 'ExternalAppApiClientTest', methodName: 'testCallout' }),
+      expect.objectContaining({ name: 'ExternalAppApiTest', methodName: 'testCallout' }),
     ]);
     expect(tests?.codeCoverage).toEqual([
       expect.objectContaining({
-        name: 'ExternalAppApiClient',
+        name: 'ExternalAppApi',
         numLocations: 20,
         numLocationsNotCovered: 1,
       }),
@@ -351,7 +351,7 @@ return {
     expect(recorded?.zip.equals(zip)).toBe(true);
     expect(recorded?.options).toEqual({
       testLevel: 'RunSpecifiedTests',
-      runTests: ['ExternalAppApiClientTest'],
+      runTests: ['ExternalAppApiTest'],
       rollbackOnError: true,
       singlePackage: true,
       checkOnly: false,
@@ -377,8 +377,8 @@ return {
     });
     expect(out.result.details.componentFailures).toEqual([
       expect.objectContaining({
-        fileName: 'classes/ExternalAppApiClient.cls',
-        fullName: 'ExternalAppApiClient',
+        fileName: 'classes/ExternalAppApi.cls',
+        fullName: 'ExternalAppApi',
         componentType: 'ApexClass',
         problemType: 'Error',
         problem: 'Variable does not exist: tokenEndpoint',
@@ -392,7 +392,7 @@ return {
 
   it('testFailure: one failing test method with message and stack trace', async () => {
     const out = await deploy('testFailure', RUN_SPECIFIED, {
-      testMethods: { ExternalAppApiClientTest: ['testCallout', 'testTokenCache'] },
+      testMethods: { ExternalAppApiTest: ['testCallout', 'testTokenCache'] },
     });
     expect(out.result).toMatchObject({
       status: 'Failed',
@@ -406,10 +406,10 @@ return {
     expect(tests?.numTestsRun).toBe(2);
     expect(tests?.failures).toEqual([
       expect.objectContaining({
-        name: 'ExternalAppApiClientTest',
+        name: 'ExternalAppApiTest',
         methodName: 'testCallout',
         message: 'System.AssertException: Assertion Failed: Expected: 200, Actual: 500',
-        stackTrace: 'Class.ExternalAppApiClientTest.testCallout: line 27, column 1',
+        stackTrace: 'Class.ExternalAppApiTest.testCallout: line 27, column 1',
       }),
     ]);
     expect(many(tests?.successes).map((s) => s.methodName)).toEqual(['testTokenCache']);
@@ -422,14 +422,14 @@ return {
     expect(tests?.numFailures).toBe(0);
     expect(tests?.codeCoverage).toEqual([
       expect.objectContaining({
-        name: 'ExternalAppApiClient',
+        name: 'ExternalAppApi',
         numLocations: 20,
         numLocationsNotCovered: 10,
       }),
     ]);
     expect(tests?.codeCoverageWarnings).toEqual([
       expect.objectContaining({
-        name: 'ExternalAppApiClient',
+        name: 'ExternalAppApi',
         message:
           'Test coverage of selected Apex Class is 50%, at least 75% test coverage is required',
       }),
@@ -439,7 +439,7 @@ return {
   it('coverage is configurable per class', async () => {
     const out = await deploy('success', RUN_SPECIFIED, {
       pollsToFinish: 1,
-      coverage: [{ name: 'ExternalAppApiClient', numLocations: 40, numLocationsNotCovered: 2 }],
+      coverage: [{ name: 'ExternalAppApi', numLocations: 40, numLocationsNotCovered: 2 }],
     });
     expect(out.polls).toEqual(['Pending', 'Succeeded']);
     expect(many(out.result.details.runTestResult?.codeCoverage)[0]).toMatchObject({
@@ -484,7 +484,7 @@ return { polls, cancel, after };`,
     expect(out.cancel.id).toBe(out.after.id);
   });
 
-  it('the credential API: 400 for an unknown external credential, 201/200 once deployed', async () => {
+  it('the credential API: 400 for an unknown external credential, GET a Credential (empty, then set), 201/200 once deployed', async () => {
     fake.setScenario('success', { pollsToFinish: 0 });
     const body = {
       externalCredential: 'Acme_API',
@@ -501,6 +501,8 @@ return { polls, cancel, after };`,
       unknown: { error?: Failure };
       created: { value?: Record<string, unknown> };
       replaced: { value?: Record<string, unknown> };
+      before: { value?: Record<string, unknown> };
+      after: { value?: Record<string, unknown> };
     }>(
       sf,
       `
@@ -509,9 +511,12 @@ const send = (method, body) => capture(conn.request({ method, url, body: JSON.st
 const unknown = await send('POST', { ...input.body, externalCredential: 'Nope_API' });
 const { id } = await conn.metadata.deploy(Buffer.from(input.zip, 'base64'), { singlePackage: true });
 await conn.metadata.checkDeployStatus(id);
+const get = () => capture(conn.request(url + '?externalCredential=Acme_API&principalName=AcmePrincipal&principalType=NamedPrincipal'));
+const before = await get();
 const created = await send('POST', input.body);
+const after = await get();
 const replaced = await send('PUT', input.body);
-return { unknown, created, replaced };`,
+return { unknown, created, replaced, before, after };`,
       { zip: zip.toString('base64'), body },
     );
     expect(out.unknown.error).toMatchObject({ errorCode: 'INVALID_INPUT' });
@@ -526,12 +531,25 @@ return { unknown, created, replaced };`,
     expect(JSON.stringify(out.created.value)).not.toContain('s3cret');
     expect(out.replaced.value).toMatchObject({ externalCredential: 'Acme_API' });
     const recorded = fake.credentialRequests();
+    // GET answers the documented Credential: an empty credentials map before any is set.
+    expect(out.before.value).toMatchObject({
+      externalCredential: 'Acme_API',
+      principalName: 'AcmePrincipal',
+      principalType: 'NamedPrincipal',
+      credentials: {},
+    });
+    expect(out.after.value).toMatchObject({
+      credentials: { clientId: { value: 'client-1', encrypted: false } },
+    });
+    expect(JSON.stringify(out.after.value)).not.toContain('s3cret');
     expect(recorded.map((c) => `${c.method} ${c.status}`)).toEqual([
       'POST 400',
+      'GET 200',
       'POST 201',
+      'GET 200',
       'PUT 200',
     ]);
-    expect(recorded[1]?.body).toEqual(body);
+    expect(recorded[2]?.body).toEqual(body);
   });
 });
 

@@ -78,7 +78,7 @@ export interface FakeScenarioOptions {
   coverage?: FakeCoverage[];
   /** Test methods per test class (default: one method, `testCallout`). */
   testMethods?: Record<string, string[]>;
-  /** 'componentFailure': the failing component (default: classes/ExternalAppApiClient.cls). */
+  /** 'componentFailure': the failing component (default: classes/ExternalAppApi.cls). */
   componentFailure?: Partial<FakeComponentFailure>;
   /** 'testFailure': the failing test method (default: the first test class that runs). */
   testFailure?: Partial<FakeTestFailure>;
@@ -1019,8 +1019,8 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       });
     });
     if (low && result.size === 0) {
-      result.set('ExternalAppApiClient', {
-        name: 'ExternalAppApiClient',
+      result.set('ExternalAppApi', {
+        name: 'ExternalAppApi',
         numLocations: 20,
         numLocationsNotCovered: 10,
       });
@@ -1038,7 +1038,7 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
     const componentFailures: FakeComponentFailure[] = [...state.zipFailures];
     if (state.scenario === 'componentFailure') {
       const wanted = state.scenarioOptions.componentFailure ?? {};
-      const fullName = wanted.fullName ?? 'ExternalAppApiClient';
+      const fullName = wanted.fullName ?? 'ExternalAppApi';
       const inZip = state.components.find((c) => c.fullName === fullName);
       componentFailures.push({
         fileName: wanted.fileName ?? inZip?.fileName ?? `classes/${fullName}.cls`,
@@ -1060,13 +1060,13 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       const wanted = state.scenarioOptions.testFailure ?? {};
       const first = tests[0];
       testFailure = {
-        name: wanted.name ?? first?.name ?? 'ExternalAppApiClientTest',
+        name: wanted.name ?? first?.name ?? 'ExternalAppApiTest',
         methodName: wanted.methodName ?? first?.methodName ?? 'testCallout',
         message:
           wanted.message ?? 'System.AssertException: Assertion Failed: Expected: 200, Actual: 500',
         stackTrace:
           wanted.stackTrace ??
-          `Class.${wanted.name ?? first?.name ?? 'ExternalAppApiClientTest'}.${
+          `Class.${wanted.name ?? first?.name ?? 'ExternalAppApiTest'}.${
             wanted.methodName ?? first?.methodName ?? 'testCallout'
           }: line 27, column 1`,
       };
@@ -1719,6 +1719,24 @@ export async function startFakeOrg(options: FakeOrgOptions = {}): Promise<FakeOr
       const name = url.searchParams.get('principalName') ?? '';
       const k = key(ec, type, name);
       const stored = credentials.get(k);
+      // GET answers a Credential, as documented ("Response body for GET: Credential"): for a
+      // principal that holds none yet, with an empty credentials map.
+      const principals = externalCredentials.get(ec);
+      const principalExists =
+        externalCredentials.has(ec) &&
+        (type !== 'NamedPrincipal' || principals === undefined || principals.includes(name));
+      if (!stored && req.method === 'GET' && principalExists) {
+        answer(200, {
+          authenticationProtocol: null,
+          authenticationProtocolVariant: null,
+          authenticationStatus: 'NotConfigured',
+          credentials: {},
+          externalCredential: ec,
+          principalName: name,
+          principalType: type,
+        });
+        return;
+      }
       if (!stored) {
         answer(404, NOT_FOUND);
         return;

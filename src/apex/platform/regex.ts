@@ -18,7 +18,9 @@ export function javaRegex(ctx: PlatformContext, pattern: string, global = true):
   source = source.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, text: string) =>
     text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
   );
-  if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(source))
+  // Outside character classes only: in `[*+]` the `+` is a literal, not a possessive quantifier.
+  const outsideClasses = source.replace(/\[(?:\\[\s\S]|[^\]\\])*\]/g, '');
+  if (/(?<!\\)(?:[*+?}])\+|\(\?>/.test(outsideClasses))
     return ctx.unsupported(`the Java regular expression ${pattern}`);
   source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
   if (/\\p\{/.test(source)) flags += 'u';

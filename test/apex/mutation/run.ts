@@ -21,7 +21,7 @@ export const TARGETS = [
   { path: 'ExternalAppTokenRequest.cls', label: 'TokenRequest' },
   { path: 'ExternalAppTokenResponse.cls', label: 'TokenResponse' },
   { path: 'ExternalAppTokenCache.cls', label: 'TokenCache' },
-  { path: 'ExternalAppApiClient.cls', label: 'ApiClient' },
+  { path: 'ExternalAppApi.cls', label: 'Api' },
 ];
 
 export interface Reference {
