@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * protocol-level fake org through the real sf login lookup and jsforce, `package` packs and
  * installs the package.
  */
-const JVM = ['test/check/**/*.test.ts'];
+const JVM = ['test/check/**/*.test.ts', 'test/analyzer/**/*.test.ts'];
 /** Packs the package, installs it offline into a fresh folder and runs the installed bin. */
 const PACKAGE = ['test/package/install.test.ts'];
 const ORG = [
