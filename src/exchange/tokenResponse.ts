@@ -7,8 +7,12 @@ import { parseBoundedJson } from '../util/boundedJson.ts';
 /** Used when a token response has no expires_in (RFC 6749 section 5.1 makes it optional). */
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
-/** The longest expires_in taken at its word (10 years); beyond it, or below 0, it is nonsense. */
-export const MAX_EXPIRES_IN_SECONDS = 315_360_000;
+/**
+ * The longest expires_in taken at its word: 2^31-1 s, the largest Apex Integer. The generated Apex
+ * (TokenResponse) treats anything longer, like 0 or less, as "use once, do not cache", and so
+ * does the harness, so that verify's warning says what the Apex will do.
+ */
+export const MAX_EXPIRES_IN_SECONDS = 2_147_483_647;
 
 /** A token response is a few KB; a body beyond this is not parsed as one. */
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -30,7 +34,7 @@ export interface TokenResponse {
   expiresInSource: 'number' | 'string' | 'default' | 'invalid';
   /**
    * Set when the token must be used once and never cached, saying why: expires_in was 0, or not
-   * a number of seconds within 0..MAX_EXPIRES_IN_SECONDS.
+   * a number of seconds within 1..MAX_EXPIRES_IN_SECONDS.
    */
   useOnce: string | undefined;
   /** The scope the server says it granted, when it says (RFC 6749 section 5.1). */
@@ -227,7 +231,7 @@ export function badTokenCharacter(token: string): { index: number; code: number 
 
 /**
  * expires_in as seconds (RFC 6749 section 5.1): a finite number or a numeric string within
- * 0..MAX_EXPIRES_IN_SECONDS. Anything else, and 0, makes a token that is used once and never
+ * 1..MAX_EXPIRES_IN_SECONDS, as the generated Apex reads it. Anything else, and 0, makes a token that is used once and never
  * cached: a date computed from 1e15 seconds does not exist, and a negative one is already past.
  */
 function readExpiresIn(
@@ -265,7 +269,7 @@ function readExpiresIn(
   return {
     expiresIn: 0,
     expiresInSource: 'invalid',
-    useOnce: `expires_in ${shown} is not a number of seconds within 0..${MAX_EXPIRES_IN_SECONDS} (10 years): the token is used once and not cached.`,
+    useOnce: `expires_in ${shown} is not a number of seconds within 1..${MAX_EXPIRES_IN_SECONDS} (2^31-1, the largest Apex Integer): the token is used once and not cached.`,
   };
 }
 

@@ -59,11 +59,12 @@ describe('interpretTokenAnswer', () => {
   it.each([
     [0, 0, 'expires_in is 0: the token is used once and not cached.'],
     [0.5, 0, 'expires_in is 0.5, under a second: the token is used once and not cached.'],
-    [-5, 0, 'expires_in -5 is not a number of seconds within 0..315360000'],
+    [-5, 0, 'expires_in -5 is not a number of seconds within 1..2147483647'],
     [1e15, 0, 'expires_in 1000000000000000 is not a number'],
     ['99999999999999999999', 0, 'expires_in "99999999999999999999" is not a number'],
     [null, 0, 'expires_in null is not a number'],
-    [315_360_000, 315_360_000, undefined],
+    [2_147_483_647, 2_147_483_647, undefined],
+    [2_147_483_648, 0, 'expires_in 2147483648 is not a number of seconds within 1..2147483647'],
     [3599.9, 3599, undefined],
   ])('reads expires_in %j as %i seconds (used once: %s)', (expiresIn, seconds, useOnce) => {
     const token = interpretTokenAnswer(json(200, { access_token: 't', expires_in: expiresIn }));

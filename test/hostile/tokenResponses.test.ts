@@ -72,6 +72,7 @@ describe('expires_in', () => {
   it.each([
     ['1e15', 1e15],
     ['"99999999999999999999"', '99999999999999999999'],
+    ['2^31 (one over the largest Apex Integer)', 2_147_483_648],
     ['-1e20', -1e20],
     ['-5', -5],
     ['"-5"', '-5'],
@@ -85,7 +86,7 @@ describe('expires_in', () => {
       expect(first.code).toBe(0);
       expect(first.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(first.stderr).toMatch(
-        /Warning: ExternalAppStage: expires_in .* is not a number of seconds within 0\.\.315360000 \(10 years\): the token is used once and not cached\./,
+        /Warning: ExternalAppStage: expires_in .* is not a number of seconds within 1\.\.2147483647 \(2\^31-1, the largest Apex Integer\): the token is used once and not cached\./,
       );
       expect(await hostile.cached()).toEqual([]);
       // The next run asks again, and the --json form says the expiry is unknown.
@@ -127,7 +128,7 @@ describe('expires_in', () => {
   it.each([
     ['a number', 3600],
     ['a numeric string', ' 3600 '],
-    ['10 years exactly', 315_360_000],
+    ['2^31-1 exactly (the largest Apex Integer)', 2_147_483_647],
   ])('as %s is cached and reused', async (_label, expiresIn) => {
     const hostile = await hostileCase(tokenJson({ expires_in: expiresIn }));
     expect((await hostile.run(['token'])).code).toBe(0);
