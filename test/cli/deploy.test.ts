@@ -12,17 +12,9 @@ import {
   project,
   SECRETS,
   sf,
+  PARTNER_TESTS,
   useDeployFixture,
 } from '../helpers/deployFixture.ts';
-
-/** The generated test classes of the two-services golden case, in the order they run. */
-const PARTNER_TESTS = [
-  'PartnerTokenServiceTest',
-  'PartnerTokenRequestTest',
-  'PartnerTokenResponseTest',
-  'PartnerTokenCacheTest',
-  'PartnerApiTest',
-];
 
 /**
  * callout deploy end to end, in this process: the real @salesforce/core login lookup (a temporary

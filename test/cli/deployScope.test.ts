@@ -12,17 +12,9 @@ import {
   project,
   SECRETS,
   sf,
+  PARTNER_TESTS,
   useDeployFixture,
 } from '../helpers/deployFixture.ts';
-
-/** The generated test classes of the two-services golden case, in the order they run. */
-const PARTNER_TESTS = [
-  'PartnerTokenServiceTest',
-  'PartnerTokenRequestTest',
-  'PartnerTokenResponseTest',
-  'PartnerTokenCacheTest',
-  'PartnerApiTest',
-];
 
 /**
  * What `callout deploy` sends and runs: only the generated components (plus --source-dir), the

@@ -1,29 +1,13 @@
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli } from '../helpers/cli.ts';
+import { fixtureProject, parseJson, runCli } from '../helpers/cli.ts';
 
 /**
  * The failing golden case test/fixtures-failing/name-collision (services Pay and Pay_Api in
  * externalCredential mode) through the CLI: every command that renders the project fails with
  * both names, and nothing is written.
  */
-async function collisionProject(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'callout-collision-'));
-  await cp(
-    resolve(import.meta.dirname, '../fixtures-failing/name-collision/callout.config.json'),
-    join(dir, 'callout.config.json'),
-  );
-  await writeFile(
-    join(dir, 'sfdx-project.json'),
-    JSON.stringify({
-      packageDirectories: [{ path: 'force-app', default: true }],
-      sourceApiVersion: '64.0',
-    }),
-  );
-  return dir;
-}
+const collisionProject = () => fixtureProject('name-collision', 'fixtures-failing');
 
 const FILES = ['callout.config.json', 'sfdx-project.json'];
 const env = { PAY_CLIENT_SECRET: 'pay-secret-1234', PAY_API_CLIENT_SECRET: 'pay-api-secret-1234' };

@@ -113,11 +113,14 @@ export function parseJson(stdout: string): Record<string, unknown> {
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-/** A project folder with a golden case's config and an sfdx-project.json (force-app, API 64.0). */
-export async function fixtureProject(fixture: string): Promise<string> {
+/**
+ * A project folder with a golden case's config and an sfdx-project.json (force-app, API 64.0);
+ * `cases` names the folder of cases under test/ (the failing ones are in fixtures-failing).
+ */
+export async function fixtureProject(fixture: string, cases = 'fixtures'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `callout-${fixture}-`));
   await cp(
-    resolve(import.meta.dirname, '../fixtures', fixture, 'callout.config.json'),
+    resolve(import.meta.dirname, '..', cases, fixture, 'callout.config.json'),
     join(dir, 'callout.config.json'),
   );
   await writeFile(

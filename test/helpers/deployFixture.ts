@@ -145,3 +145,12 @@ export function expectNoSecret(text: string) {
   for (const form of [...canaryForms(CANARY_SECRET), SECRETS.PARTNER_PROD, SECRETS.VAULT_SECRET])
     expect(text).not.toContain(form);
 }
+
+/** The generated test classes of the two-services golden case, in the order they run. */
+export const PARTNER_TESTS = [
+  'PartnerTokenServiceTest',
+  'PartnerTokenRequestTest',
+  'PartnerTokenResponseTest',
+  'PartnerTokenCacheTest',
+  'PartnerApiTest',
+];
