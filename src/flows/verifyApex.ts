@@ -451,7 +451,7 @@ function anonymousApex(
   ];
   if (probe) {
     lines.push(
-      `HttpResponse response = ${project.classes.apiClient}.service(${apexString(service)}).request(${apexString(probe.method)}, ${apexString(probe.path)})${probe.body === undefined ? '' : `.body(${apexString(probe.body)}, 'application/json')`}.send();`,
+      `HttpResponse response = ${project.classes.api}.service(${apexString(service)}).request(${apexString(probe.method)}, ${apexString(probe.path)})${probe.body === undefined ? '' : `.body(${apexString(probe.body)}, 'application/json')`}.send();`,
       `System.debug('probe ' + response.getStatusCode());`,
     );
   }
@@ -507,7 +507,7 @@ export async function verifyApexServices(
     vm.classes.tokenRequest,
     vm.classes.tokenResponse,
     vm.classes.tokenCache,
-    vm.classes.apiClient,
+    vm.classes.api,
     vm.classes.exception,
   ];
   const wanted = new Set(runtimeClasses.map((c) => `${c.toLowerCase()}.cls`));
@@ -547,7 +547,7 @@ export async function verifyApexServices(
         { actions: ['Run `callout generate` to write the record for this service.'] },
       );
     reporter.info(
-      `Running ${vm.classes.tokenService} and ${vm.classes.apiClient} for ${name} in the local Apex runtime (real callouts)...`,
+      `Running ${vm.classes.tokenService} and ${vm.classes.api} for ${name} in the local Apex runtime (real callouts)...`,
     );
     reports.push(
       await verifyOne(project, reporter, {
@@ -616,7 +616,7 @@ async function verifyOne(
     secretStorage: project.config.secretStorage,
     clientAuth: service.clientAuth,
     cachePartition: input.partition,
-    classes: { tokenService: vm.classes.tokenService, apiClient: vm.classes.apiClient },
+    classes: { tokenService: vm.classes.tokenService, apiClient: vm.classes.api },
     callouts: [],
     tokenCalloutsInFirstTransaction: 0,
     tokenCalloutsInSecondTransaction: null,

@@ -112,6 +112,8 @@ export interface ProjectVM {
     /** The transaction cache and the Platform Cache store. */
     tokenCache: string;
     /** The API client, `${prefix}Api` (its request builder), from templates/classes/Api.cls.hbs. */
+    api: string;
+    /** `${prefix}ApiClient`: the one-call `send(service, method, path, body)` over `api`. */
     apiClient: string;
     exception: string;
     calloutMock: string;
@@ -119,8 +121,8 @@ export interface ProjectVM {
     tokenRequestTest: string;
     tokenResponseTest: string;
     tokenCacheTest: string;
-    /** `${prefix}ApiTest`. */
-    apiClientTest: string;
+    /** `${prefix}ApiTest`: tests of `api` and `apiClient`. */
+    apiTest: string;
   };
   /** Every generated test class, in the order they run. */
   testClasses: string[];
@@ -459,14 +461,15 @@ export function buildProjectVM(
     tokenRequest: cls('TokenRequest'),
     tokenResponse: cls('TokenResponse'),
     tokenCache: cls('TokenCache'),
-    apiClient: cls('Api'),
+    api: cls('Api'),
+    apiClient: cls('ApiClient'),
     exception: cls('CalloutException'),
     calloutMock: cls('CalloutMock'),
     tokenServiceTest: cls('TokenServiceTest'),
     tokenRequestTest: cls('TokenRequestTest'),
     tokenResponseTest: cls('TokenResponseTest'),
     tokenCacheTest: cls('TokenCacheTest'),
-    apiClientTest: cls('ApiTest'),
+    apiTest: cls('ApiTest'),
   };
   const shape = requestShape(settings);
   const services = Object.entries(config.services)
@@ -484,7 +487,7 @@ export function buildProjectVM(
       classes.tokenRequestTest,
       classes.tokenResponseTest,
       classes.tokenCacheTest,
-      classes.apiClientTest,
+      classes.apiTest,
     ],
     settingsType: {
       apiName: `${typeName}__mdt`,

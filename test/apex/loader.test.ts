@@ -32,6 +32,7 @@ describe('reading a package directory', () => {
     const contents = await readPackageDir(join(import.meta.dirname, '..', '..', 'force-app'));
     expect(contents.files.map((f) => f.path.split('/').pop()).sort()).toEqual([
       'ExternalAppApi.cls',
+      'ExternalAppApiClient.cls',
       'ExternalAppApiTest.cls',
       'ExternalAppCalloutException.cls',
       'ExternalAppCalloutMock.cls',

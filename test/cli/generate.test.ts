@@ -20,7 +20,7 @@ describe('callout generate', () => {
     );
     expect(parseJson(result.stdout)).toMatchObject({
       status: 0,
-      result: { counts: { unchanged: 41, created: 0, updated: 0, refused: 0, removed: 0 } },
+      result: { counts: { unchanged: 43, created: 0, updated: 0, refused: 0, removed: 0 } },
     });
     expect(result.code).toBe(0);
   });

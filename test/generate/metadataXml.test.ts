@@ -198,7 +198,7 @@ describe.each([
         ApexClass: { '@xmlns': NS, apiVersion: '64.0', status: 'Active' },
       });
     }
-    expect(rendered(project).filter((f) => f.path.startsWith('classes/'))).toHaveLength(12);
+    expect(rendered(project).filter((f) => f.path.startsWith('classes/'))).toHaveLength(13);
   });
 
   it('describes the Custom Metadata type and its Text fields', () => {
@@ -549,6 +549,7 @@ describe('externalCredential mode', () => {
         '@xmlns': NS,
         classAccesses: [
           { apexClass: 'AcmeApi', enabled: 'true' },
+          { apexClass: 'AcmeApiClient', enabled: 'true' },
           { apexClass: 'AcmeTokenService', enabled: 'true' },
         ],
         externalCredentialPrincipalAccesses: [
@@ -663,7 +664,7 @@ describe('source-deploy-retrieve', () => {
   it('recognises exactly the expected components in customMetadata mode', () => {
     const found = componentsIn(writeProject(cmdtProject));
     expect(found).toEqual(expectedComponents(cmdtProject));
-    expect(found).toHaveLength(12 + 1 + 9 + 2 + 1 + 4);
+    expect(found).toHaveLength(13 + 1 + 9 + 2 + 1 + 4);
     expect(new Set(found.map((c) => c.split(':')[0]))).toEqual(
       new Set([
         'ApexClass',
@@ -681,7 +682,7 @@ describe('source-deploy-retrieve', () => {
   it('recognises exactly the expected components in externalCredential mode', () => {
     const found = componentsIn(writeProject(ecProject));
     expect(found).toEqual(expectedComponents(ecProject));
-    expect(found).toHaveLength(12 + 1 + 8 + 2 + 1 + 8 + 1);
+    expect(found).toHaveLength(13 + 1 + 8 + 2 + 1 + 8 + 1);
     expect(new Set(found.map((c) => c.split(':')[0]))).toEqual(
       new Set([
         'ApexClass',
