@@ -23,7 +23,12 @@ useDeployFixture();
 let plain: FakeOrg;
 beforeAll(async () => {
   plain = await startFakeOrg({ username: 'plain@callout-kit.test' });
-  await createSfHome(plain, { home: sf.home, alias: 'plain', setDefault: false });
+  await createSfHome(plain, {
+    home: sf.home,
+    alias: 'plain',
+    setDefault: false,
+    inProcess: true,
+  });
 });
 afterAll(() => plain?.close());
 

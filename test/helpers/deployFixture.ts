@@ -30,7 +30,7 @@ export function useDeployFixture(): void {
       startFaultServer(),
     ]);
     org.setRecords('PermissionSet', [{ Id: '0PS000000000001', Name: 'Vault_Callout' }]);
-    sf = await createSfHome(org, { alias: 'fake' });
+    sf = await createSfHome(org, { alias: 'fake', inProcess: true });
     // Deploys run in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads,
     // so HOME is the temporary sf home before any deploy (a vitest fork per file keeps it here).
     Object.assign(process.env, sf.env);

@@ -54,10 +54,9 @@ async function inOrg<T>(sf: SfHome, body: string, input: Record<string, unknown>
 }
 
 /**
- * One sf home serves this process: @salesforce/core fixes its ~/.sf from HOME when it first
- * loads and reads the logins and aliases once, so HOME points there and every login of the file
- * is written (each fake with its own username and alias) before core loads (a vitest fork per
- * file keeps HOME here). The bodies then run here, without a child process each.
+ * One sf home serves this process: HOME points there, and every login of the file is written
+ * into it (each fake with its own username and alias, by this process's core, which then drops
+ * its cached state) before any test looks one up. The bodies run here, without a child each.
  */
 const savedEnv = { ...process.env };
 
@@ -76,9 +75,9 @@ beforeAll(async () => {
     startFakeOrg({ username: 'hub@callout-kit.test', devHub: true }),
   ]);
   // One after the other: each child adds its login to the same ~/.sfdx and ~/.sf files.
-  const sf = await createSfHome(main, { alias: 'fake-org', setDefault: true });
+  const sf = await createSfHome(main, { alias: 'fake-org', setDefault: true, inProcess: true });
   const add = (fake: FakeOrg, options: Parameters<typeof createSfHome>[1]) =>
-    createSfHome(fake, { home: sf.home, setDefault: false, ...options });
+    createSfHome(fake, { home: sf.home, setDefault: false, inProcess: true, ...options });
   const expiredSf = await add(expired, { alias: 'expired-org' });
   const renewingSf = await add(renewing, { alias: 'renewing-org', login: 'refreshToken' });
   const hubSf = await add(hub, { alias: 'hub-org', devHub: true });
