@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { startFakeOrg, unzip } from '../servers/fakeOrg.ts';
-import { createSfHome } from '../helpers/sfAuth.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOrg, unzip, type FakeOrg } from '../servers/fakeOrg.ts';
+import { createSfHome, TEST_COMPILE_CACHE } from '../helpers/sfAuth.ts';
 import { BIN, parseJson } from '../helpers/cli.ts';
 import { deploy, org, project, SECRETS, sf, useDeployFixture } from '../helpers/deployFixture.ts';
 
@@ -14,6 +14,23 @@ import { deploy, org, project, SECRETS, sf, useDeployFixture } from '../helpers/
  * are in deploy.test.ts.
  */
 useDeployFixture();
+
+/**
+ * A fake org that is not a Dev Hub, logged in as "plain" (not the default) in the fixture's sf
+ * home: the deploy that names it runs in this process. Written before any test: core reads the
+ * logins and aliases once, when the first deploy asks for them.
+ */
+let plain: FakeOrg;
+beforeAll(async () => {
+  plain = await startFakeOrg({ username: 'plain@callout-kit.test' });
+  await createSfHome(plain, {
+    home: sf.home,
+    alias: 'plain',
+    setDefault: false,
+    inProcess: true,
+  });
+});
+afterAll(() => plain?.close());
 
 describe('callout deploy without a login, and Ctrl-C (in a child process)', () => {
   it('says how to log in when there is no sf login for the org', async () => {
@@ -39,6 +56,7 @@ describe('callout deploy without a login, and Ctrl-C (in a child process)', () =
         env: {
           PATH: process.env.PATH,
           NO_COLOR: '1',
+          NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
           ...sf.env,
           ...SECRETS,
           XDG_CACHE_HOME: join(dir, '.cache'),
@@ -103,28 +121,24 @@ describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: proto
 
   it('says plainly that an org given as --target-dev-hub is not a Dev Hub, and what to do', async () => {
     // A fake org that is not a Dev Hub: its ScratchOrgInfo probe answers INVALID_TYPE, as an org does.
-    const plain = await startFakeOrg({ username: 'plain@callout-kit.test' });
-    const home = await createSfHome(plain, { alias: 'plain', setDefault: false });
-    try {
-      const dir = await project();
-      const result = await deploy(
-        dir,
-        ['--scratch', '--target-dev-hub', 'plain', '--skip-verify', '--json'],
-        home.env,
-      );
-      expect(result.code).toBe(9);
-      expect(parseJson(result.stdout)).toMatchObject({
-        name: 'ORG_NOT_DEV_HUB',
-        message: expect.stringContaining('is not a Dev Hub'),
-        actions: [expect.stringContaining('--target-dev-hub')],
-      });
-      expect(
-        plain.requests().filter((r) => r.method === 'POST' && /ScratchOrgInfo/.test(r.path)),
-      ).toEqual([]);
-    } finally {
-      await Promise.all([plain.close(), home.remove()]);
-    }
-  }, 30_000);
+    const dir = await project();
+    const result = await deploy(dir, [
+      '--scratch',
+      '--target-dev-hub',
+      'plain',
+      '--skip-verify',
+      '--json',
+    ]);
+    expect(result.code).toBe(9);
+    expect(parseJson(result.stdout)).toMatchObject({
+      name: 'ORG_NOT_DEV_HUB',
+      message: expect.stringContaining('is not a Dev Hub'),
+      actions: [expect.stringContaining('--target-dev-hub')],
+    });
+    expect(
+      plain.requests().filter((r) => r.method === 'POST' && /ScratchOrgInfo/.test(r.path)),
+    ).toEqual([]);
+  });
 
   it('creates a scratch org on a fake Dev Hub, deploys to it and deletes it with --delete-after', async () => {
     // Two fakes: the Dev Hub, and the org its ScratchOrgInfo signup "creates" (core logs in to it
@@ -132,6 +146,8 @@ describe('callout deploy --scratch (a fake Dev Hub and a fake scratch org: proto
     const scratch = await startFakeOrg({
       username: 'scratch@callout-kit.test',
       toolingRecords: { SourceMember: [] },
+      // The final status at the first check: core polls the settings deploy once a second.
+      defaultPollsToFinish: 0,
     });
     const hub = await startFakeOrg({
       username: 'hub@callout-kit.test',

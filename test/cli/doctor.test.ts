@@ -21,7 +21,7 @@ beforeAll(async () => {
   org.setRecords('UserPermissionAccess', [
     { PermissionsAuthorApex: true, PermissionsCustomizeApplication: true },
   ]);
-  sf = await createSfHome(org, { alias: 'fake' });
+  sf = await createSfHome(org, { alias: 'fake', inProcess: true });
   // doctor runs in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads.
   Object.assign(process.env, sf.env);
   await preloadDeployLibraries();

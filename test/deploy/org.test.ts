@@ -36,12 +36,13 @@ beforeAll(async () => {
     startFakeOrg(),
     startFakeOrg({ username: 'renewing@callout-kit.test' }),
   ]);
-  sf = await createSfHome(org, { alias: 'in-process' });
+  sf = await createSfHome(org, { alias: 'in-process', inProcess: true });
   await createSfHome(renewing, {
     alias: 'renewing',
     login: 'refreshToken',
     setDefault: false,
     home: sf.home,
+    inProcess: true,
   });
   Object.assign(process.env, sf.env);
   const config = parseConfig(

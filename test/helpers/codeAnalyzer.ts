@@ -17,9 +17,19 @@ export interface Finding {
   message: string;
 }
 
+/**
+ * The JVM flags of the compile check (src/check/compile.ts), for the analyzer's JVMs: a run of a
+ * few seconds gains nothing from the optimizing JIT or a parallel collector, and on two cores they
+ * took half the CPU (16 s of CPU -> 8 s for the same findings). The engine spawns `java` with this
+ * process's environment and offers no JVM options, so they go in through JAVA_TOOL_OPTIONS.
+ */
+const JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+
 /** Runs the rules on every .cls under `folders`, in one JVM. Logs go to a temporary folder. */
 export async function analyzeApex(folders: readonly string[]): Promise<Finding[]> {
   const work = await mkdtemp(join(tmpdir(), 'callout-analyzer-'));
+  const saved = process.env.JAVA_TOOL_OPTIONS;
+  process.env.JAVA_TOOL_OPTIONS = saved ? `${saved} ${JVM_OPTIONS}` : JVM_OPTIONS;
   try {
     const config = CodeAnalyzerConfig.fromObject({ log_folder: work, root_working_folder: work });
     const analyzer = new CodeAnalyzer(config);
@@ -37,6 +47,8 @@ export async function analyzeApex(folders: readonly string[]): Promise<Finding[]
       };
     });
   } finally {
+    if (saved === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+    else process.env.JAVA_TOOL_OPTIONS = saved;
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -30,7 +30,7 @@ export function useDeployFixture(): void {
       startFaultServer(),
     ]);
     org.setRecords('PermissionSet', [{ Id: '0PS000000000001', Name: 'Vault_Callout' }]);
-    sf = await createSfHome(org, { alias: 'fake' });
+    sf = await createSfHome(org, { alias: 'fake', inProcess: true });
     // Deploys run in this process: @salesforce/core fixes its ~/.sf from HOME when it first loads,
     // so HOME is the temporary sf home before any deploy (a vitest fork per file keeps it here).
     Object.assign(process.env, sf.env);
@@ -94,8 +94,12 @@ async function generateProject(mode: Mode): Promise<string> {
     join(dir, 'sfdx-project.json'),
     JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
   );
+  // The cache folder the deploys use (XDG_CACHE_HOME below) goes with each copy, holding the
+  // formatted classes: a deploy in a child process then checks the source against the config
+  // without formatting every class again (in this process they are formatted once anyway).
   const result = await runCli(['generate', '--no-compile-check', '--skip-apex-tests'], {
     cwd: dir,
+    env: { XDG_CACHE_HOME: join(dir, '.cache') },
   });
   if (result.code !== 0) throw new Error(`generate failed:\n${result.stdout}\n${result.stderr}`);
   return dir;

@@ -10,6 +10,10 @@
 // instead (AuthInfo.create({ oauth2Options: { refreshToken } }), one POST /services/oauth2/token
 // first). With devHub it also sets the global target-dev-hub, as `--set-default-dev-hub` does.
 // Tokens are encrypted with a key in ~/.sfdx/key.json (the generic keychain).
+//
+// A test file whose own process uses the sf home (HOME pointed there for its in-process deploys)
+// may write the login with its own core instead (inProcess): one child loading core less; core's
+// cached state is dropped afterwards, so the lookups under test still read the files.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -94,44 +98,95 @@ export function runNodeModule(
   });
 }
 
+/** What the login writer gets (as JSON on stdin, in a child). */
+interface LoginInput {
+  accessToken: string;
+  refreshToken?: string;
+  instanceUrl: string;
+  loginUrl: string;
+  alias?: string;
+  setDefault: boolean;
+  devHub: boolean;
+}
+
+interface WrittenLogin {
+  username?: string;
+  orgId?: string;
+  isDevHub?: boolean;
+}
+
+/**
+ * Writes the login with this @salesforce/core, in the HOME it runs with: what the child below
+ * runs, and what `inProcess` runs here.
+ */
+export async function writeLogin(
+  core: typeof import('@salesforce/core'),
+  input: LoginInput,
+): Promise<WrittenLogin> {
+  const { AuthInfo, Config } = core;
+  // Access-token login as `sf org login access-token` makes it; refresh-token login as
+  // `sf org login sfdx-url` makes it (a web login stores the same fields).
+  const authInfo = input.refreshToken
+    ? await AuthInfo.create({
+        oauth2Options: {
+          refreshToken: input.refreshToken,
+          loginUrl: input.loginUrl,
+          clientId: 'PlatformCLI',
+        },
+      })
+    : await AuthInfo.create({
+        accessTokenOptions: {
+          accessToken: input.accessToken,
+          instanceUrl: input.instanceUrl,
+          loginUrl: input.loginUrl,
+        },
+      });
+  await authInfo.save();
+  const username = authInfo.getUsername();
+  if (input.alias) await authInfo.setAlias(input.alias);
+  if (input.setDefault || input.devHub) {
+    const config = await Config.create({ isGlobal: true });
+    if (input.setDefault) config.set('target-org', input.alias ?? username);
+    // As `--set-default-dev-hub` does; isDevHub in the auth file comes from core's own
+    // ScratchOrgInfo probe during AuthInfo.create.
+    if (input.devHub) config.set('target-dev-hub', input.alias ?? username);
+    await config.write();
+  }
+  const { orgId, isDevHub } = authInfo.getFields();
+  return { username, orgId, isDevHub };
+}
+
 const WRITE_LOGIN = `
-const { AuthInfo, Config } = await import(${JSON.stringify(SF_CORE_URL)});
+const core = await import(${JSON.stringify(SF_CORE_URL)});
+const { writeLogin } = await import(${JSON.stringify(import.meta.url)});
 let text = '';
 for await (const chunk of process.stdin) text += chunk;
-const input = JSON.parse(text);
-// Access-token login as \`sf org login access-token\` makes it; refresh-token login as
-// \`sf org login sfdx-url\` makes it (a web login stores the same fields).
-const authInfo = input.refreshToken
-  ? await AuthInfo.create({
-      oauth2Options: {
-        refreshToken: input.refreshToken,
-        loginUrl: input.loginUrl,
-        clientId: 'PlatformCLI',
-      },
-    })
-  : await AuthInfo.create({
-      accessTokenOptions: {
-        accessToken: input.accessToken,
-        instanceUrl: input.instanceUrl,
-        loginUrl: input.loginUrl,
-      },
-    });
-await authInfo.save();
-const username = authInfo.getUsername();
-if (input.alias) await authInfo.setAlias(input.alias);
-if (input.setDefault || input.devHub) {
-  const config = await Config.create({ isGlobal: true });
-  if (input.setDefault) config.set('target-org', input.alias ?? username);
-  // As \`--set-default-dev-hub\` does; isDevHub in the auth file comes from core's own
-  // ScratchOrgInfo probe during AuthInfo.create.
-  if (input.devHub) config.set('target-dev-hub', input.alias ?? username);
-  await config.write();
-}
-const { orgId, isDevHub } = authInfo.getFields();
-process.stdout.write(JSON.stringify({ username, orgId, isDevHub }), () =>
-  process.exit(0),
-);
+const written = await writeLogin(core, JSON.parse(text));
+process.stdout.write(JSON.stringify(written), () => process.exit(0));
 `;
+
+/**
+ * writeLogin in this process, whose HOME becomes `home` (process.env gets sfEnv(home); the test
+ * file restores its env afterwards). core's cached state and config are dropped afterwards, so
+ * the lookups under test read the login from its files, as they read a login `sf` made.
+ */
+async function writeLoginHere(home: string, input: LoginInput): Promise<NodeResult> {
+  Object.assign(process.env, sfEnv(home));
+  const core = (await import(SF_CORE_URL)) as typeof import('@salesforce/core');
+  try {
+    const written = await writeLogin(core, input);
+    return { code: 0, stdout: JSON.stringify(written), stderr: '' };
+  } catch (error) {
+    return {
+      code: 1,
+      stdout: '',
+      stderr: error instanceof Error ? (error.stack ?? '') : String(error),
+    };
+  } finally {
+    await core.StateAggregator.clearInstanceAsync();
+    await core.ConfigAggregator.clearInstance();
+  }
+}
 
 export interface SfHomeOptions {
   /**
@@ -155,6 +210,12 @@ export interface SfHomeOptions {
    * devHub: true; the auth file's isDevHub is checked to be true.
    */
   devHub?: boolean;
+  /**
+   * Write the login with this process's own @salesforce/core (no child loading core again), for
+   * a test file whose process uses this sf home itself: process.env gets sfEnv(home). Default
+   * false: a child with HOME=home writes it, and this process's state stays untouched.
+   */
+  inProcess?: boolean;
 }
 
 /**
@@ -164,20 +225,19 @@ export interface SfHomeOptions {
 export async function createSfHome(org: FakeOrg, options: SfHomeOptions = {}): Promise<SfHome> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'callout-sf-home-')));
   const env = sfEnv(home);
-  const result = await runNodeModule(WRITE_LOGIN, {
-    env,
-    cwd: home,
-    input: JSON.stringify({
-      accessToken: org.accessToken,
-      refreshToken: options.login === 'refreshToken' ? org.refreshToken : undefined,
-      instanceUrl: org.instanceUrl,
-      loginUrl: org.loginUrl,
-      alias: options.alias,
-      setDefault: options.setDefault ?? true,
-      devHub: options.devHub ?? false,
-    }),
-  });
-  let written: { username?: string; orgId?: string; isDevHub?: boolean } = {};
+  const input: LoginInput = {
+    accessToken: org.accessToken,
+    ...(options.login === 'refreshToken' ? { refreshToken: org.refreshToken } : {}),
+    instanceUrl: org.instanceUrl,
+    loginUrl: org.loginUrl,
+    ...(options.alias ? { alias: options.alias } : {}),
+    setDefault: options.setDefault ?? true,
+    devHub: options.devHub ?? false,
+  };
+  const result = options.inProcess
+    ? await writeLoginHere(home, input)
+    : await runNodeModule(WRITE_LOGIN, { env, cwd: home, input: JSON.stringify(input) });
+  let written: WrittenLogin = {};
   try {
     written = JSON.parse(result.stdout) as typeof written;
   } catch {

@@ -1,11 +1,11 @@
 // Drives the protocol-level fake org (test/servers/fakeOrg.ts; not Salesforce) through the real
-// libraries: a real sf login written by @salesforce/core into a temporary HOME, then child
-// processes that open it with Org.create and deploy through the Metadata API client of core's
-// connection (jsforce's, @jsforce/jsforce-node), so the assertions are on what jsforce parsed
-// from the fake's wire formats.
+// libraries: real sf logins written by @salesforce/core into a temporary HOME, which this process
+// then opens with Org.create, deploying through the Metadata API client of core's connection
+// (jsforce's, @jsforce/jsforce-node), so the assertions are on what jsforce parsed from the
+// fake's wire formats.
 import type { MetadataApiDeployStatus as DeployResult } from '@salesforce/source-deploy-retrieve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSfHome, runNodeModule, SF_CORE_URL } from '../helpers/sfAuth.ts';
+import { createSfHome, SF_CORE_URL } from '../helpers/sfAuth.ts';
 import type { SfHome } from '../helpers/sfAuth.ts';
 import { startFakeOrg, unzip, zipFiles } from './fakeOrg.ts';
 import type { FakeOrg } from './fakeOrg.ts';
@@ -45,59 +45,59 @@ interface Failure {
 }
 
 /**
- * Runs `body` (async JS, with `org`, `conn`, `input` and `capture` in scope; its return value is
- * JSON-encoded) in a child node with the sf HOME. `aliasOrUsername: null` uses the target-org.
+ * Runs `body` (async JS, with `org`, `conn`, `input` and `capture` in scope; its return value
+ * goes through JSON) in this process, on the org of this login (`input.aliasOrUsername: null`
+ * uses the target-org).
  */
 async function inOrg<T>(sf: SfHome, body: string, input: Record<string, unknown> = {}): Promise<T> {
-  if (sf === inProcess) return inThisProcess<T>(body, { aliasOrUsername: 'fake-org', ...input });
-  const source = `
-const { Org } = await import(${JSON.stringify(SF_CORE_URL)});
-let text = '';
-for await (const chunk of process.stdin) text += chunk;
-const input = JSON.parse(text);
-const capture = async (promise) => {
-  try {
-    return { value: await promise };
-  } catch (e) {
-    return { error: { name: e.name, errorCode: e.errorCode, message: e.message } };
-  }
-};
-const org = await Org.create(input.aliasOrUsername ? { aliasOrUsername: input.aliasOrUsername } : {});
-const conn = org.getConnection();
-const out = await (async () => {
-${body}
-})();
-process.stdout.write(JSON.stringify(out ?? null), () => process.exit(0));
-`;
-  const result = await runNodeModule(source, {
-    env: sf.env,
-    cwd: sf.home,
-    input: JSON.stringify({ aliasOrUsername: 'fake-org', ...input }),
-  });
-  if (result.code !== 0) {
-    throw new Error(`child failed (${String(result.code)}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return JSON.parse(result.stdout) as T;
+  return inThisProcess<T>(body, { aliasOrUsername: sf.alias, ...input });
 }
 
 /**
- * One sf home may serve this process itself: @salesforce/core fixes its ~/.sf from HOME when it
- * first loads, so HOME points there before core loads (a vitest fork per file keeps it here).
- * The same bodies then run here, without a child process each.
+ * One sf home serves this process: HOME points there, and every login of the file is written
+ * into it (each fake with its own username and alias, by this process's core, which then drops
+ * its cached state) before any test looks one up. The bodies run here, without a child each.
  */
-let inProcess: SfHome | undefined;
 const savedEnv = { ...process.env };
 
-async function useInProcess(sf: SfHome): Promise<void> {
-  Object.assign(process.env, sf.env);
-  inProcess = sf;
-  await import(SF_CORE_URL);
+interface Login {
+  fake: FakeOrg;
+  sf: SfHome;
 }
+/** The logins of the describes below: each its own fake org, all in one sf home. */
+let logins: { main: Login; expired: Login; renewing: Login; hub: Login };
 
-function restoreEnv(): void {
+beforeAll(async () => {
+  const [main, expired, renewing, hub] = await Promise.all([
+    startFakeOrg(),
+    startFakeOrg({ username: 'expired@callout-kit.test' }),
+    startFakeOrg({ username: 'renewing@callout-kit.test' }),
+    startFakeOrg({ username: 'hub@callout-kit.test', devHub: true }),
+  ]);
+  // One after the other: each child adds its login to the same ~/.sfdx and ~/.sf files.
+  const sf = await createSfHome(main, { alias: 'fake-org', setDefault: true, inProcess: true });
+  const add = (fake: FakeOrg, options: Parameters<typeof createSfHome>[1]) =>
+    createSfHome(fake, { home: sf.home, setDefault: false, inProcess: true, ...options });
+  const expiredSf = await add(expired, { alias: 'expired-org' });
+  const renewingSf = await add(renewing, { alias: 'renewing-org', login: 'refreshToken' });
+  const hubSf = await add(hub, { alias: 'hub-org', devHub: true });
+  logins = {
+    main: { fake: main, sf },
+    expired: { fake: expired, sf: expiredSf },
+    renewing: { fake: renewing, sf: renewingSf },
+    hub: { fake: hub, sf: hubSf },
+  };
+  Object.assign(process.env, sf.env);
+  await import(SF_CORE_URL);
+}, 60_000);
+
+afterAll(async () => {
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
-}
+  const all = logins ? Object.values(logins) : [];
+  await Promise.all(all.map((login) => login.fake.close()));
+  await logins?.main.sf.remove();
+});
 
 type Body = (
   org: unknown,
@@ -229,17 +229,9 @@ describe('fake Salesforce org (protocol-level fake) through the connection of @s
   let sf: SfHome;
   let zip: Buffer;
 
-  beforeAll(async () => {
-    fake = await startFakeOrg();
-    sf = await createSfHome(fake, { alias: 'fake-org', setDefault: true });
+  beforeAll(() => {
+    ({ fake, sf } = logins.main);
     zip = testZip();
-    await useInProcess(sf);
-  });
-
-  afterAll(async () => {
-    restoreEnv();
-    await fake?.close();
-    await sf?.remove();
   });
 
   async function deploy(
@@ -557,14 +549,8 @@ describe('fake Salesforce org (protocol-level fake): invalid sessions', () => {
   let fake: FakeOrg;
   let sf: SfHome;
 
-  beforeAll(async () => {
-    fake = await startFakeOrg();
-    sf = await createSfHome(fake, { alias: 'fake-org' });
-  });
-
-  afterAll(async () => {
-    await fake?.close();
-    await sf?.remove();
+  beforeAll(() => {
+    ({ fake, sf } = logins.expired);
   });
 
   const BOTH_APIS = `
@@ -624,14 +610,8 @@ describe('fake Salesforce org (protocol-level fake): a refresh-token login renew
   let fake: FakeOrg;
   let sf: SfHome;
 
-  beforeAll(async () => {
-    fake = await startFakeOrg();
-    sf = await createSfHome(fake, { alias: 'fake-org', login: 'refreshToken' });
-  });
-
-  afterAll(async () => {
-    await fake?.close();
-    await sf?.remove();
+  beforeAll(() => {
+    ({ fake, sf } = logins.renewing);
   });
 
   it('@salesforce/core renews the session on a REST 401 and on a SOAP INVALID_SESSION_ID fault', async () => {
@@ -668,8 +648,8 @@ return { status: (await conn.metadata.checkDeployStatus(id)).status };`,
 
 describe('fake Salesforce org (protocol-level fake): a Dev Hub', () => {
   it('answers the ScratchOrgInfo probe only with devHub; a signup without scratchOrg ends in Error S-9999', async () => {
-    const [plain, hub] = await Promise.all([startFakeOrg(), startFakeOrg({ devHub: true })]);
-    const sf = await createSfHome(hub, { alias: 'fake-org', devHub: true });
+    const { fake: hub, sf } = logins.hub;
+    const plain = await startFakeOrg();
     try {
       const probe = (org: FakeOrg) =>
         fetch(
@@ -701,7 +681,7 @@ describe('fake Salesforce org (protocol-level fake): a Dev Hub', () => {
           .filter((r) => r.method === 'POST' && r.path.endsWith('/sobjects/ScratchOrgInfo')),
       ).toHaveLength(1);
     } finally {
-      await Promise.all([plain.close(), hub.close(), sf.remove()]);
+      await plain.close();
     }
   });
 });
