@@ -29,6 +29,13 @@ export interface RunOptions {
 }
 
 /**
+ * The cache folder of a run that names none: one for all tests, under the temporary folder, so a
+ * test never writes into the developer's own ~/.cache/callout-kit (formatted classes, the compile
+ * check's driver and schema) and later runs still reuse what earlier ones cached.
+ */
+export const TEST_CACHE = join(tmpdir(), `callout-kit-test-cache-${process.getuid?.() ?? 0}`);
+
+/**
  * Runs `callout` with these arguments: in this process through `main()` (fast; servers in this
  * process keep answering), or as the built binary in a child process when asked.
  */
@@ -55,7 +62,7 @@ async function runInProcess(args: string[], options: RunOptions): Promise<CliRes
   const stderr = new Capture();
   const code = await main(args, {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+    env: { PATH: process.env.PATH, NO_COLOR: '1', XDG_CACHE_HOME: TEST_CACHE, ...options.env },
     stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
     stdout,
     stderr,
@@ -72,6 +79,7 @@ export function spawnCli(args: string[], options: RunOptions): Promise<CliResult
         PATH: process.env.PATH,
         NO_COLOR: '1',
         NODE_COMPILE_CACHE: TEST_COMPILE_CACHE,
+        XDG_CACHE_HOME: TEST_CACHE,
         ...options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
