@@ -281,6 +281,29 @@ describe('deploy lists callout-kit leftovers and removes them with --clean', () 
     expect(org.metadata('RemoteSiteSetting')).not.toContain('Partner_Gone_Api');
   });
 
+  it('removes a test class an earlier version generated before the deploy (destructiveChangesPre), never a class of yours', async () => {
+    const dir = await project('customMetadata');
+    // PartnerApiClientTest: what callout-kit generated before the client became a builder.
+    org.addMetadata('ApexClass', ['PartnerApiClientTest', 'PartnerHelper']);
+    const listed = await deploy(dir, ['--skip-verify', '--json']);
+    expectExit(listed, 0);
+    const { components } = (parseJson(listed.stdout) as unknown as DeployJson).result.leftovers;
+    expect(components).toContainEqual({ type: 'ApexClass', fullName: 'PartnerApiClientTest' });
+    expect(components.filter((c) => c.type === 'ApexClass')).toHaveLength(1);
+    const cleaned = await deploy(dir, ['--skip-verify', '--clean', '--yes', '--json']);
+    expectExit(cleaned, 0);
+    const zip = org.deploys().at(-1)!.zip;
+    expect(fileOf(zip, 'destructiveChangesPre.xml')?.toString('utf8')).toContain(
+      '<members>PartnerApiClientTest</members>',
+    );
+    expect(fileOf(zip, 'destructiveChangesPost.xml')?.toString('utf8') ?? '').not.toContain(
+      'PartnerApiClientTest',
+    );
+    expect(org.metadata('ApexClass')).not.toContain('PartnerApiClientTest');
+    expect(org.metadata('ApexClass')).toContain('PartnerHelper');
+    expect(org.metadata('ApexClass')).toContain('PartnerApiClient');
+  });
+
   it("does not count a service the config still has as removed (the org's own components neither)", async () => {
     const fake = await startFakeOrg({
       username: 'mixed@callout-kit.test',
@@ -288,6 +311,7 @@ describe('deploy lists callout-kit leftovers and removes them with --clean', () 
         CustomMetadata: ['PartnerService.PartnerProd', 'PartnerService.Gone', 'Other.Thing'],
         RemoteSiteSetting: ['Partner_Gone_Api', 'Partner_PartnerProd_Api', 'Mine_Site'],
         CustomField: ['Account.Tier__c', 'PartnerService__mdt.TokenUrl__c'],
+        ApexClass: ['PartnerApiClientTest', 'PartnerApi', 'PartnerHelper', 'OtherApiClientTest'],
       },
     });
     try {
@@ -307,6 +331,7 @@ describe('deploy lists callout-kit leftovers and removes them with --clean', () 
         }),
       });
       expect(await findLeftovers({ connection }, config)).toEqual([
+        { type: 'ApexClass', fullName: 'PartnerApiClientTest' },
         { type: 'CustomMetadata', fullName: 'PartnerService.Gone' },
         { type: 'RemoteSiteSetting', fullName: 'Partner_Gone_Api' },
       ]);

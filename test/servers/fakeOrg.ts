@@ -14,7 +14,7 @@
 //   authorization_code grant, which is how core logs in to a new scratch org;
 // - SOAP Metadata API POST /services/Soap/m/<version>: deploy, checkDeployStatus, cancelDeploy,
 //   listMetadata (from what the org holds: seeded metadata plus what successful deploys added,
-//   minus their destructiveChanges(Post).xml), and Salesforce's Platform Cache rule (with
+//   minus their destructiveChanges(Pre|Post).xml), and Salesforce's Platform Cache rule (with
 //   cache.totalMb, a deploy whose partitions would allocate more fails with its message);
 // - REST: the resource map, a tiny SOQL subset on query/queryAll/tooling/query, limits, sobject
 //   GETs and the Connect named-credentials credential resource.
@@ -493,7 +493,7 @@ interface ZipContents {
   fields: string[];
   /** Each deployed partition's allocations. */
   partitions: FakeCachePartition[];
-  /** destructiveChanges.xml and destructiveChangesPost.xml: type -> members. */
+  /** destructiveChanges(Pre|Post).xml: type -> members (removed when the deploy succeeds). */
   removals: Array<{ type: string; fullName: string }>;
 }
 
@@ -521,11 +521,11 @@ function readZip(zip: Buffer): {
   for (const name of names) {
     if (!name.startsWith(root)) continue;
     const relative = name.slice(root.length);
-    if (/^destructiveChanges(Post)?\.xml$/.test(relative)) {
+    if (/^destructiveChanges(Pre|Post)?\.xml$/.test(relative)) {
       contents.removals.push(...manifestMembers(archive.get(name)!.toString('utf8')));
       continue;
     }
-    if (relative === 'package.xml' || relative === 'destructiveChangesPre.xml') continue;
+    if (relative === 'package.xml') continue;
     if (relative.endsWith('-meta.xml')) continue;
     const [folder, ...rest] = relative.split('/');
     if (!folder || rest.length === 0) continue;
