@@ -42,7 +42,7 @@ const SAMPLE = [
   // Behaviours the generated tests gained from the mutation report (docs/mutation.md).
   'TokenCache.PARTITION/constant#1',
   'TokenService.getSettings/drop-statement#2',
-  'TokenCache.OrgCacheStore.put/drop-statement#1',
+  'TokenCache.OrgCacheStore.write/drop-statement#1',
   'TokenResponse.errorResponse/constant#8',
   'TokenRequest.setBasicAuthorization/constant#1',
   // The edge cases of issue 12: the whole cache key, a failed callout, an unusable expires_in.
