@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, workspace } from '../helpers/cli.ts';
 import { CANARY_ENV, CANARY_SECRET, exampleConfig } from '../helpers/fixtures.ts';
 import { base64url } from '../servers/util.ts';
-import {
-  expectNoCanary,
-  startHostileTokenServer,
-  type HostileAnswer,
-  type HostileTokenServer,
-} from './tokenServer.ts';
+import { expectNoCanary, useHostileTokenServer, type HostileAnswer } from './tokenServer.ts';
 
 /**
  * Item 5 of issue 11 (parsing): the work a hostile token endpoint can cause is bounded. HTML
@@ -15,15 +10,8 @@ import {
  * 1 MiB and 32 levels deep, so nothing printed later (--json included) recurses without bound.
  * CPU figures for the 1.1 MB title body: `node scripts/bench-hostile.ts`.
  */
-let server: HostileTokenServer;
+const server = useHostileTokenServer();
 let caseNumber = 0;
-
-beforeAll(async () => {
-  server = await startHostileTokenServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 
 async function run(answer: HostileAnswer, args: string[]) {
   const path = `/bounded-${++caseNumber}`;

@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
@@ -19,27 +19,15 @@ import { tokenCacheKey } from '../../src/harness/tokenCache.ts';
 import { parseJson, runCli, spawnCli, workspace, type Workspace } from '../helpers/cli.ts';
 import { CANARY_ENV, CANARY_SECRET, exampleConfig } from '../helpers/fixtures.ts';
 import { unsignedJwt } from '../servers/index.ts';
-import {
-  expectNoCanary,
-  filesUnder,
-  startHostileTokenServer,
-  type HostileTokenServer,
-} from './tokenServer.ts';
+import { expectNoCanary, filesUnder, useHostileTokenServer } from './tokenServer.ts';
 
 /**
  * Item 8 of issue 11: the local token cache. Its folder is 0700 and refused when others can write
  * it and it is not ours; parallel runs for one key make one token request (real processes of the
  * built CLI), parallel runs for different keys keep every entry; leftovers of killed runs go.
  */
-let server: HostileTokenServer;
+const server = useHostileTokenServer();
 let caseNumber = 0;
-
-beforeAll(async () => {
-  server = await startHostileTokenServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 
 const validToken = (delayMs = 0) => ({
   delayMs,

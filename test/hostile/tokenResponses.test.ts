@@ -1,6 +1,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Secret } from '../../src/config/secret.ts';
 import { tokenCacheKey } from '../../src/harness/tokenCache.ts';
@@ -10,9 +10,8 @@ import { unsignedJwt } from '../servers/index.ts';
 import {
   expectNoCanary,
   filesUnder,
-  startHostileTokenServer,
+  useHostileTokenServer,
   type HostileAnswer,
-  type HostileTokenServer,
 } from './tokenServer.ts';
 
 /**
@@ -20,15 +19,8 @@ import {
  * `verify`) against a token endpoint on 127.0.0.1 that answers one hostile response, and checks
  * the outcome, what was (not) cached, and that the canary secret appears nowhere.
  */
-let server: HostileTokenServer;
+const server = useHostileTokenServer();
 let caseNumber = 0;
-
-beforeAll(async () => {
-  server = await startHostileTokenServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 
 interface Case {
   ws: Workspace;

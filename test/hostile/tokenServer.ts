@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { canaryForms } from '../helpers/fixtures.ts';
 import { closer, listen, readBody } from '../servers/util.ts';
 
@@ -24,6 +24,29 @@ export interface HostileTokenServer {
   /** How many requests `path` received. */
   count(path: string): number;
   close(): Promise<void>;
+}
+
+/**
+ * One hostile token server for the test file: started before its tests, closed after them. The
+ * object answers for the server from the first test on.
+ */
+export function useHostileTokenServer(): Omit<HostileTokenServer, 'close'> {
+  let started: HostileTokenServer | undefined;
+  beforeAll(async () => {
+    started = await startHostileTokenServer();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const live = () => {
+    if (!started) throw new Error('the hostile token server is used before its tests started');
+    return started;
+  };
+  return {
+    url: (path) => live().url(path),
+    answer: (path, answer) => live().answer(path, answer),
+    count: (path) => live().count(path),
+  };
 }
 
 export async function startHostileTokenServer(): Promise<HostileTokenServer> {
