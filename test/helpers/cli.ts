@@ -127,6 +127,16 @@ export function parseJson(stdout: string): Record<string, unknown> {
  */
 export async function fixtureProject(fixture: string, cases = 'fixtures'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `callout-${fixture}-`));
+  await writeFixtureProject(dir, fixture, cases);
+  return dir;
+}
+
+/** Writes a golden case's config and an sfdx-project.json (force-app, API 64.0) into `dir`. */
+export async function writeFixtureProject(
+  dir: string,
+  fixture: string,
+  cases = 'fixtures',
+): Promise<void> {
   await cp(
     resolve(import.meta.dirname, '..', cases, fixture, 'callout.config.json'),
     join(dir, 'callout.config.json'),
@@ -138,5 +148,4 @@ export async function fixtureProject(fixture: string, cases = 'fixtures'): Promi
       sourceApiVersion: '64.0',
     }),
   );
-  return dir;
 }

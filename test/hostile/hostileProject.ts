@@ -1,18 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  cp,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  writeFile,
-} from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { expect } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCli, writeFixtureProject, type CliResult } from '../helpers/cli.ts';
 import { CANARY_SECRET, canaryForms } from '../helpers/fixtures.ts';
 
 /**
@@ -41,17 +32,7 @@ export async function hostileProject(): Promise<HostileProject> {
   const victim = join(base, 'victim');
   await mkdir(dir);
   await mkdir(join(victim, 'classes'), { recursive: true });
-  await cp(
-    resolve(import.meta.dirname, '../fixtures/basic/callout.config.json'),
-    join(dir, 'callout.config.json'),
-  );
-  await writeFile(
-    join(dir, 'sfdx-project.json'),
-    JSON.stringify({
-      packageDirectories: [{ path: 'force-app', default: true }],
-      sourceApiVersion: '64.0',
-    }),
-  );
+  await writeFixtureProject(dir, 'basic');
   await writeFile(join(victim, 'empty'), '');
   await writeFile(
     join(victim, 'credentials'),
